@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make demo`: build, install, start a local cluster with Kobatela, tell the story (demo/story.sql)
+# and leave the cluster running. `make demo-stop` stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+port=${KOBATELA_DEMO_PORT:-54329}
+db=kobatela_demo
+
+case "${1:-start}" in
+  start)
+    echo "Building and installing Kobatela..."
+    make -s all install >/dev/null
+    echo "Starting a local PostgreSQL cluster on port $port (pg_cron and kobatela preloaded)..."
+    eval "$(scripts/cluster.sh start demo "$port")"
+    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db"
+    psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION kobatela'
+    echo
+    psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f demo/story.sql
+    echo
+    echo "The cluster is still running. Connect with:"
+    echo "  psql -h $PGHOST -p $PGPORT -U postgres $db"
+    echo "Stop it with: make demo-stop"
+    ;;
+  stop)
+    scripts/cluster.sh stop demo
+    echo "Demo cluster stopped."
+    ;;
+  *)
+    echo "usage: demo.sh start|stop" >&2
+    exit 2
+    ;;
+esac

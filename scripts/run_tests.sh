@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# `make test`: every suite, in order, then one line "N passed, M failed".
+#
+#   1. build with -Wall -Wextra -Werror       (a failed build counts as one failure)
+#   2. C++ unit tests of the pure core        (GoogleTest, under ASan + UBSan)
+#   3. install, start a throwaway cluster
+#   4. pg_regress: test/sql/*.sql             (API slice, bridge barrier, bad input)
+#   5. isolation: test/isolation/specs/*.spec (concurrency)
+#   6. pgTAP via pg_prove: test/pgtap/*.sql
+# Exit status is non-zero when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+port=${KOBATELA_TEST_PORT:-54330}
+logs=build/test-logs
+passed=0
+failed=0
+
+banner() { printf '\n==== %s\n' "$*"; }
+finish() {
+  scripts/cluster.sh stop test >/dev/null 2>&1 || true
+  printf '\n%d passed, %d failed\n' "$passed" "$failed"
+  [ "$failed" -eq 0 ]
+  exit
+}
+count_lines() { grep -cE "$1" "$2" || true; }
+
+mkdir -p "$logs"
+
+banner "build (warnings are errors)"
+if ! make -s all >"$logs/build.log" 2>&1; then
+  cat "$logs/build.log"; failed=$((failed + 1)); finish
+fi
+passed=$((passed + 1))
+
+banner "C++ unit tests (GoogleTest, ASan + UBSan)"
+make -s -C test/unit run 2>&1 | tee "$logs/unit.log"
+unit_status=${PIPESTATUS[0]}
+unit_passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\?\..*/\1/p' "$logs/unit.log" | tail -1)
+unit_failed=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) tests\?, listed below.*/\1/p' "$logs/unit.log" | tail -1)
+passed=$((passed + ${unit_passed:-0}))
+failed=$((failed + ${unit_failed:-0}))
+if [ "$unit_status" -ne 0 ] && [ "${unit_failed:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
+
+banner "install and start a throwaway cluster (port $port)"
+if ! make -s install >"$logs/install.log" 2>&1; then
+  cat "$logs/install.log"; failed=$((failed + 1)); finish
+fi
+if ! cluster_env=$(scripts/cluster.sh start test "$port"); then
+  cat /var/tmp/kobatela-test/server.log 2>/dev/null; failed=$((failed + 1)); finish
+fi
+eval "$cluster_env"
+
+banner "pg_regress and isolation tests"
+make -s installcheck 2>&1 | tee "$logs/installcheck.log"
+regress_status=${PIPESTATUS[0]}
+regress_ok=$(count_lines '\.\.\. ok' "$logs/installcheck.log")
+regress_failed=$(count_lines '\.\.\. FAILED|\.\.\. failed' "$logs/installcheck.log")
+passed=$((passed + regress_ok))
+failed=$((failed + regress_failed))
+for diffs in test/regression.diffs test/isolation/regression.diffs; do
+  if [ -s "$diffs" ]; then banner "$diffs"; head -c 20000 "$diffs"; fi
+done
+if [ "$regress_status" -ne 0 ] && [ "$regress_failed" -eq 0 ]; then
+  failed=$((failed + 1))
+fi
+
+banner "pgTAP (pg_prove)"
+db=kobatela_tap
+psql -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
+  && psql -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION kobatela'
+pg_prove -d "$db" test/pgtap/*.sql 2>&1 | tee "$logs/pgtap.log"
+tap_status=${PIPESTATUS[0]}
+tap_total=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$logs/pgtap.log" | tail -1)
+tap_failed=$(sed -n 's/.*Failed \([0-9]*\)\/[0-9]* subtests.*/\1/p' "$logs/pgtap.log" | awk '{s += $1} END {print s + 0}')
+if [ "$tap_status" -ne 0 ] && [ "$tap_failed" -eq 0 ]; then tap_failed=1; fi
+passed=$((passed + ${tap_total:-0} - tap_failed))
+[ "$passed" -lt 0 ] && passed=0
+failed=$((failed + tap_failed))
+
+finish

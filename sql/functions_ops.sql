@@ -1,0 +1,32 @@
+-- Pure helpers and operations (src/api/geo.cpp, crypto.cpp, health.cpp, error_catalogue.cpp).
+
+CREATE FUNCTION kobatela.geo_distance_m(lat1 float8, lng1 float8, lat2 float8, lng2 float8)
+    RETURNS float8
+    LANGUAGE C IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'kobatela_geo_distance_m';
+COMMENT ON FUNCTION kobatela.geo_distance_m(float8, float8, float8, float8) IS
+    'Great-circle distance in metres (haversine on a 6 371 000 m sphere).';
+
+CREATE FUNCTION kobatela.within_geofence(lat float8, lng float8, center_lat float8, center_lng float8,
+                                         radius_m float8, tolerance_m float8 DEFAULT 0)
+    RETURNS boolean
+    LANGUAGE C IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'kobatela_within_geofence';
+COMMENT ON FUNCTION kobatela.within_geofence(float8, float8, float8, float8, float8, float8) IS
+    'True when the point is at most radius_m + tolerance_m metres from the centre.';
+
+CREATE FUNCTION kobatela.verify_hmac_sha256(secret bytea, message bytea, signature_hex text)
+    RETURNS boolean
+    LANGUAGE C IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'kobatela_verify_hmac_sha256';
+COMMENT ON FUNCTION kobatela.verify_hmac_sha256(bytea, bytea, text) IS
+    'Constant-time check of a hex HMAC-SHA256 signature.';
+
+CREATE FUNCTION kobatela.health()
+    RETURNS jsonb
+    LANGUAGE C STABLE AS 'MODULE_PATHNAME', 'kobatela_health';
+COMMENT ON FUNCTION kobatela.health() IS
+    'Version, database, pg_cron jobs and whether the PSP secret is configured (never the secret).';
+
+CREATE FUNCTION kobatela.error_catalogue(OUT code text, OUT sqlstate text, OUT http_status integer, OUT detail text)
+    RETURNS SETOF record
+    LANGUAGE C IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'kobatela_error_catalogue';
+COMMENT ON FUNCTION kobatela.error_catalogue() IS
+    'Every error code Kobatela raises: MESSAGE code, SQLSTATE, HTTP status under PostgREST, default DETAIL.';

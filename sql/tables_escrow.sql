@@ -1,0 +1,275 @@
+-- tables_escrow.sql — escrows, their deposits, timeline, milestones, proofs, payments, PSP webhooks.
+-- Conventions (ids, timestamps, money, CHECK and index names): see the head of tables_identity.sql.
+
+-- ---------------------------------------------------------------------------------------------
+-- escrow_agreements
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.escrow_agreements (
+    id                  bigint                 GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    client_id           bigint                 NOT NULL REFERENCES kobatela.users (id),
+    provider_id         bigint                 NOT NULL REFERENCES kobatela.users (id),
+    amount_total        numeric(18,2)          NOT NULL,
+    currency            text                   NOT NULL,
+    status              kobatela.escrow_status NOT NULL DEFAULT 'DRAFT',
+    release_conditions  jsonb                  NOT NULL,
+    deadline_at         timestamptz            NOT NULL,
+    created_at          timestamptz            NOT NULL DEFAULT now(),
+    updated_at          timestamptz            NOT NULL DEFAULT now(),
+
+    CONSTRAINT escrow_agreements_amount_total_check CHECK (amount_total > 0),
+    CONSTRAINT escrow_agreements_currency_check     CHECK (currency ~ '^[A-Z]{3}$')
+);
+
+-- (status, deadline_at) serves both lookups by status and the deadline sweep
+-- (status = 'FUNDED' AND deadline_at <= now()).
+CREATE INDEX escrow_agreements_status_deadline_at_idx ON kobatela.escrow_agreements (status, deadline_at);
+CREATE INDEX escrow_agreements_client_id_idx          ON kobatela.escrow_agreements (client_id);
+CREATE INDEX escrow_agreements_provider_id_idx        ON kobatela.escrow_agreements (provider_id);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.escrow_agreements
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.escrow_agreements IS
+    'Escrows: money a client deposits and releases to a provider on conditions.';
+COMMENT ON COLUMN kobatela.escrow_agreements.client_id IS
+    'The payer, who deposits and approves or rejects.';
+COMMENT ON COLUMN kobatela.escrow_agreements.provider_id IS
+    'The payee, who delivers.';
+COMMENT ON COLUMN kobatela.escrow_agreements.amount_total IS
+    'Amount to be deposited; FUNDED once deposits reach it; deposits never exceed it.';
+COMMENT ON COLUMN kobatela.escrow_agreements.release_conditions IS
+    'Free-form conditions supplied by the client.';
+COMMENT ON COLUMN kobatela.escrow_agreements.deadline_at IS
+    'A FUNDED escrow past this instant is released by escrow_check_deadline.';
+
+-- ---------------------------------------------------------------------------------------------
+-- escrow_deposits
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.escrow_deposits (
+    id               bigint        GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    escrow_id        bigint        NOT NULL REFERENCES kobatela.escrow_agreements (id),
+    amount           numeric(18,2) NOT NULL,
+    idempotency_key  text,
+    created_at       timestamptz   NOT NULL DEFAULT now(),
+    updated_at       timestamptz   NOT NULL DEFAULT now(),
+
+    CONSTRAINT escrow_deposits_amount_check CHECK (amount > 0),
+    CONSTRAINT escrow_deposits_idempotency_key_check
+        CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 64),
+    -- Global, not per escrow: a key reused on another escrow is an IDEMPOTENCY_CONFLICT (spec.md §3).
+    CONSTRAINT escrow_deposits_idempotency_key_key UNIQUE (idempotency_key)
+);
+
+CREATE INDEX escrow_deposits_escrow_id_idx ON kobatela.escrow_deposits (escrow_id);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.escrow_deposits
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.escrow_deposits IS
+    'Money paid into an escrow; their sum is the funded amount.';
+COMMENT ON COLUMN kobatela.escrow_deposits.idempotency_key IS
+    'Client key, unique across all escrows.';
+
+-- ---------------------------------------------------------------------------------------------
+-- escrow_events
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.escrow_events (
+    id               bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    escrow_id        bigint      NOT NULL REFERENCES kobatela.escrow_agreements (id),
+    kind             text        NOT NULL,
+    idempotency_key  text,
+    data             jsonb       NOT NULL DEFAULT '{}',
+    at               timestamptz NOT NULL DEFAULT now(),
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    updated_at       timestamptz NOT NULL DEFAULT now(),
+
+    CONSTRAINT escrow_events_kind_check CHECK (btrim(kind) <> '' AND char_length(kind) <= 50),
+    CONSTRAINT escrow_events_idempotency_key_check
+        CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 128)
+);
+
+CREATE INDEX escrow_events_escrow_id_at_idx ON kobatela.escrow_events (escrow_id, at);
+CREATE INDEX escrow_events_kind_idx         ON kobatela.escrow_events (kind);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.escrow_events
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.escrow_events IS
+    'Timeline of each escrow: CREATED, DEPOSIT, PAYMENT_SENT, USAGE_SPEND, CLOSED, ...';
+COMMENT ON COLUMN kobatela.escrow_events.kind IS
+    'Event kind, e.g. DEPOSIT, PROOF_UPLOADED, CLIENT_APPROVED, PAYMENT_SENT, CLOSED.';
+COMMENT ON COLUMN kobatela.escrow_events.idempotency_key IS
+    'Key of the call that caused the event (USAGE_SPEND); informative, not unique.';
+COMMENT ON COLUMN kobatela.escrow_events.data IS
+    'Event details, e.g. {amount, idempotency_key} for DEPOSIT.';
+COMMENT ON COLUMN kobatela.escrow_events.at IS
+    'When the event happened; the timeline is ordered by (at, id).';
+
+-- ---------------------------------------------------------------------------------------------
+-- milestones
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.milestones (
+    id                 bigint                    GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    escrow_id          bigint                    NOT NULL REFERENCES kobatela.escrow_agreements (id),
+    idx                integer                   NOT NULL,
+    label              text                      NOT NULL,
+    amount             numeric(18,2)             NOT NULL,
+    proof_type         text                      NOT NULL DEFAULT 'PHOTO',
+    validator          text                      NOT NULL DEFAULT 'SENDER',
+    geofence_lat       float8,
+    geofence_lng       float8,
+    geofence_radius_m  float8,
+    status             kobatela.milestone_status NOT NULL DEFAULT 'WAITING',
+    created_at         timestamptz               NOT NULL DEFAULT now(),
+    updated_at         timestamptz               NOT NULL DEFAULT now(),
+
+    CONSTRAINT milestones_idx_check        CHECK (idx > 0),
+    CONSTRAINT milestones_label_check      CHECK (btrim(label) <> '' AND char_length(label) <= 200),
+    CONSTRAINT milestones_amount_check     CHECK (amount > 0),
+    CONSTRAINT milestones_proof_type_check CHECK (btrim(proof_type) <> '' AND char_length(proof_type) <= 50),
+    CONSTRAINT milestones_validator_check  CHECK (btrim(validator) <> '' AND char_length(validator) <= 50),
+    -- A geofence is all three values or none.
+    CONSTRAINT milestones_geofence_check
+        CHECK (num_nulls(geofence_lat, geofence_lng, geofence_radius_m) IN (0, 3)),
+    -- Ranges reject NaN and infinities too (NaN sorts above every number in PostgreSQL).
+    CONSTRAINT milestones_geofence_lat_check      CHECK (geofence_lat BETWEEN -90 AND 90),
+    CONSTRAINT milestones_geofence_lng_check      CHECK (geofence_lng BETWEEN -180 AND 180),
+    CONSTRAINT milestones_geofence_radius_m_check
+        CHECK (geofence_radius_m > 0 AND geofence_radius_m < 'Infinity'),
+    CONSTRAINT milestones_escrow_id_idx_key UNIQUE (escrow_id, idx)
+);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.milestones
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.milestones IS
+    'Steps of an escrow, each paid out on an approved proof, in idx order.';
+COMMENT ON COLUMN kobatela.milestones.idx IS
+    'Position in the escrow, from 1; the lowest open idx is the current milestone.';
+COMMENT ON COLUMN kobatela.milestones.proof_type IS
+    'PHOTO (exact spelling) gets automatic photo validation; anything else goes to manual review.';
+COMMENT ON COLUMN kobatela.milestones.validator IS
+    'Who validates; stored, not used by any rule.';
+COMMENT ON COLUMN kobatela.milestones.geofence_lat IS
+    'Geofence centre latitude in degrees (NULL = no geofence).';
+COMMENT ON COLUMN kobatela.milestones.geofence_lng IS
+    'Geofence centre longitude in degrees.';
+COMMENT ON COLUMN kobatela.milestones.geofence_radius_m IS
+    'Geofence radius in metres (kobatela.geofence_tolerance_m is added when checking).';
+
+-- ---------------------------------------------------------------------------------------------
+-- proofs
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.proofs (
+    id            bigint                GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    escrow_id     bigint                NOT NULL REFERENCES kobatela.escrow_agreements (id),
+    milestone_id  bigint                NOT NULL REFERENCES kobatela.milestones (id),
+    type          text                  NOT NULL,
+    storage_url   text                  NOT NULL,
+    sha256        text                  NOT NULL,
+    metadata      jsonb,
+    status        kobatela.proof_status NOT NULL DEFAULT 'PENDING',
+    created_at    timestamptz           NOT NULL DEFAULT now(),
+    updated_at    timestamptz           NOT NULL DEFAULT now(),
+
+    CONSTRAINT proofs_type_check        CHECK (btrim(type) <> '' AND char_length(type) <= 50),
+    CONSTRAINT proofs_storage_url_check CHECK (btrim(storage_url) <> '' AND char_length(storage_url) <= 1024),
+    CONSTRAINT proofs_sha256_check      CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    CONSTRAINT proofs_sha256_key        UNIQUE (sha256)
+);
+
+CREATE INDEX proofs_milestone_id_idx ON kobatela.proofs (milestone_id);
+CREATE INDEX proofs_escrow_id_idx    ON kobatela.proofs (escrow_id);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.proofs
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.proofs IS
+    'Evidence submitted for a milestone (photo or document) and its review state.';
+COMMENT ON COLUMN kobatela.proofs.type IS
+    'Client-declared proof type; informative.';
+COMMENT ON COLUMN kobatela.proofs.storage_url IS
+    'Where the evidence file is stored.';
+COMMENT ON COLUMN kobatela.proofs.sha256 IS
+    'Lower-case hex SHA-256 of the file; a file proves one milestone only.';
+COMMENT ON COLUMN kobatela.proofs.metadata IS
+    'Client metadata (exif_timestamp, gps_lat, gps_lng, source) plus review_reason / review_reasons.';
+
+-- ---------------------------------------------------------------------------------------------
+-- payments
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.payments (
+    id               bigint                  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    escrow_id        bigint                  NOT NULL REFERENCES kobatela.escrow_agreements (id),
+    milestone_id     bigint                  REFERENCES kobatela.milestones (id),
+    amount           numeric(18,2)           NOT NULL,
+    psp_ref          text,
+    status           kobatela.payment_status NOT NULL DEFAULT 'PENDING',
+    idempotency_key  text,
+    created_at       timestamptz             NOT NULL DEFAULT now(),
+    updated_at       timestamptz             NOT NULL DEFAULT now(),
+
+    CONSTRAINT payments_amount_check  CHECK (amount > 0),
+    CONSTRAINT payments_psp_ref_check CHECK (btrim(psp_ref) <> '' AND char_length(psp_ref) <= 128),
+    CONSTRAINT payments_idempotency_key_check
+        CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 128),
+    CONSTRAINT payments_psp_ref_key         UNIQUE (psp_ref),
+    CONSTRAINT payments_idempotency_key_key UNIQUE (idempotency_key)
+);
+
+CREATE INDEX payments_status_idx           ON kobatela.payments (status);
+CREATE INDEX payments_escrow_id_status_idx ON kobatela.payments (escrow_id, status);
+CREATE INDEX payments_created_at_idx       ON kobatela.payments (created_at);
+CREATE INDEX payments_milestone_id_idx     ON kobatela.payments (milestone_id);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.payments
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.payments IS
+    'Payouts from an escrow, for a milestone or an allowed-payee spend.';
+COMMENT ON COLUMN kobatela.payments.milestone_id IS
+    'The milestone paid; NULL for a spend to an allowed payee.';
+COMMENT ON COLUMN kobatela.payments.psp_ref IS
+    'Reference at the payment provider (PSP-<uuid>); webhooks match payments by it.';
+COMMENT ON COLUMN kobatela.payments.status IS
+    'SENT and SETTLED payments count against the escrow balance.';
+COMMENT ON COLUMN kobatela.payments.idempotency_key IS
+    'Payout key (client or generated, e.g. pay|escrow:<id>|ms:<id>|amt:<amount>), globally unique.';
+
+-- ---------------------------------------------------------------------------------------------
+-- psp_webhook_events
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.psp_webhook_events (
+    id            bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_id      text        NOT NULL,
+    psp_ref       text,
+    kind          text        NOT NULL,
+    raw           jsonb       NOT NULL,
+    received_at   timestamptz NOT NULL DEFAULT now(),
+    processed_at  timestamptz,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+
+    CONSTRAINT psp_webhook_events_event_id_check CHECK (btrim(event_id) <> '' AND char_length(event_id) <= 100),
+    CONSTRAINT psp_webhook_events_kind_check     CHECK (btrim(kind) <> '' AND char_length(kind) <= 50),
+    CONSTRAINT psp_webhook_events_event_id_key   UNIQUE (event_id)
+);
+
+CREATE INDEX psp_webhook_events_received_at_idx ON kobatela.psp_webhook_events (received_at);
+CREATE INDEX psp_webhook_events_kind_idx        ON kobatela.psp_webhook_events (kind);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.psp_webhook_events
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.psp_webhook_events IS
+    'Verified PSP webhook deliveries, one row per event_id (replays change nothing).';
+COMMENT ON COLUMN kobatela.psp_webhook_events.event_id IS
+    'X-PSP-Event-Id header, else body id / event_id, else SHA-1 hex of the body.';
+COMMENT ON COLUMN kobatela.psp_webhook_events.psp_ref IS
+    'Payment reference as the PSP sent it (no length limit: recorded even when it matches no payment).';
+COMMENT ON COLUMN kobatela.psp_webhook_events.kind IS
+    'Body type, else event, else unknown (e.g. payment.settled, payment.failed).';
+COMMENT ON COLUMN kobatela.psp_webhook_events.raw IS
+    'The request body as received (a JSON object).';
+COMMENT ON COLUMN kobatela.psp_webhook_events.processed_at IS
+    'When the event was handled; returned again on a replay.';

@@ -1,0 +1,252 @@
+-- tables_identity.sql — users, API keys, audit log, alerts, transfers, allowlist, certification.
+--
+-- Conventions of every tables_*.sql file (the C++ maps constraint names to error codes):
+--   * id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;
+--   * created_at / updated_at timestamptz NOT NULL DEFAULT now() (not on audit_log), updated_at kept
+--     by the BEFORE UPDATE trigger "touch_updated_at";
+--   * money numeric(18,2); currency text checked as 3 upper-case letters;
+--   * text length limits and non-empty rules as CHECKs: btrim(x) <> '' AND char_length(x) <= N;
+--   * names: CHECK <table>_<what>_check, UNIQUE constraint or index <table>_<cols>_key, plain index
+--     <table>_<cols>_idx, foreign key <table>_<col>_fkey (PostgreSQL's default name);
+--   * foreign keys never cascade: money records are never deleted implicitly;
+--   * every foreign-key column leads some index.
+
+-- ---------------------------------------------------------------------------------------------
+-- users
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.users (
+    id          bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    username    text        NOT NULL,
+    email       text        NOT NULL,
+    is_active   boolean     NOT NULL DEFAULT true,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+
+    CONSTRAINT users_username_check
+        CHECK (btrim(username) <> '' AND char_length(username) <= 100),
+    -- A backstop only: the C++ validates addresses fully (INVALID_EMAIL).
+    CONSTRAINT users_email_check
+        CHECK (char_length(email) <= 255
+               AND email ~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$')
+);
+
+-- Case-insensitive uniqueness (spec.md §1): "Alice" and "alice" are the same user.
+CREATE UNIQUE INDEX users_username_key ON kobatela.users (lower(username));
+CREATE UNIQUE INDEX users_email_key    ON kobatela.users (lower(email));
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.users
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.users IS
+    'People and organisations that send, receive, escrow and spend money.';
+COMMENT ON COLUMN kobatela.users.username IS
+    'Unique case-insensitively (index users_username_key on lower(username)).';
+COMMENT ON COLUMN kobatela.users.email IS
+    'Unique case-insensitively (index users_email_key on lower(email)).';
+COMMENT ON COLUMN kobatela.users.is_active IS
+    'Stored and returned; no business rule reads it.';
+
+-- ---------------------------------------------------------------------------------------------
+-- api_keys
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.api_keys (
+    id            bigint             GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name          text               NOT NULL,
+    prefix        text               NOT NULL,
+    key_hash      text               NOT NULL,
+    scope         kobatela.api_scope NOT NULL DEFAULT 'sender',
+    user_id       bigint             REFERENCES kobatela.users (id),
+    is_active     boolean            NOT NULL DEFAULT true,
+    expires_at    timestamptz,
+    last_used_at  timestamptz,
+    created_at    timestamptz        NOT NULL DEFAULT now(),
+    updated_at    timestamptz        NOT NULL DEFAULT now(),
+
+    CONSTRAINT api_keys_name_check     CHECK (btrim(name) <> '' AND char_length(name) <= 100),
+    CONSTRAINT api_keys_prefix_check   CHECK (btrim(prefix) <> '' AND char_length(prefix) <= 16),
+    CONSTRAINT api_keys_key_hash_check CHECK (btrim(key_hash) <> '' AND char_length(key_hash) <= 128),
+    CONSTRAINT api_keys_prefix_key     UNIQUE (prefix),
+    CONSTRAINT api_keys_key_hash_key   UNIQUE (key_hash)
+);
+
+CREATE INDEX api_keys_user_id_idx ON kobatela.api_keys (user_id);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.api_keys
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.api_keys IS
+    'API keys: lookup prefix and peppered hash of the key, scope, binding, validity.';
+COMMENT ON COLUMN kobatela.api_keys.name IS
+    'Human label; not unique.';
+COMMENT ON COLUMN kobatela.api_keys.prefix IS
+    'Public lookup part of the key (koba_<prefix>.<secret>).';
+COMMENT ON COLUMN kobatela.api_keys.key_hash IS
+    'Hex HMAC-SHA256(pepper, full key); the plaintext is never stored.';
+COMMENT ON COLUMN kobatela.api_keys.user_id IS
+    'When set, a sender key sees and acts only on rows where this user is a party.';
+COMMENT ON COLUMN kobatela.api_keys.is_active IS
+    'False once revoked; a revoked key fails every later use.';
+COMMENT ON COLUMN kobatela.api_keys.expires_at IS
+    'NULL = never expires.';
+COMMENT ON COLUMN kobatela.api_keys.last_used_at IS
+    'Stamped on every successful authentication.';
+
+-- ---------------------------------------------------------------------------------------------
+-- audit_log  (append-only; the hash chain and its trigger come with a later script)
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.audit_log (
+    id         bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at         timestamptz NOT NULL DEFAULT clock_timestamp(),
+    actor      text        NOT NULL,
+    action     text        NOT NULL,
+    entity     text        NOT NULL,
+    entity_id  bigint,
+    data       jsonb       NOT NULL DEFAULT '{}',
+    txid       xid8        NOT NULL DEFAULT pg_current_xact_id(),
+    prev_hash  bytea,
+    hash       bytea,
+
+    CONSTRAINT audit_log_actor_check  CHECK (btrim(actor) <> ''),
+    CONSTRAINT audit_log_action_check CHECK (btrim(action) <> ''),
+    CONSTRAINT audit_log_entity_check CHECK (btrim(entity) <> '')
+);
+
+CREATE INDEX audit_log_entity_entity_id_idx ON kobatela.audit_log (entity, entity_id);
+CREATE INDEX audit_log_at_idx               ON kobatela.audit_log (at);
+
+COMMENT ON TABLE kobatela.audit_log IS
+    'Append-only audit trail: who did what to which row, in which transaction.';
+COMMENT ON COLUMN kobatela.audit_log.at IS
+    'Wall-clock time of the write (clock_timestamp(), so rows of one transaction keep their order).';
+COMMENT ON COLUMN kobatela.audit_log.actor IS
+    'kobatela.current_actor(): apikey:<id>, role:<name>, psp, sender:<id>, ...';
+COMMENT ON COLUMN kobatela.audit_log.action IS
+    'Business reason, e.g. ESCROW_DEPOSITED, PAYMENT_SETTLED, API_KEY_USED.';
+COMMENT ON COLUMN kobatela.audit_log.entity IS
+    'Table (or entity) the action is about.';
+COMMENT ON COLUMN kobatela.audit_log.entity_id IS
+    'Id of the row in "entity"; no foreign key (any table).';
+COMMENT ON COLUMN kobatela.audit_log.data IS
+    'Action details; for row changes the changed columns only, secrets masked.';
+COMMENT ON COLUMN kobatela.audit_log.txid IS
+    'Transaction that wrote the row.';
+COMMENT ON COLUMN kobatela.audit_log.prev_hash IS
+    'Hash of the previous row of the chain (NULL for the first row).';
+COMMENT ON COLUMN kobatela.audit_log.hash IS
+    'Hash of this row chained to prev_hash; checked by verify_audit_chain().';
+
+-- ---------------------------------------------------------------------------------------------
+-- alerts
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.alerts (
+    id             bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    type           text        NOT NULL,
+    message        text        NOT NULL,
+    actor_user_id  bigint      REFERENCES kobatela.users (id),
+    payload        jsonb       NOT NULL DEFAULT '{}',
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    updated_at     timestamptz NOT NULL DEFAULT now(),
+
+    CONSTRAINT alerts_type_check    CHECK (btrim(type) <> '' AND char_length(type) <= 100),
+    CONSTRAINT alerts_message_check CHECK (btrim(message) <> '' AND char_length(message) <= 255)
+);
+
+CREATE INDEX alerts_type_created_at_idx ON kobatela.alerts (type, created_at);
+CREATE INDEX alerts_created_at_idx      ON kobatela.alerts (created_at);
+CREATE INDEX alerts_actor_user_id_idx   ON kobatela.alerts (actor_user_id);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.alerts
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.alerts IS
+    'Security and business alerts, e.g. UNAUTHORIZED_TRANSFER_ATTEMPT.';
+COMMENT ON COLUMN kobatela.alerts.type IS
+    'Alert code, e.g. UNAUTHORIZED_TRANSFER_ATTEMPT.';
+COMMENT ON COLUMN kobatela.alerts.actor_user_id IS
+    'User whose action raised the alert, when known.';
+COMMENT ON COLUMN kobatela.alerts.payload IS
+    'Alert details, e.g. sender_id, attempted_receiver_id, amount.';
+
+-- ---------------------------------------------------------------------------------------------
+-- transactions
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.transactions (
+    id               bigint                      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    sender_id        bigint                      NOT NULL REFERENCES kobatela.users (id),
+    receiver_id      bigint                      NOT NULL REFERENCES kobatela.users (id),
+    amount           numeric(18,2)               NOT NULL,
+    currency         text                        NOT NULL DEFAULT 'USD',
+    status           kobatela.transaction_status NOT NULL DEFAULT 'PENDING',
+    idempotency_key  text,
+    created_at       timestamptz                 NOT NULL DEFAULT now(),
+    updated_at       timestamptz                 NOT NULL DEFAULT now(),
+
+    CONSTRAINT transactions_amount_check   CHECK (amount > 0),
+    CONSTRAINT transactions_currency_check CHECK (currency ~ '^[A-Z]{3}$'),
+    CONSTRAINT transactions_idempotency_key_check
+        CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 64),
+    -- Deliberate difference from the reference (a global key): keys are scoped per sender, so a
+    -- key replayed by another tenant neither collides with nor reveals this sender's transfer.
+    CONSTRAINT transactions_sender_id_idempotency_key_key UNIQUE (sender_id, idempotency_key)
+);
+
+CREATE INDEX transactions_receiver_id_idx ON kobatela.transactions (receiver_id);
+CREATE INDEX transactions_status_idx      ON kobatela.transactions (status);
+CREATE INDEX transactions_created_at_idx  ON kobatela.transactions (created_at);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.transactions
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.transactions IS
+    'Peer-to-peer transfers, including refused ones (status REJECTED).';
+COMMENT ON COLUMN kobatela.transactions.status IS
+    'COMPLETED when sent; REJECTED when the receiver was neither allowlisted nor certified.';
+COMMENT ON COLUMN kobatela.transactions.idempotency_key IS
+    'Client key, unique per sender (not globally); a replay returns the stored row.';
+
+-- ---------------------------------------------------------------------------------------------
+-- allowed_recipients
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.allowed_recipients (
+    id            bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    owner_id      bigint      NOT NULL REFERENCES kobatela.users (id),
+    recipient_id  bigint      NOT NULL REFERENCES kobatela.users (id),
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+
+    CONSTRAINT allowed_recipients_owner_id_recipient_id_key UNIQUE (owner_id, recipient_id)
+);
+
+CREATE INDEX allowed_recipients_recipient_id_idx ON kobatela.allowed_recipients (recipient_id);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.allowed_recipients
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.allowed_recipients IS
+    'Allowlist: the recipients each owner may send transfers to.';
+COMMENT ON COLUMN kobatela.allowed_recipients.owner_id IS
+    'The sender who allows.';
+COMMENT ON COLUMN kobatela.allowed_recipients.recipient_id IS
+    'The receiver who is allowed.';
+
+-- ---------------------------------------------------------------------------------------------
+-- certified_accounts
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.certified_accounts (
+    id            bigint                       GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id       bigint                       NOT NULL REFERENCES kobatela.users (id),
+    level         kobatela.certification_level NOT NULL,
+    certified_at  timestamptz                  NOT NULL DEFAULT now(),
+    created_at    timestamptz                  NOT NULL DEFAULT now(),
+    updated_at    timestamptz                  NOT NULL DEFAULT now(),
+
+    CONSTRAINT certified_accounts_user_id_key UNIQUE (user_id)
+);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.certified_accounts
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.certified_accounts IS
+    'Certified users (one row per user): transfers to them need no allowlist entry.';
+COMMENT ON COLUMN kobatela.certified_accounts.certified_at IS
+    'When the level was last granted or changed.';

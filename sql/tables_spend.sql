@@ -1,0 +1,227 @@
+-- tables_spend.sql — spend catalogue, usage mandates, allowed payees, allowed usages, purchases.
+-- Conventions (ids, timestamps, money, CHECK and index names): see the head of tables_identity.sql.
+-- Order follows the foreign keys: categories, merchants, mandates, payees, usages, purchases.
+
+-- ---------------------------------------------------------------------------------------------
+-- spend_categories
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.spend_categories (
+    id          bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    code        text        NOT NULL,
+    label       text        NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+
+    CONSTRAINT spend_categories_code_check  CHECK (btrim(code) <> '' AND char_length(code) <= 64),
+    CONSTRAINT spend_categories_label_check CHECK (btrim(label) <> '' AND char_length(label) <= 255),
+    CONSTRAINT spend_categories_code_key    UNIQUE (code)
+);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.spend_categories
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.spend_categories IS
+    'Spending categories (e.g. FOOD, PHARMACY) that mandates and usage rules refer to.';
+COMMENT ON COLUMN kobatela.spend_categories.code IS
+    'Stable code, unique (case-sensitive).';
+
+-- ---------------------------------------------------------------------------------------------
+-- merchants
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.merchants (
+    id            bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name          text        NOT NULL,
+    category_id   bigint      REFERENCES kobatela.spend_categories (id),
+    is_certified  boolean     NOT NULL DEFAULT false,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+
+    CONSTRAINT merchants_name_check CHECK (btrim(name) <> '' AND char_length(name) <= 255),
+    CONSTRAINT merchants_name_key   UNIQUE (name)
+);
+
+CREATE INDEX merchants_category_id_idx ON kobatela.merchants (category_id);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.merchants
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.merchants IS
+    'Merchants where mandate beneficiaries can make purchases.';
+COMMENT ON COLUMN kobatela.merchants.category_id IS
+    'Default category of a purchase at this merchant.';
+COMMENT ON COLUMN kobatela.merchants.is_certified IS
+    'A certified merchant accepts purchases without an allowed-usage rule.';
+
+-- ---------------------------------------------------------------------------------------------
+-- usage_mandates
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.usage_mandates (
+    id                   bigint                  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    sender_id            bigint                  NOT NULL REFERENCES kobatela.users (id),
+    beneficiary_id       bigint                  NOT NULL REFERENCES kobatela.users (id),
+    total_amount         numeric(18,2)           NOT NULL,
+    currency             text                    NOT NULL DEFAULT 'USD',
+    allowed_category_id  bigint                  REFERENCES kobatela.spend_categories (id),
+    allowed_merchant_id  bigint                  REFERENCES kobatela.merchants (id),
+    expires_at           timestamptz             NOT NULL,
+    status               kobatela.mandate_status NOT NULL DEFAULT 'ACTIVE',
+    total_spent          numeric(18,2)           NOT NULL DEFAULT 0,
+    created_at           timestamptz             NOT NULL DEFAULT now(),
+    updated_at           timestamptz             NOT NULL DEFAULT now(),
+
+    CONSTRAINT usage_mandates_total_amount_check CHECK (total_amount > 0),
+    CONSTRAINT usage_mandates_currency_check     CHECK (currency ~ '^[A-Z]{3}$'),
+    -- Backstop of the atomic consume UPDATE: a mandate can never be overspent.
+    CONSTRAINT usage_mandates_total_spent_check  CHECK (0 <= total_spent AND total_spent <= total_amount)
+);
+
+-- At most one ACTIVE mandate per (sender, beneficiary, currency): ACTIVE_MANDATE_EXISTS.
+CREATE UNIQUE INDEX usage_mandates_active_key
+    ON kobatela.usage_mandates (sender_id, beneficiary_id, currency)
+    WHERE status = 'ACTIVE';
+-- Purchase lookup of the covering mandate (also the sender_id foreign-key index).
+CREATE INDEX usage_mandates_lookup_idx
+    ON kobatela.usage_mandates (sender_id, beneficiary_id, currency, status, expires_at);
+-- expire_mandates(): status = 'ACTIVE' AND expires_at <= now().
+CREATE INDEX usage_mandates_status_expires_at_idx ON kobatela.usage_mandates (status, expires_at);
+CREATE INDEX usage_mandates_beneficiary_id_idx      ON kobatela.usage_mandates (beneficiary_id);
+CREATE INDEX usage_mandates_allowed_category_id_idx ON kobatela.usage_mandates (allowed_category_id);
+CREATE INDEX usage_mandates_allowed_merchant_id_idx ON kobatela.usage_mandates (allowed_merchant_id);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.usage_mandates
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.usage_mandates IS
+    'Spending mandates: a sender funds purchases by a beneficiary, up to an amount, until a date.';
+COMMENT ON COLUMN kobatela.usage_mandates.sender_id IS
+    'Who grants (and funds) the mandate.';
+COMMENT ON COLUMN kobatela.usage_mandates.beneficiary_id IS
+    'Who may spend under the mandate.';
+COMMENT ON COLUMN kobatela.usage_mandates.total_amount IS
+    'Ceiling of all purchases under the mandate.';
+COMMENT ON COLUMN kobatela.usage_mandates.allowed_category_id IS
+    'When set, purchases must be in this category.';
+COMMENT ON COLUMN kobatela.usage_mandates.allowed_merchant_id IS
+    'When set, purchases must be at this merchant.';
+COMMENT ON COLUMN kobatela.usage_mandates.expires_at IS
+    'ACTIVE mandates past this instant are set EXPIRED by expire_mandates().';
+COMMENT ON COLUMN kobatela.usage_mandates.status IS
+    'ACTIVE until expired, or CONSUMED when total_spent reaches total_amount.';
+COMMENT ON COLUMN kobatela.usage_mandates.total_spent IS
+    'Sum of the purchases made under the mandate.';
+
+-- ---------------------------------------------------------------------------------------------
+-- allowed_payees
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.allowed_payees (
+    id             bigint        GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    escrow_id      bigint        NOT NULL REFERENCES kobatela.escrow_agreements (id),
+    payee_ref      text          NOT NULL,
+    label          text          NOT NULL,
+    daily_limit    numeric(18,2),
+    total_limit    numeric(18,2),
+    spent_today    numeric(18,2) NOT NULL DEFAULT 0,
+    spent_total    numeric(18,2) NOT NULL DEFAULT 0,
+    last_reset_at  date,
+    created_at     timestamptz   NOT NULL DEFAULT now(),
+    updated_at     timestamptz   NOT NULL DEFAULT now(),
+
+    CONSTRAINT allowed_payees_payee_ref_check   CHECK (btrim(payee_ref) <> '' AND char_length(payee_ref) <= 120),
+    CONSTRAINT allowed_payees_label_check       CHECK (btrim(label) <> '' AND char_length(label) <= 200),
+    CONSTRAINT allowed_payees_daily_limit_check CHECK (daily_limit >= 0),
+    CONSTRAINT allowed_payees_total_limit_check CHECK (total_limit >= 0),
+    CONSTRAINT allowed_payees_spent_today_check CHECK (spent_today >= 0),
+    CONSTRAINT allowed_payees_spent_total_check CHECK (spent_total >= 0),
+    CONSTRAINT allowed_payees_escrow_id_payee_ref_key UNIQUE (escrow_id, payee_ref)
+);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.allowed_payees
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.allowed_payees IS
+    'Payees an escrow may pay by spend(), with optional daily and total limits.';
+COMMENT ON COLUMN kobatela.allowed_payees.payee_ref IS
+    'Caller''s reference of the payee, unique per escrow.';
+COMMENT ON COLUMN kobatela.allowed_payees.daily_limit IS
+    'Maximum spent per UTC day; NULL = unlimited.';
+COMMENT ON COLUMN kobatela.allowed_payees.total_limit IS
+    'Maximum spent in all; NULL = unlimited.';
+COMMENT ON COLUMN kobatela.allowed_payees.spent_today IS
+    'Spent on the UTC day last_reset_at; reset when a spend comes on a later day.';
+COMMENT ON COLUMN kobatela.allowed_payees.spent_total IS
+    'Spent in all.';
+COMMENT ON COLUMN kobatela.allowed_payees.last_reset_at IS
+    'UTC date spent_today counts for; NULL = never spent.';
+
+-- ---------------------------------------------------------------------------------------------
+-- allowed_usages
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.allowed_usages (
+    id           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    owner_id     bigint      NOT NULL REFERENCES kobatela.users (id),
+    merchant_id  bigint      REFERENCES kobatela.merchants (id),
+    category_id  bigint      REFERENCES kobatela.spend_categories (id),
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    updated_at   timestamptz NOT NULL DEFAULT now(),
+
+    -- Exactly one target: a merchant or a category (INVALID_USAGE_RULE).
+    CONSTRAINT allowed_usages_target_check CHECK (num_nonnulls(merchant_id, category_id) = 1),
+    -- NULLs are distinct, so each unique applies to the rows whose target it names.
+    CONSTRAINT allowed_usages_owner_id_merchant_id_key UNIQUE (owner_id, merchant_id),
+    CONSTRAINT allowed_usages_owner_id_category_id_key UNIQUE (owner_id, category_id)
+);
+
+CREATE INDEX allowed_usages_merchant_id_idx ON kobatela.allowed_usages (merchant_id);
+CREATE INDEX allowed_usages_category_id_idx ON kobatela.allowed_usages (category_id);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.allowed_usages
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.allowed_usages IS
+    'Where a beneficiary may spend: one merchant or one category per row.';
+COMMENT ON COLUMN kobatela.allowed_usages.owner_id IS
+    'The beneficiary the rule allows.';
+
+-- ---------------------------------------------------------------------------------------------
+-- purchases
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.purchases (
+    id               bigint                   GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    sender_id        bigint                   NOT NULL REFERENCES kobatela.users (id),
+    merchant_id      bigint                   NOT NULL REFERENCES kobatela.merchants (id),
+    category_id      bigint                   REFERENCES kobatela.spend_categories (id),
+    amount           numeric(18,2)            NOT NULL,
+    currency         text                     NOT NULL DEFAULT 'USD',
+    status           kobatela.purchase_status NOT NULL DEFAULT 'COMPLETED',
+    idempotency_key  text,
+    mandate_id       bigint                   REFERENCES kobatela.usage_mandates (id),
+    created_at       timestamptz              NOT NULL DEFAULT now(),
+    updated_at       timestamptz              NOT NULL DEFAULT now(),
+
+    CONSTRAINT purchases_amount_check   CHECK (amount > 0),
+    CONSTRAINT purchases_currency_check CHECK (currency ~ '^[A-Z]{3}$'),
+    CONSTRAINT purchases_idempotency_key_check
+        CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 64),
+    CONSTRAINT purchases_idempotency_key_key UNIQUE (idempotency_key)
+);
+
+CREATE INDEX purchases_mandate_id_idx  ON kobatela.purchases (mandate_id);
+CREATE INDEX purchases_status_idx      ON kobatela.purchases (status);
+CREATE INDEX purchases_created_at_idx  ON kobatela.purchases (created_at);
+CREATE INDEX purchases_sender_id_idx   ON kobatela.purchases (sender_id);
+CREATE INDEX purchases_merchant_id_idx ON kobatela.purchases (merchant_id);
+CREATE INDEX purchases_category_id_idx ON kobatela.purchases (category_id);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.purchases
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.purchases IS
+    'Purchases by mandate beneficiaries at merchants, each consuming a mandate.';
+COMMENT ON COLUMN kobatela.purchases.sender_id IS
+    'The beneficiary who spends (not the mandate''s sender).';
+COMMENT ON COLUMN kobatela.purchases.category_id IS
+    'Category of the purchase: the one given, else the merchant''s.';
+COMMENT ON COLUMN kobatela.purchases.idempotency_key IS
+    'Client key, globally unique; a replay returns the stored purchase.';
+COMMENT ON COLUMN kobatela.purchases.mandate_id IS
+    'Mandate the purchase consumed.';

@@ -1,0 +1,20 @@
+// touch_updated_at(): BEFORE UPDATE row trigger keeping every table's updated_at current.
+#include "pg/guard.hpp"
+
+using namespace koba;
+
+KOBA_FUNCTION(kobatela_touch_updated_at) {
+    return pg::pg_call([&] {
+        if (!CALLED_AS_TRIGGER(fcinfo)) elog(ERROR, "touch_updated_at: not called as a trigger");
+        auto* trigger = reinterpret_cast<TriggerData*>(fcinfo->context);
+        if (!TRIGGER_FIRED_BEFORE(trigger->tg_event) || !TRIGGER_FIRED_FOR_ROW(trigger->tg_event) ||
+            !TRIGGER_FIRED_BY_UPDATE(trigger->tg_event))
+            elog(ERROR, "touch_updated_at: must be a BEFORE UPDATE FOR EACH ROW trigger");
+        TupleDesc desc = trigger->tg_relation->rd_att;
+        int column = SPI_fnumber(desc, "updated_at");
+        if (column <= 0) elog(ERROR, "touch_updated_at: table has no updated_at column");
+        Datum now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+        bool is_null = false;
+        return PointerGetDatum(heap_modify_tuple_by_cols(trigger->tg_newtuple, desc, 1, &column, &now, &is_null));
+    });
+}

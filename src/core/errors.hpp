@@ -1,0 +1,121 @@
+// The error catalogue: every error Kobatela raises on purpose has one row here.
+//
+// MESSAGE of the SQL error is the stable code (e.g. DAILY_LIMIT_REACHED), DETAIL a sentence
+// for humans, SQLSTATE "PT" + the HTTP status PostgREST should answer with. docs/errors.md
+// lists the same rows; a unit test fails when the two drift apart.
+//
+// Pure C++: no PostgreSQL header may be included here.
+#pragma once
+
+#include <cstddef>
+#include <exception>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace koba::core {
+
+// X(name, http_status, sqlstate, default detail)
+#define KOBA_ERROR_CATALOGUE(X)                                                                    \
+    /* 400: the request itself is malformed */                                                     \
+    X(INVALID_ARGUMENT, 400, "PT400", "A required argument is missing or malformed.")              \
+    X(BAD_AMOUNT, 400, "PT400",                                                                    \
+      "The amount must be a positive number with at most 2 decimals and at most 16 integer digits.") \
+    X(INVALID_CURRENCY, 400, "PT400", "The currency is not an accepted 3-letter code.")            \
+    X(INVALID_EMAIL, 400, "PT400", "The e-mail address is not valid.")                             \
+    X(INVALID_LEVEL, 400, "PT400", "The certification level must be BASIC or GOLD.")               \
+    X(INVALID_JSON, 400, "PT400", "The JSON document is malformed or has the wrong shape.")        \
+    X(INVALID_COORDINATES, 400, "PT400", "Latitude, longitude or radius is out of range.")         \
+    X(INVALID_DECISION, 400, "PT400", "The decision must be 'approved' or 'rejected'.")            \
+    X(INVALID_USAGE_RULE, 400, "PT400", "Exactly one of merchant_id and category_id must be given.") \
+    X(MANDATE_EXPIRES_IN_PAST, 400, "PT400", "The mandate would already be expired.")              \
+    /* 401: who is calling is unknown */                                                           \
+    X(UNAUTHORIZED, 401, "PT401", "A valid API key is required.")                                  \
+    X(INVALID_SIGNATURE, 401, "PT401", "The webhook signature is not valid.")                      \
+    /* 403: the caller may not do this */                                                          \
+    X(INSUFFICIENT_SCOPE, 403, "PT403", "The API key's scope does not allow this call.")           \
+    X(MANDATE_REQUIRED, 403, "PT403", "No active mandate covers this purchase.")                   \
+    X(MANDATE_MERCHANT_FORBIDDEN, 403, "PT403", "The mandate does not allow this merchant.")       \
+    X(MANDATE_CATEGORY_FORBIDDEN, 403, "PT403", "The mandate does not allow this category.")       \
+    X(UNAUTHORIZED_USAGE, 403, "PT403", "The beneficiary may not spend at this merchant.")         \
+    X(PAYEE_NOT_ALLOWED, 403, "PT403", "The payee is not allowed for this escrow.")                \
+    /* 404: an id names nothing */                                                                 \
+    X(USER_NOT_FOUND, 404, "PT404", "User not found.")                                             \
+    X(APIKEY_NOT_FOUND, 404, "PT404", "API key not found.")                                        \
+    X(TRANSACTION_NOT_FOUND, 404, "PT404", "Transaction not found.")                               \
+    X(ESCROW_NOT_FOUND, 404, "PT404", "Escrow not found.")                                         \
+    X(MILESTONE_NOT_FOUND, 404, "PT404", "Milestone not found.")                                   \
+    X(PROOF_NOT_FOUND, 404, "PT404", "Proof not found.")                                           \
+    X(PAYMENT_NOT_FOUND, 404, "PT404", "Payment not found.")                                       \
+    X(MERCHANT_NOT_FOUND, 404, "PT404", "Merchant not found.")                                     \
+    X(CATEGORY_NOT_FOUND, 404, "PT404", "Spend category not found.")                               \
+    /* 409: the request conflicts with the current state */                                        \
+    X(USER_EXISTS, 409, "PT409", "A user with this username or e-mail already exists.")            \
+    X(IDEMPOTENCY_CONFLICT, 409, "PT409",                                                          \
+      "This idempotency key was already used with a different request.")                          \
+    X(INVALID_TRANSITION, 409, "PT409", "This action is not allowed in the current status.")       \
+    X(MILESTONE_EXISTS, 409, "PT409", "The escrow already has a milestone with this index.")       \
+    X(MILESTONE_EXCEEDS_TOTAL, 409, "PT409", "Milestone amounts would exceed the escrow total.")   \
+    X(ESCROW_NOT_ACTIVE, 409, "PT409", "The escrow is closed.")                                    \
+    X(DEPOSIT_EXCEEDS_TOTAL, 409, "PT409", "Deposits would exceed the escrow total.")              \
+    X(NO_OPEN_MILESTONE, 409, "PT409", "The escrow has no open milestone.")                        \
+    X(MILESTONE_NOT_WAITING, 409, "PT409", "The milestone is not waiting for a proof.")            \
+    X(PROOF_EXISTS, 409, "PT409", "A proof with this sha256 already exists.")                      \
+    X(PROOF_ALREADY_APPROVED, 409, "PT409", "The proof is already approved.")                      \
+    X(PROOF_ALREADY_REJECTED, 409, "PT409", "The proof is already rejected.")                      \
+    X(INSUFFICIENT_ESCROW_BALANCE, 409, "PT409", "The escrow balance is too low for this payout.") \
+    X(PAYMENT_IN_ERROR, 409, "PT409", "The payment failed; use a new idempotency key to retry.")   \
+    X(ACTIVE_MANDATE_EXISTS, 409, "PT409",                                                         \
+      "An active mandate already exists for this sender, beneficiary and currency.")               \
+    X(CATEGORY_EXISTS, 409, "PT409", "A spend category with this code already exists.")            \
+    X(MERCHANT_EXISTS, 409, "PT409", "A merchant with this name already exists.")                  \
+    X(MANDATE_CONFLICT, 409, "PT409", "The mandate cannot cover this amount.")                     \
+    X(PAYEE_ALREADY_ALLOWED, 409, "PT409", "The payee is already allowed for this escrow.")        \
+    X(DAILY_LIMIT_REACHED, 409, "PT409", "The payee's daily limit would be exceeded.")             \
+    X(TOTAL_LIMIT_REACHED, 409, "PT409", "The payee's total limit would be exceeded.")             \
+    /* 422: well-formed, but the evidence does not hold */                                         \
+    X(SEQUENCE_ERROR, 422, "PT422", "The previous milestone is not paid yet.")                     \
+    X(GEOFENCE_VIOLATION, 422, "PT422", "The photo was taken outside the milestone's geofence.")   \
+    X(MISSING_EXIF_TIMESTAMP, 422, "PT422", "The photo has no readable EXIF timestamp.")           \
+    X(STALE_TIMESTAMP, 422, "PT422", "The photo is too old.")                                      \
+    X(FUTURE_TIMESTAMP, 422, "PT422", "The photo is dated in the future.")                         \
+    X(MISSING_GPS, 422, "PT422", "The photo has no GPS position.")                                 \
+    /* 5xx: the server cannot serve the request */                                                 \
+    X(INTERNAL_ERROR, 500, "PT500", "An unexpected internal error occurred.")                      \
+    X(OUT_OF_MEMORY, 503, "53200", "The server ran out of memory.")                                \
+    X(PSP_SECRET_MISSING, 503, "PT503", "The PSP webhook secret is not configured.")
+
+enum class ErrorCode {
+#define KOBA_ERROR_ENUM(name, http, sqlstate, detail) name,
+    KOBA_ERROR_CATALOGUE(KOBA_ERROR_ENUM)
+#undef KOBA_ERROR_ENUM
+};
+
+struct ErrorInfo {
+    ErrorCode code;
+    const char* name;      // the stable code, used as MESSAGE
+    int http_status;       // what PostgREST answers
+    const char* sqlstate;  // five characters
+    const char* detail;    // default DETAIL when the raiser gives none
+};
+
+// The whole catalogue, in declaration order.
+const ErrorInfo* error_catalogue(std::size_t* count) noexcept;
+const ErrorInfo& error_info(ErrorCode code) noexcept;
+
+// The exception every layer throws for a catalogued error. The bridge turns it into
+// ereport(ERROR) with MESSAGE = code name, DETAIL = detail (or the catalogue's default).
+class Error : public std::exception {
+public:
+    explicit Error(ErrorCode code, std::string detail = {}) : code_(code), detail_(std::move(detail)) {}
+    ErrorCode code() const noexcept { return code_; }
+    // The human sentence: the raiser's, else the catalogue's default.
+    const char* detail() const noexcept;
+    const char* what() const noexcept override;
+
+private:
+    ErrorCode code_;
+    std::string detail_;
+};
+
+}  // namespace koba::core

@@ -1,0 +1,35 @@
+// Reads an SQL function's arguments. Kobatela's functions are not STRICT: a NULL where a value is
+// required is an INVALID_ARGUMENT error naming the argument, not a silent NULL result.
+#pragma once
+
+#include "pg/datum.hpp"
+#include "pg/postgres.hpp"
+
+namespace koba::pg {
+
+class Args {
+public:
+    explicit Args(FunctionCallInfo call) : fcinfo(call) {}
+
+    bool is_null(int i) const;
+
+    int64_t int8(int i, const char* name) const;
+    int32_t int4(int i, const char* name) const;
+    bool boolean(int i, const char* name) const;
+    double float8(int i, const char* name) const;  // finite only
+    std::string text(int i, const char* name) const;
+    std::string bytea(int i, const char* name) const;
+    std::string jsonb(int i, const char* name) const;  // the document as text
+    UnixMicros timestamptz(int i, const char* name) const;
+    // A numeric amount of money: > 0, at most 2 decimals, fits numeric(18,2); else BAD_AMOUNT.
+    int64_t amount(int i, const char* name) const;
+
+    std::optional<int64_t> opt_int8(int i) const;
+    std::optional<std::string> opt_text(int i) const;
+
+private:
+    Datum required(int i, const char* name) const;
+    FunctionCallInfo fcinfo;  // named so that PG_GETARG_* / PG_ARGISNULL work
+};
+
+}  // namespace koba::pg

@@ -1,0 +1,85 @@
+#include "pg/datum.hpp"
+
+#include "core/errors.hpp"
+#include "core/money.hpp"
+#include "pg/guard.hpp"
+
+namespace koba::pg {
+
+namespace {
+// PostgreSQL counts timestamps from 2000-01-01; C++ from 1970-01-01.
+constexpr int64_t kPostgresEpochOffsetMicros =
+    int64_t{POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE} * USECS_PER_DAY;
+
+std::string varlena_bytes(Datum value) {
+    const struct varlena* v = pg_call([&] { return pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(DatumGetPointer(value))); });
+    return std::string(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
+}
+
+Datum varlena_datum(std::string_view bytes) {
+    if (bytes.size() > MaxAllocSize - VARHDRSZ) throw std::bad_alloc();
+    return pg_call([&] {
+        bytea* v = static_cast<bytea*>(palloc(bytes.size() + VARHDRSZ));
+        SET_VARSIZE(v, bytes.size() + VARHDRSZ);
+        memcpy(VARDATA(v), bytes.data(), bytes.size());
+        return PointerGetDatum(v);
+    });
+}
+}  // namespace
+
+Datum text_datum(std::string_view value) { return varlena_datum(value); }
+std::string text_value(Datum value) { return varlena_bytes(value); }
+Datum bytea_datum(std::string_view bytes) { return varlena_datum(bytes); }
+std::string bytea_value(Datum value) { return varlena_bytes(value); }
+
+Datum numeric_datum(int64_t cents) {
+    const std::string text = core::format_cents(cents);
+    const char* cstr = text.c_str();
+    return pg_call([&] {
+        return DirectFunctionCall3(numeric_in, CStringGetDatum(cstr), ObjectIdGetDatum(InvalidOid),
+                                   Int32GetDatum(-1));
+    });
+}
+
+std::string numeric_text(Datum value) {
+    char* text = pg_call([&] { return DatumGetCString(DirectFunctionCall1(numeric_out, value)); });
+    std::string result(text);
+    pg_call([&] { pfree(text); });
+    return result;
+}
+
+Datum jsonb_datum(std::string_view json_text) {
+    const std::string text(json_text);  // jsonb_in wants a NUL-terminated string
+    const char* cstr = text.c_str();
+    try {
+        return pg_call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(cstr)); });
+    } catch (const PgError& e) {
+        // Only a syntax error becomes INVALID_JSON; anything else (out of memory...) stays itself.
+        if (e.sqlerrcode() != ERRCODE_INVALID_TEXT_REPRESENTATION) throw;
+        throw core::Error(core::ErrorCode::INVALID_JSON, std::string("Malformed JSON: ") + e.what());
+    }
+}
+
+std::string jsonb_text(Datum value) {
+    char* text = pg_call([&] { return DatumGetCString(DirectFunctionCall1(jsonb_out, value)); });
+    std::string result(text);
+    pg_call([&] { pfree(text); });
+    return result;
+}
+
+Datum timestamptz_datum(UnixMicros micros) {
+    return TimestampTzGetDatum(micros - kPostgresEpochOffsetMicros);
+}
+
+UnixMicros timestamptz_value(Datum value) {
+    const TimestampTz ts = DatumGetTimestampTz(value);
+    if (TIMESTAMP_NOT_FINITE(ts))
+        throw core::Error(core::ErrorCode::INVALID_ARGUMENT, "Timestamps must be finite.");
+    return ts + kPostgresEpochOffsetMicros;
+}
+
+UnixMicros now_micros() {
+    return pg_call([] { return GetCurrentTransactionStartTimestamp(); }) + kPostgresEpochOffsetMicros;
+}
+
+}  // namespace koba::pg

@@ -1,0 +1,34 @@
+// Conversions between PostgreSQL Datums and C++ values. Every function here may raise a
+// PostgreSQL error internally; they all go through pg_call, so callers only ever see C++
+// exceptions.
+//
+// Money crosses the boundary as exact decimal text (numeric_out / numeric_in), never as a double,
+// and lives in C++ as int64 cents (core/money.hpp).
+#pragma once
+
+#include "pg/postgres.hpp"
+
+namespace koba::pg {
+
+// Microseconds since 1970-01-01 00:00:00 UTC: the C++ side's timestamp.
+using UnixMicros = int64_t;
+
+Datum text_datum(std::string_view value);
+std::string text_value(Datum value);
+
+Datum bytea_datum(std::string_view bytes);
+std::string bytea_value(Datum value);
+
+Datum numeric_datum(int64_t cents);
+// The numeric's text as PostgreSQL prints it (e.g. "12.50", "NaN", "1E+20" never: numeric_out
+// prints plain digits); parse with core::parse_amount.
+std::string numeric_text(Datum value);
+
+Datum jsonb_datum(std::string_view json_text);  // raises INVALID_JSON when malformed
+std::string jsonb_text(Datum value);
+
+Datum timestamptz_datum(UnixMicros micros);
+UnixMicros timestamptz_value(Datum value);
+UnixMicros now_micros();  // the transaction's now(), like SQL now()
+
+}  // namespace koba::pg

@@ -1,0 +1,109 @@
+// The error barrier between C++ and PostgreSQL, in both directions.
+//
+//  * PostgreSQL -> C++: PostgreSQL reports errors with ereport(ERROR), a longjmp that would skip
+//    C++ destructors. Every PostgreSQL call that may raise runs inside pg_call(), which catches the
+//    longjmp with PG_TRY and rethrows it as a C++ PgError. So a PostgreSQL error never unwinds
+//    through live C++ objects: it becomes an ordinary C++ exception.
+//  * C++ -> PostgreSQL: a C++ exception escaping into PostgreSQL would abort the backend (and
+//    restart the cluster). Every SQL-callable function is defined with KOBA_FUNCTION, whose
+//    wrapper catches everything, lets the C++ objects be destroyed, and only then raises the
+//    matching PostgreSQL error (catalogued codes become SQLSTATE PTxxx, see core/errors.hpp;
+//    a caught PostgreSQL error is rethrown unchanged).
+//
+// Rule for the rest of the code: call PostgreSQL only through pg_call (directly or through the
+// spi/datum/args helpers), and keep the lambda given to pg_call free of C++ objects.
+#pragma once
+
+#include "pg/postgres.hpp"
+
+#include <exception>
+
+namespace koba::pg {
+
+// A PostgreSQL error in flight through C++ frames. The ErrorData is a copy in the memory
+// context of the call that failed; the entry point rethrows it with ReThrowError.
+class PgError : public std::exception {
+public:
+    explicit PgError(ErrorData* data) noexcept : data_(data) {}
+    ErrorData* data() const noexcept { return data_; }
+    int sqlerrcode() const noexcept { return data_->sqlerrcode; }
+    const char* constraint() const noexcept { return data_->constraint_name; }
+    const char* what() const noexcept override;
+
+private:
+    ErrorData* data_;
+};
+
+namespace detail {
+// Called in PG_CATCH: copies the error out of ErrorContext into `context` and clears it.
+ErrorData* capture_error(MemoryContext context) noexcept;
+}  // namespace detail
+
+namespace detail {
+// The PG_TRY behind pg_call, for a lambda returning nothing.
+template <typename F>
+void pg_call_void(F& f) {
+    MemoryContext caller_context = CurrentMemoryContext;
+    ErrorData* volatile error = nullptr;
+    // A C++ exception thrown by `f` must not leave the PG_TRY block (it would leave
+    // PG_exception_stack pointing at this dead frame), so it is parked and rethrown after.
+    std::exception_ptr cpp_exception;
+    PG_TRY();
+    {
+        try {
+            f();
+        } catch (...) {
+            cpp_exception = std::current_exception();
+        }
+    }
+    PG_CATCH();
+    {
+        error = capture_error(caller_context);
+    }
+    PG_END_TRY();
+    if (error != nullptr) throw PgError(error);
+    if (cpp_exception) std::rethrow_exception(cpp_exception);
+}
+}  // namespace detail
+
+// Runs `f` (a lambda calling PostgreSQL C functions) so that an ereport(ERROR) inside it
+// becomes a C++ PgError. `f` returns void or a scalar (Datum, pointer, number, bool).
+template <typename F>
+auto pg_call(F&& f) -> decltype(f()) {
+    using R = decltype(f());
+    static_assert(std::is_void_v<R> || std::is_scalar_v<R>,
+                  "pg_call returns only scalars: copy results into C++ objects outside the lambda");
+    if constexpr (std::is_void_v<R>) {
+        detail::pg_call_void(f);
+    } else {
+        volatile R result{};  // written between sigsetjmp and a possible longjmp
+        auto store = [&] { result = f(); };
+        detail::pg_call_void(store);
+        return result;
+    }
+}
+
+// Polls for query cancel and backend termination (which PostgreSQL reports as errors).
+void check_for_interrupts();
+
+using EntryBody = Datum (*)(FunctionCallInfo);
+
+// Runs an SQL-callable body behind the barrier. Never lets a C++ exception out; raises the
+// PostgreSQL error for it once every C++ object of the body is destroyed.
+Datum run_entry(FunctionCallInfo fcinfo, EntryBody body, const char* name);
+
+}  // namespace koba::pg
+
+// Defines the SQL-callable C symbol `symbol` (the name used in `AS 'MODULE_PATHNAME', 'symbol'`)
+// with the body that follows, run behind the barrier:
+//
+//   KOBA_FUNCTION(kobatela_get_user) { ... return datum; }
+#define KOBA_FUNCTION(symbol)                                                   \
+    static Datum symbol##_body(FunctionCallInfo fcinfo);                        \
+    extern "C" {                                                                \
+    PG_FUNCTION_INFO_V1(symbol);                                                \
+    }                                                                           \
+    extern "C" Datum symbol(PG_FUNCTION_ARGS) {                                 \
+        return ::koba::pg::run_entry(fcinfo, &symbol##_body, #symbol);          \
+    }                                                                           \
+    static Datum symbol##_body([[maybe_unused]] FunctionCallInfo fcinfo)

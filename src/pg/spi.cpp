@@ -1,0 +1,220 @@
+#include "pg/spi.hpp"
+
+#include "core/money.hpp"
+#include "pg/guard.hpp"
+
+#include <exception>
+#include <stdexcept>
+
+namespace koba::pg {
+
+// ---- Statement ---------------------------------------------------------------------------------
+
+SPIPlanPtr Statement::plan() {
+    if (plan_ != nullptr) return plan_;
+    const char* sql = sql_;
+    const int count = argument_count();
+    Oid* types = argument_types_.data();
+    plan_ = pg_call([&] {
+        SPIPlanPtr prepared = SPI_prepare(sql, count, types);
+        if (prepared == nullptr)
+            elog(ERROR, "kobatela: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+        SPI_keepplan(prepared);
+        return prepared;
+    });
+    return plan_;
+}
+
+// ---- Params ------------------------------------------------------------------------------------
+
+Params& Params::add(Datum value, bool is_null) {
+    values_.push_back(value);
+    nulls_.push_back(is_null ? 'n' : ' ');
+    return *this;
+}
+
+Params& Params::null() { return add(Datum(0), true); }
+Params& Params::int8(int64_t value) { return add(Int64GetDatum(value)); }
+Params& Params::int4(int32_t value) { return add(Int32GetDatum(value)); }
+Params& Params::boolean(bool value) { return add(BoolGetDatum(value)); }
+Params& Params::float8(double value) { return add(Float8GetDatum(value)); }
+Params& Params::text(std::string_view value) { return add(text_datum(value)); }
+Params& Params::bytea(std::string_view value) { return add(bytea_datum(value)); }
+Params& Params::money(int64_t cents) { return add(numeric_datum(cents)); }
+Params& Params::jsonb(std::string_view json_text) { return add(jsonb_datum(json_text)); }
+Params& Params::timestamptz(UnixMicros micros) { return add(timestamptz_datum(micros)); }
+Params& Params::opt_int8(const std::optional<int64_t>& value) { return value ? int8(*value) : null(); }
+Params& Params::opt_text(const std::optional<std::string>& value) { return value ? text(*value) : null(); }
+Params& Params::opt_money(const std::optional<int64_t>& cents) { return cents ? money(*cents) : null(); }
+
+// ---- Result ------------------------------------------------------------------------------------
+
+namespace {
+
+Oid column_type(const SPITupleTable* table, int column) {
+    return TupleDescAttr(table->tupdesc, column - 1)->atttypid;
+}
+
+// Fills values/nulls for `target` (a composite type, possibly with dropped columns) from a
+// result tuple that holds the type's live columns in order.
+void deform_into(TupleDesc target, HeapTuple tuple, TupleDesc source, Datum* values, bool* nulls) {
+    int source_column = 0;
+    for (int i = 0; i < target->natts; i++) {
+        const Form_pg_attribute attribute = TupleDescAttr(target, i);
+        if (attribute->attisdropped) {
+            values[i] = Datum(0);
+            nulls[i] = true;
+            continue;
+        }
+        source_column++;
+        if (source_column > source->natts ||
+            TupleDescAttr(source, source_column - 1)->atttypid != attribute->atttypid)
+            elog(ERROR, "kobatela: result columns do not match the function's result type");
+        values[i] = SPI_getbinval(tuple, source, source_column, &nulls[i]);
+    }
+    if (source_column != source->natts)
+        elog(ERROR, "kobatela: result has more columns than the function's result type");
+}
+
+}  // namespace
+
+Datum Result::value(uint64_t row, int column, bool* is_null) const {
+    if (table_ == nullptr || row >= rows_ || column < 1 || column > table_->tupdesc->natts)
+        throw std::out_of_range("kobatela: SPI result row or column out of range");
+    return SPI_getbinval(table_->vals[row], table_->tupdesc, column, is_null);
+}
+
+Datum Result::required(uint64_t row, int column) const {
+    bool is_null = false;
+    const Datum v = value(row, column, &is_null);
+    if (is_null) throw std::logic_error("kobatela: unexpected NULL in SPI result");
+    return v;
+}
+
+bool Result::is_null(uint64_t row, int column) const {
+    bool null = false;
+    value(row, column, &null);
+    return null;
+}
+
+Datum Result::typed(uint64_t row, int column, Oid type) const {
+    const Datum v = required(row, column);
+    if (column_type(table_, column) != type)
+        throw std::logic_error("kobatela: SPI result column has an unexpected type");
+    return v;
+}
+
+int64_t Result::int8(uint64_t row, int column) const { return DatumGetInt64(typed(row, column, INT8OID)); }
+int32_t Result::int4(uint64_t row, int column) const { return DatumGetInt32(typed(row, column, INT4OID)); }
+bool Result::boolean(uint64_t row, int column) const { return DatumGetBool(typed(row, column, BOOLOID)); }
+double Result::float8(uint64_t row, int column) const { return DatumGetFloat8(typed(row, column, FLOAT8OID)); }
+
+std::string Result::text(uint64_t row, int column) const {
+    const Datum v = required(row, column);
+    const Oid type = column_type(table_, column);
+    if (type == TEXTOID || type == VARCHAROID || type == BPCHAROID) return text_value(v);
+    // Any other type (an enum, say): its output function's text.
+    HeapTuple tuple = table_->vals[row];
+    TupleDesc desc = table_->tupdesc;
+    char* printed = pg_call([&] { return SPI_getvalue(tuple, desc, column); });
+    std::string result(printed);
+    pg_call([&] { pfree(printed); });
+    return result;
+}
+
+int64_t Result::money(uint64_t row, int column) const {
+    const core::ParsedAmount parsed = core::parse_amount(numeric_text(typed(row, column, NUMERICOID)));
+    if (parsed.status != core::AmountParse::Ok)
+        throw std::logic_error("kobatela: a stored amount is not a numeric(18,2)");
+    return parsed.cents;
+}
+
+UnixMicros Result::timestamptz(uint64_t row, int column) const {
+    return timestamptz_value(typed(row, column, TIMESTAMPTZOID));
+}
+
+std::optional<int64_t> Result::opt_int8(uint64_t row, int column) const {
+    if (is_null(row, column)) return std::nullopt;
+    return int8(row, column);
+}
+
+std::optional<std::string> Result::opt_text(uint64_t row, int column) const {
+    if (is_null(row, column)) return std::nullopt;
+    return text(row, column);
+}
+
+Datum Result::composite(uint64_t row, FunctionCallInfo fcinfo) const {
+    if (table_ == nullptr || row >= rows_) throw std::out_of_range("kobatela: no such result row");
+    HeapTuple tuple = table_->vals[row];
+    TupleDesc source = table_->tupdesc;
+    return pg_call([&] {
+        TupleDesc target;
+        if (get_call_result_type(fcinfo, nullptr, &target) != TYPEFUNC_COMPOSITE)
+            elog(ERROR, "kobatela: function does not return a composite type");
+        Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * target->natts));
+        bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * target->natts));
+        deform_into(target, tuple, source, values, nulls);
+        // Formed in SPI memory, then copied into the caller's memory by SPI_returntuple.
+        return PointerGetDatum(SPI_returntuple(heap_form_tuple(target, values, nulls), target));
+    });
+}
+
+// ---- Spi ---------------------------------------------------------------------------------------
+
+Spi::Spi() : caller_context_(CurrentMemoryContext), uncaught_at_start_(std::uncaught_exceptions()) {
+    pg_call([] {
+        if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "kobatela: SPI_connect failed");
+    });
+    MemoryContextSwitchTo(caller_context_);
+}
+
+Spi::~Spi() {
+    // Unwinding from an error: the transaction (or subtransaction) is about to abort, and
+    // PostgreSQL's AtEOXact_SPI releases the connection; calling SPI here could raise again.
+    if (std::uncaught_exceptions() > uncaught_at_start_) return;
+    SPI_finish();
+}
+
+Result Spi::run(Statement& statement, Params params, long max_rows) {
+    if (params.size() != statement.argument_count())
+        throw std::logic_error("kobatela: wrong number of SPI parameters");
+    SPIPlanPtr plan = statement.plan();
+    Datum* values = params.values();
+    const char* nulls = params.nulls();
+    return finish_statement(pg_call([&] { return SPI_execute_plan(plan, values, nulls, false, max_rows); }));
+}
+
+Result Spi::run_text(const std::string& sql) {
+    const char* text = sql.c_str();
+    return finish_statement(pg_call([&] { return SPI_execute(text, false, 0); }));
+}
+
+Result Spi::finish_statement(int rc) {
+    MemoryContextSwitchTo(caller_context_);  // SPI leaves its own context current
+    if (rc < 0) throw std::runtime_error(SPI_result_code_string(rc));
+    return Result(SPI_tuptable, SPI_processed);
+}
+
+// ---- set-returning functions -------------------------------------------------------------------
+
+void prepare_set_result(FunctionCallInfo fcinfo) {
+    pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
+}
+
+void Result::append_to_set(FunctionCallInfo fcinfo) const {
+    auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    SPITupleTable* table = table_;
+    const uint64_t rows = rows_;
+    if (rows == 0) return;
+    pg_call([&] {
+        TupleDesc target = rsinfo->setDesc;
+        Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * target->natts));
+        bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * target->natts));
+        for (uint64_t row = 0; row < rows; row++) {
+            deform_into(target, table->vals[row], table->tupdesc, values, nulls);
+            tuplestore_putvalues(rsinfo->setResult, target, values, nulls);  // copies
+        }
+    });
+}
+
+}  // namespace koba::pg

@@ -1,0 +1,78 @@
+-- Bad input: every function of the API, fed NULLs, impossible amounts, wrong currencies, unknown
+-- ids, oversized or malformed text. Each call must fail with a catalogued code (SQLSTATE and
+-- MESSAGE shown) and the database must be exactly as before.
+SELECT id AS alice FROM kobatela.create_user('bad_alice', 'bad_alice@example.com') \gset
+SELECT id AS bob FROM kobatela.create_user('bad_bob', 'bad_bob@example.com') \gset
+SELECT kobatela.add_to_allowlist(:alice, :bob);
+
+CREATE TEMP TABLE bad_calls (label text, statement text);
+INSERT INTO bad_calls VALUES
+  -- NULL for every required argument
+  ('create_user username NULL',        $$SELECT kobatela.create_user(NULL, 'n@example.com')$$),
+  ('create_user email NULL',           $$SELECT kobatela.create_user('n', NULL)$$),
+  ('create_user is_active NULL',       $$SELECT kobatela.create_user('n', 'n@example.com', NULL)$$),
+  ('get_user NULL',                    $$SELECT kobatela.get_user(NULL)$$),
+  ('add_to_allowlist owner NULL',      format('SELECT kobatela.add_to_allowlist(NULL, %s)', :bob)),
+  ('add_to_allowlist recipient NULL',  format('SELECT kobatela.add_to_allowlist(%s, NULL)', :alice)),
+  ('add_certification user NULL',      $$SELECT kobatela.add_certification(NULL, 'GOLD')$$),
+  ('add_certification level NULL',     format('SELECT kobatela.add_certification(%s, NULL)', :bob)),
+  ('create_transaction sender NULL',   format('SELECT kobatela.create_transaction(NULL, %s, 1)', :bob)),
+  ('create_transaction receiver NULL', format('SELECT kobatela.create_transaction(%s, NULL, 1)', :alice)),
+  ('create_transaction amount NULL',   format('SELECT kobatela.create_transaction(%s, %s, NULL)', :alice, :bob)),
+  ('create_transaction currency NULL', format('SELECT kobatela.create_transaction(%s, %s, 1, NULL)', :alice, :bob)),
+  ('get_transaction NULL',             $$SELECT kobatela.get_transaction(NULL)$$),
+  ('verify_hmac message NULL',         $$SELECT kobatela.verify_hmac_sha256('k', NULL, 'aa')$$),
+  ('verify_hmac signature NULL',       $$SELECT kobatela.verify_hmac_sha256('k', 'm', NULL)$$),
+  ('within_geofence tolerance NULL',  $$SELECT kobatela.within_geofence(0, 0, 0, 0, 10, NULL)$$),
+  ('geo_distance_m NULL',              $$SELECT kobatela.geo_distance_m(0, 0, NULL, 0)$$),
+  -- amounts: zero, negative, too precise, too large, not finite
+  ('amount 0',                         format('SELECT kobatela.create_transaction(%s, %s, 0)', :alice, :bob)),
+  ('amount -0.01',                     format('SELECT kobatela.create_transaction(%s, %s, -0.01)', :alice, :bob)),
+  ('amount -1e20',                     format('SELECT kobatela.create_transaction(%s, %s, -1e20)', :alice, :bob)),
+  ('amount 0.001',                     format('SELECT kobatela.create_transaction(%s, %s, 0.001)', :alice, :bob)),
+  ('amount 10.005',                    format('SELECT kobatela.create_transaction(%s, %s, 10.005)', :alice, :bob)),
+  ('amount 1e16',                      format('SELECT kobatela.create_transaction(%s, %s, 1e16)', :alice, :bob)),
+  ('amount 1e20',                      format('SELECT kobatela.create_transaction(%s, %s, 1e20)', :alice, :bob)),
+  ('amount 1e1000',                    format('SELECT kobatela.create_transaction(%s, %s, 1e1000)', :alice, :bob)),
+  ('amount NaN',                       format($$SELECT kobatela.create_transaction(%s, %s, 'NaN')$$, :alice, :bob)),
+  ('amount Infinity',                  format($$SELECT kobatela.create_transaction(%s, %s, 'Infinity')$$, :alice, :bob)),
+  ('amount -Infinity',                 format($$SELECT kobatela.create_transaction(%s, %s, '-Infinity')$$, :alice, :bob)),
+  -- currencies
+  ('currency GBP (not accepted)',      format($$SELECT kobatela.create_transaction(%s, %s, 1, 'GBP')$$, :alice, :bob)),
+  ('currency US',                      format($$SELECT kobatela.create_transaction(%s, %s, 1, 'US')$$, :alice, :bob)),
+  ('currency empty',                   format($$SELECT kobatela.create_transaction(%s, %s, 1, '')$$, :alice, :bob)),
+  ('currency USDX',                    format($$SELECT kobatela.create_transaction(%s, %s, 1, 'USDX')$$, :alice, :bob)),
+  ('currency injection',               format($$SELECT kobatela.create_transaction(%s, %s, 1, 'USD''; DROP TABLE kobatela.users; --')$$, :alice, :bob)),
+  -- unknown ids
+  ('get_user unknown',                 $$SELECT kobatela.get_user(9223372036854775807)$$),
+  ('get_transaction unknown',          $$SELECT kobatela.get_transaction(-9223372036854775808)$$),
+  ('transaction unknown sender',       format('SELECT kobatela.create_transaction(-5, %s, 1)', :bob)),
+  ('transaction unknown receiver',     format('SELECT kobatela.create_transaction(%s, -5, 1)', :alice)),
+  ('allowlist unknown recipient',      format('SELECT kobatela.add_to_allowlist(%s, 0)', :alice)),
+  ('certification unknown user',       $$SELECT kobatela.add_certification(0, 'GOLD')$$),
+  -- text: empty, oversized, control characters, malformed
+  ('username empty',                   $$SELECT kobatela.create_user('', 'e@example.com')$$),
+  ('username 10 KB',                   $$SELECT kobatela.create_user(repeat('x', 10240), 'e@example.com')$$),
+  ('username newline',                 $$SELECT kobatela.create_user(E'a\nb', 'e@example.com')$$),
+  ('email 1 MB',                       $$SELECT kobatela.create_user('e', repeat('x', 1048576) || '@example.com')$$),
+  ('email no domain dot',              $$SELECT kobatela.create_user('e', 'e@localhost')$$),
+  ('email spaces',                     $$SELECT kobatela.create_user('e', 'e e@example.com')$$),
+  ('level empty',                      format($$SELECT kobatela.add_certification(%s, '')$$, :bob)),
+  ('idempotency key empty',            format($$SELECT kobatela.create_transaction(%s, %s, 1, 'USD', '')$$, :alice, :bob)),
+  ('idempotency key 65 chars',         format($$SELECT kobatela.create_transaction(%s, %s, 1, 'USD', repeat('k', 65))$$, :alice, :bob)),
+  ('idempotency key control char',     format($$SELECT kobatela.create_transaction(%s, %s, 1, 'USD', E'k\x01')$$, :alice, :bob)),
+  -- coordinates
+  ('latitude 90.0001',                 $$SELECT kobatela.within_geofence(90.0001, 0, 0, 0, 10)$$),
+  ('longitude -Infinity',              $$SELECT kobatela.within_geofence(0, '-Infinity', 0, 0, 10)$$),
+  ('radius NaN',                       $$SELECT kobatela.within_geofence(0, 0, 0, 0, 'NaN')$$),
+  ('empty HMAC secret',                $$SELECT kobatela.verify_hmac_sha256('', 'm', 'aa')$$);
+
+SELECT t.row_counts() AS before \gset
+SELECT label, t.err(statement) AS outcome FROM bad_calls ORDER BY label;
+SELECT t.row_counts() = :'before' AS nothing_written;
+
+-- Every outcome is a catalogued error: its SQLSTATE and MESSAGE are a row of the catalogue.
+SELECT label, outcome FROM (SELECT label, t.err(statement) AS outcome FROM bad_calls) r
+WHERE NOT EXISTS (SELECT 1 FROM kobatela.error_catalogue() c
+                  WHERE r.outcome LIKE c.sqlstate || ' ' || c.code || '%');
+SELECT t.row_counts() = :'before' AS still_nothing_written;

@@ -1,0 +1,54 @@
+-- The error barrier (src/pg/guard.hpp): a C++ exception, a bad_alloc, a catalogued error and a
+-- PostgreSQL error raised in the middle of SPI each come out as a clean SQL error, C++
+-- destructors run, and the same backend keeps working.
+CREATE FUNCTION bridge_probe(mode text) RETURNS text
+    LANGUAGE C AS '$libdir/kobatela', 'kobatela_bridge_probe';
+
+SELECT pg_backend_pid() AS backend \gset
+SELECT bridge_probe('ok');
+SELECT bridge_probe('live') AS live_objects;
+
+-- Each of these ends in an error; the backend survives every one.
+SELECT t.err($$SELECT bridge_probe('cpp_exception')$$);
+SELECT t.err($$SELECT bridge_probe('bad_alloc')$$);
+SELECT t.err($$SELECT bridge_probe('catalogued')$$);
+SELECT t.err($$SELECT bridge_probe('pg_error_in_spi')$$);
+SELECT t.err($$SELECT bridge_probe('pg_error_palloc')$$);
+SELECT t.err($$SELECT bridge_probe('nested:cpp_exception')$$);
+SELECT t.err($$SELECT bridge_probe('nested:pg_error_in_spi')$$);
+SELECT t.err($$SELECT bridge_probe('no such mode')$$);
+
+-- Plain psql sees the same clean errors, outside any PL/pgSQL handler.
+SELECT bridge_probe('cpp_exception');
+SELECT bridge_probe('pg_error_in_spi');
+SELECT bridge_probe('bad_alloc');
+
+-- Every C++ object those calls created (one per probe, one more inside each SPI scope) was
+-- destroyed while unwinding: none is left alive.
+SELECT bridge_probe('live') AS live_objects;
+
+SELECT pg_backend_pid() = :backend AS same_backend;
+SELECT bridge_probe('ok');
+SELECT bridge_probe('nested:ok');
+
+-- After an error rolled back to a savepoint, SPI works again in the same transaction.
+BEGIN;
+SAVEPOINT before_error;
+SELECT bridge_probe('pg_error_in_spi');
+ROLLBACK TO SAVEPOINT before_error;
+SELECT bridge_probe('nested:nested:ok');
+COMMIT;
+
+-- A thousand errors in a row leave no C++ object behind, and the backend usable.
+DO $$
+BEGIN
+    FOR i IN 1..1000 LOOP
+        BEGIN
+            PERFORM bridge_probe(CASE i % 3 WHEN 0 THEN 'cpp_exception' WHEN 1 THEN 'pg_error_in_spi' ELSE 'catalogued' END);
+        EXCEPTION WHEN OTHERS THEN NULL;
+        END;
+    END LOOP;
+END $$;
+SELECT pg_backend_pid() = :backend AS same_backend, bridge_probe('live') AS live_objects;
+
+DROP FUNCTION bridge_probe(text);
