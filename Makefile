@@ -8,7 +8,9 @@
 
 EXTENSION   = kobatela
 EXTVERSION  = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
-PG_CONFIG  ?= pg_config
+# PostgreSQL 15's pg_config when installed (Debian's /usr/bin/pg_config follows the newest server-dev).
+PG_CONFIG  ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+export PG_CONFIG
 
 MODULE_big  = kobatela
 OBJS        = $(patsubst %.cpp,%.o,$(sort $(wildcard src/*.cpp src/core/*.cpp src/pg/*.cpp src/api/*.cpp)))

@@ -11,7 +11,8 @@ set -euo pipefail
 cmd=${1:?usage: cluster.sh start NAME PORT | stop NAME}
 name=${2:?cluster name}
 dir=/var/tmp/kobatela-$name
-bindir=$(pg_config --bindir)
+pg_config=${PG_CONFIG:-$(ls /usr/lib/postgresql/15/bin/pg_config 2>/dev/null || echo pg_config)}
+bindir=$("$pg_config" --bindir)
 
 as_owner() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi

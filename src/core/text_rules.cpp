@@ -150,10 +150,11 @@ bool valid_utf8(std::string_view text) noexcept {
 
 void require_text(std::string_view value, const char* field, std::size_t max_len, bool allow_empty) {
     const std::string name(field);
-    if (value.empty()) {
-        if (allow_empty) return;
+    if (value.empty() && allow_empty) return;
+    // Only spaces counts as empty, like the tables' btrim(x) <> '' checks (other whitespace is a
+    // control character, refused below).
+    if (value.find_first_not_of(' ') == std::string_view::npos)
         throw Error(ErrorCode::INVALID_ARGUMENT, name + " must not be empty.");
-    }
     for (char c : value) {
         if (is_control_byte(static_cast<unsigned char>(c))) {
             throw Error(ErrorCode::INVALID_ARGUMENT, name + " contains control characters.");

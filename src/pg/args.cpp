@@ -37,8 +37,7 @@ UnixMicros Args::timestamptz(int i, const char* name) const {
 }
 
 int64_t Args::amount(int i, const char* name) const {
-    if (is_null(i)) throw Error(ErrorCode::BAD_AMOUNT, std::string(name) + " must not be NULL.");
-    return core::require_positive_amount(numeric_text(PG_GETARG_DATUM(i)));
+    return core::require_positive_amount(numeric_text(required(i, name)));
 }
 
 std::optional<int64_t> Args::opt_int8(int i) const {

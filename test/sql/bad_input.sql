@@ -52,6 +52,8 @@ INSERT INTO bad_calls VALUES
   ('certification unknown user',       $$SELECT kobatela.add_certification(0, 'GOLD')$$),
   -- text: empty, oversized, control characters, malformed
   ('username empty',                   $$SELECT kobatela.create_user('', 'e@example.com')$$),
+  ('username only spaces',             $$SELECT kobatela.create_user('   ', 'e@example.com')$$),
+  ('idempotency key only spaces',      format($$SELECT kobatela.create_transaction(%s, %s, 1, 'USD', '   ')$$, :alice, :bob)),
   ('username 10 KB',                   $$SELECT kobatela.create_user(repeat('x', 10240), 'e@example.com')$$),
   ('username newline',                 $$SELECT kobatela.create_user(E'a\nb', 'e@example.com')$$),
   ('email 1 MB',                       $$SELECT kobatela.create_user('e', repeat('x', 1048576) || '@example.com')$$),

@@ -131,6 +131,7 @@ TEST(RequireText, Accepts) {
 
 TEST(RequireText, RejectsWithDetail) {
     EXPECT_EQ(text_error("", 5), "label must not be empty.");
+    EXPECT_EQ(text_error("   ", 5), "label must not be empty.");
     EXPECT_EQ(text_error("toolong", 5), "label is longer than 5 characters.");
     EXPECT_EQ(text_error("éééééé", 5), "label is longer than 5 characters.");
     EXPECT_EQ(text_error("a\tb", 5), "label contains control characters.");
