@@ -53,7 +53,7 @@ $(DATA_built): $(SQL_PARTS) $(EXTENSION).control
 	@mkdir -p build
 	cat $(SQL_PARTS) > $@
 
-.PHONY: deps test unit demo demo-stop
+.PHONY: deps test unit demo demo-stop bench
 deps:
 	@scripts/ensure_deps.sh
 
@@ -69,3 +69,6 @@ demo: deps
 
 demo-stop:
 	@scripts/demo.sh stop
+
+bench: deps
+	@bench/run.sh
