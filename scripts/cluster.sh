@@ -41,6 +41,7 @@ cron.database_name = 'postgres'
 cron.use_background_workers = on
 max_worker_processes = 16
 max_connections = 60
+max_prepared_transactions = 2
 CONF
     as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
     echo "export PGHOST='$dir' PGPORT='$port' PGUSER=postgres"

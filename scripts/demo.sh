@@ -14,6 +14,9 @@ case "${1:-start}" in
     echo "Starting a local PostgreSQL cluster on port $port (pg_cron and kobatela preloaded)..."
     eval "$(scripts/cluster.sh start demo "$port")"
     psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db"
+    # The API key pepper: a superuser-only secret, generated for this cluster, never printed.
+    psql -X -q -v ON_ERROR_STOP=1 -d postgres \
+      -c "ALTER SYSTEM SET kobatela.api_key_pepper = '$(openssl rand -hex 32)'" -c "SELECT pg_reload_conf()" >/dev/null
     psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION kobatela'
     echo
     psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f demo/story.sql

@@ -78,4 +78,12 @@ passed=$((passed + ${tap_total:-0} - tap_failed))
 [ "$passed" -lt 0 ] && passed=0
 failed=$((failed + tap_failed))
 
+banner "no secret in the server log"
+# The suites use secrets marked do-not-log / do_not_print / SECRETMARKER, some in failing calls.
+if grep -nE 'do-not-log|do_not_print|SECRETMARKER' /var/tmp/kobatela-test/server.log; then
+  echo "a secret reached the server log (lines above)"; failed=$((failed + 1))
+else
+  echo "ok"; passed=$((passed + 1))
+fi
+
 finish

@@ -21,7 +21,8 @@ COMMENT ON FUNCTION kobatela.verify_hmac_sha256(bytea, bytea, text) IS
 
 CREATE FUNCTION kobatela.health()
     RETURNS jsonb
-    LANGUAGE C STABLE AS 'MODULE_PATHNAME', 'kobatela_health';
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_health';
 COMMENT ON FUNCTION kobatela.health() IS
     'Version, database, pg_cron jobs and whether the PSP secret is configured (never the secret).';
 

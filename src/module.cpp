@@ -1,4 +1,5 @@
 // The shared library's identity and load-time set-up.
+#include "api/identity.hpp"
 #include "pg/postgres.hpp"
 #include "pg/settings.hpp"
 
@@ -6,5 +7,8 @@ extern "C" {
 PG_MODULE_MAGIC;
 
 void _PG_init(void);
-void _PG_init(void) { koba::pg::settings::define(); }
+void _PG_init(void) {
+    koba::pg::settings::define();
+    koba::api::register_identity_callbacks();
+}
 }

@@ -1,6 +1,8 @@
 // Restricted transfers: a sender may pay a receiver it allowlisted, or a certified receiver.
 // A refused transfer is recorded as data (status REJECTED plus an alert), not raised as an
 // error, so that the evidence commits (spec.md section 2).
+#include "api/audit.hpp"
+#include "api/identity.hpp"
 #include "api/lookups.hpp"
 #include "api/request.hpp"
 #include "core/errors.hpp"
@@ -47,11 +49,13 @@ Datum replay(const pg::Result& first, const TransferRequest& request, FunctionCa
 //                    currency text DEFAULT 'USD', idempotency_key text DEFAULT NULL)
 //   RETURNS transactions
 KOBA_FUNCTION(kobatela_create_transaction) {
+    const api::Principal caller = api::require_scope(core::kBusinessWrite);
     const pg::Args args(fcinfo);
     TransferRequest request{args.int8(0, "sender_id"), args.int8(1, "receiver_id"),
                             args.amount(2, "amount"),
                             core::normalize_currency(args.text(3, "currency"), pg::settings::currencies()),
                             std::nullopt};
+    api::require_party(caller, {request.sender_id});
 
     static pg::Statement is_allowed{
         "SELECT EXISTS (SELECT 1 FROM kobatela.allowed_recipients WHERE owner_id = $1 AND recipient_id = $2)"
@@ -81,6 +85,7 @@ KOBA_FUNCTION(kobatela_create_transaction) {
 
     const bool allowed =
         spi.run(is_allowed, pg::Params().int8(request.sender_id).int8(request.receiver_id)).boolean(0, 1);
+    const api::AuditReason reason(allowed ? "CREATE_TRANSACTION" : "UNAUTHORIZED_TRANSFER_ATTEMPT");
     const pg::Result row = spi.run(
         insert, pg::Params()
                     .int8(request.sender_id)
@@ -109,10 +114,12 @@ KOBA_FUNCTION(kobatela_create_transaction) {
 
 // get_transaction(id bigint) RETURNS transactions
 KOBA_FUNCTION(kobatela_get_transaction) {
+    const api::Principal caller = api::require_scope(core::kBusinessRead);
     const int64_t id = pg::Args(fcinfo).int8(0, "id");
     static pg::Statement select{"SELECT * FROM kobatela.transactions WHERE id = $1", {INT8OID}};
     pg::Spi spi;
     const pg::Result row = spi.run(select, pg::Params().int8(id));
     if (row.empty()) throw Error(ErrorCode::TRANSACTION_NOT_FOUND);
+    api::require_party(caller, {row.int8(0, kSenderId), row.int8(0, kReceiverId)});
     return row.composite(0, fcinfo);
 }

@@ -22,6 +22,10 @@ const ErrorInfo& error_info(ErrorCode code) noexcept {
     return kCatalogue[static_cast<std::size_t>(code)];
 }
 
+bool hides_statement(ErrorCode code) noexcept {
+    return code == ErrorCode::UNAUTHORIZED || code == ErrorCode::INVALID_SIGNATURE;
+}
+
 const char* Error::detail() const noexcept {
     return detail_.empty() ? error_info(code_).detail : detail_.c_str();
 }

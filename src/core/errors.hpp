@@ -5,6 +5,9 @@
 // lists the same rows; a unit test fails when the two drift apart.
 //
 // Pure C++: no PostgreSQL header may be included here.
+//
+// Errors about credentials (UNAUTHORIZED, INVALID_SIGNATURE) are raised without the failing
+// statement in the server log, whose text may hold the credential: see hides_statement().
 #pragma once
 
 #include <cstddef>
@@ -39,6 +42,8 @@ namespace koba::core {
     X(MANDATE_CATEGORY_FORBIDDEN, 403, "PT403", "The mandate does not allow this category.")       \
     X(UNAUTHORIZED_USAGE, 403, "PT403", "The beneficiary may not spend at this merchant.")         \
     X(PAYEE_NOT_ALLOWED, 403, "PT403", "The payee is not allowed for this escrow.")                \
+    X(NOT_A_PARTY, 403, "PT403", "The API key's user is not a party to this object.")              \
+    X(AUDIT_LOG_APPEND_ONLY, 403, "PT403", "The audit log is append-only.")                        \
     /* 404: an id names nothing */                                                                 \
     X(USER_NOT_FOUND, 404, "PT404", "User not found.")                                             \
     X(APIKEY_NOT_FOUND, 404, "PT404", "API key not found.")                                        \
@@ -73,6 +78,8 @@ namespace koba::core {
     X(PAYEE_ALREADY_ALLOWED, 409, "PT409", "The payee is already allowed for this escrow.")        \
     X(DAILY_LIMIT_REACHED, 409, "PT409", "The payee's daily limit would be exceeded.")             \
     X(TOTAL_LIMIT_REACHED, 409, "PT409", "The payee's total limit would be exceeded.")             \
+    X(TWO_PHASE_NOT_SUPPORTED, 409, "PT409",                                                       \
+      "A transaction that wrote audited rows cannot be prepared for two-phase commit.")           \
     /* 422: well-formed, but the evidence does not hold */                                         \
     X(SEQUENCE_ERROR, 422, "PT422", "The previous milestone is not paid yet.")                     \
     X(GEOFENCE_VIOLATION, 422, "PT422", "The photo was taken outside the milestone's geofence.")   \
@@ -83,7 +90,8 @@ namespace koba::core {
     /* 5xx: the server cannot serve the request */                                                 \
     X(INTERNAL_ERROR, 500, "PT500", "An unexpected internal error occurred.")                      \
     X(OUT_OF_MEMORY, 503, "53200", "The server ran out of memory.")                                \
-    X(PSP_SECRET_MISSING, 503, "PT503", "The PSP webhook secret is not configured.")
+    X(PSP_SECRET_MISSING, 503, "PT503", "The PSP webhook secret is not configured.")              \
+    X(APIKEY_PEPPER_MISSING, 503, "PT503", "The API key pepper (kobatela.api_key_pepper) is not configured.")
 
 enum class ErrorCode {
 #define KOBA_ERROR_ENUM(name, http, sqlstate, detail) name,
@@ -102,6 +110,10 @@ struct ErrorInfo {
 // The whole catalogue, in declaration order.
 const ErrorInfo* error_catalogue(std::size_t* count) noexcept;
 const ErrorInfo& error_info(ErrorCode code) noexcept;
+
+// True for errors whose statement text may contain a secret (an API key, a signature): the bridge
+// raises them with errhidestmt so the statement does not reach the server log.
+bool hides_statement(ErrorCode code) noexcept;
 
 // The exception every layer throws for a catalogued error. The bridge turns it into
 // ereport(ERROR) with MESSAGE = code name, DETAIL = detail (or the catalogue's default).

@@ -40,6 +40,13 @@ int64_t Args::amount(int i, const char* name) const {
     return core::require_positive_amount(numeric_text(required(i, name)));
 }
 
+std::string Args::enum_label(int i, const char* name) const { return pg::enum_label(required(i, name)); }
+
+std::optional<UnixMicros> Args::opt_timestamptz(int i) const {
+    if (is_null(i)) return std::nullopt;
+    return timestamptz_value(PG_GETARG_DATUM(i));
+}
+
 std::optional<int64_t> Args::opt_int8(int i) const {
     if (is_null(i)) return std::nullopt;
     return DatumGetInt64(PG_GETARG_DATUM(i));

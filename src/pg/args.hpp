@@ -24,7 +24,10 @@ public:
     // A numeric amount of money: > 0, at most 2 decimals, fits numeric(18,2); else BAD_AMOUNT.
     int64_t amount(int i, const char* name) const;
 
+    std::string enum_label(int i, const char* name) const;  // an enum argument's label
+
     std::optional<int64_t> opt_int8(int i) const;
+    std::optional<UnixMicros> opt_timestamptz(int i) const;
     std::optional<std::string> opt_text(int i) const;
 
 private:

@@ -67,6 +67,35 @@ std::string jsonb_text(Datum value) {
     return result;
 }
 
+Datum enum_datum(Oid enum_type, const char* label) {
+    return pg_call([&] { return DirectFunctionCall2(enum_in, CStringGetDatum(label), ObjectIdGetDatum(enum_type)); });
+}
+
+std::string enum_label(Datum value) {
+    char* text = pg_call([&] { return DatumGetCString(DirectFunctionCall1(enum_out, value)); });
+    std::string result(text);
+    pg_call([&] { pfree(text); });
+    return result;
+}
+
+Datum record_datum(FunctionCallInfo fcinfo, const std::vector<std::optional<Datum>>& values) {
+    const int count = static_cast<int>(values.size());
+    return pg_call([&] {
+        TupleDesc desc;
+        if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+            elog(ERROR, "kobatela: function does not return a composite type");
+        if (desc->natts != count) elog(ERROR, "kobatela: record has the wrong number of columns");
+        desc = BlessTupleDesc(desc);
+        Datum* datums = static_cast<Datum*>(palloc0(sizeof(Datum) * count));
+        bool* nulls = static_cast<bool*>(palloc0(sizeof(bool) * count));
+        for (int i = 0; i < count; i++) {
+            nulls[i] = !values[i].has_value();
+            if (!nulls[i]) datums[i] = *values[i];
+        }
+        return HeapTupleGetDatum(heap_form_tuple(desc, datums, nulls));
+    });
+}
+
 Datum timestamptz_datum(UnixMicros micros) {
     return TimestampTzGetDatum(micros - kPostgresEpochOffsetMicros);
 }

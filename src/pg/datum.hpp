@@ -27,6 +27,14 @@ std::string numeric_text(Datum value);
 Datum jsonb_datum(std::string_view json_text);  // raises INVALID_JSON when malformed
 std::string jsonb_text(Datum value);
 
+// Enum values by label; the type is the calling function's result or argument type.
+Datum enum_datum(Oid enum_type, const char* label);
+std::string enum_label(Datum value);
+
+// A composite result (RETURNS record with OUT arguments, or a named row type), from values in
+// column order; std::nullopt is NULL. Allocated in the caller's memory.
+Datum record_datum(FunctionCallInfo fcinfo, const std::vector<std::optional<Datum>>& values);
+
 Datum timestamptz_datum(UnixMicros micros);
 UnixMicros timestamptz_value(Datum value);
 UnixMicros now_micros();  // the transaction's now(), like SQL now()

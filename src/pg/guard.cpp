@@ -44,7 +44,8 @@ struct PendingError {
     const core::ErrorInfo& info = core::error_info(pending.code);
     const char* s = info.sqlstate;
     ereport(ERROR, (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])),
-                    errmsg_internal("%s", info.name), errdetail_internal("%s", pending.detail)));
+                    errmsg_internal("%s", info.name), errdetail_internal("%s", pending.detail),
+                    errhidestmt(core::hides_statement(pending.code))));
     pg_unreachable();
 }
 

@@ -46,6 +46,7 @@ Params& Params::timestamptz(UnixMicros micros) { return add(timestamptz_datum(mi
 Params& Params::opt_int8(const std::optional<int64_t>& value) { return value ? int8(*value) : null(); }
 Params& Params::opt_text(const std::optional<std::string>& value) { return value ? text(*value) : null(); }
 Params& Params::opt_money(const std::optional<int64_t>& cents) { return cents ? money(*cents) : null(); }
+Params& Params::opt_timestamptz(const std::optional<UnixMicros>& micros) { return micros ? timestamptz(*micros) : null(); }
 
 // ---- Result ------------------------------------------------------------------------------------
 

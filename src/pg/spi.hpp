@@ -52,6 +52,7 @@ public:
     Params& opt_int8(const std::optional<int64_t>& value);
     Params& opt_text(const std::optional<std::string>& value);
     Params& opt_money(const std::optional<int64_t>& cents);
+    Params& opt_timestamptz(const std::optional<UnixMicros>& micros);
 
     int size() const { return static_cast<int>(values_.size()); }
     Datum* values() { return values_.data(); }

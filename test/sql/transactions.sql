@@ -10,7 +10,7 @@ SELECT type, message, actor_user_id = :sender AS actor_is_sender,
        payload - 'transaction_id' - 'sender_id' - 'attempted_receiver_id' AS payload,
        (payload ->> 'sender_id')::bigint = :sender AS payload_sender,
        (payload ->> 'attempted_receiver_id')::bigint = :stranger AS payload_receiver
-FROM kobatela.list_alerts('UNAUTHORIZED_TRANSFER_ATTEMPT');
+FROM kobatela.list_alerts('UNAUTHORIZED_TRANSFER_ATTEMPT') WHERE actor_user_id = :sender;
 -- Its replay returns the same REJECTED row, and writes no second alert.
 SELECT t.row_counts() AS before \gset
 SELECT status FROM kobatela.create_transaction(:sender, :stranger, 25.00, 'USD', 'tx-k0');

@@ -1,0 +1,113 @@
+// Authentication: kobatela.authenticate(api_key), PostgREST's pre-request hook, and the
+// identity functions RLS policies and applications read (current_scope, current_actor,
+// current_user_id).
+#include "api/audit.hpp"
+#include "api/identity.hpp"
+#include "api/request.hpp"
+#include "core/api_keys.hpp"
+#include "core/errors.hpp"
+#include "core/hmac.hpp"
+#include "core/json_writer.hpp"
+#include "pg/args.hpp"
+#include "pg/guard.hpp"
+#include "pg/settings.hpp"
+#include "pg/spi.hpp"
+
+using namespace koba;
+using core::Error;
+using core::ErrorCode;
+
+namespace {
+
+// Verifies `key` and makes it this transaction's identity. Every failure is the same
+// UNAUTHORIZED, and takes about the same time: the HMAC is computed even for a key whose shape
+// or prefix is wrong, and the stored hash is compared in constant time.
+core::Scope authenticate_key(pg::Spi& spi, std::string_view key) {
+    const std::string_view pepper = pg::settings::api_key_pepper();
+    if (pepper.empty()) throw Error(ErrorCode::APIKEY_PEPPER_MISSING);
+    const std::optional<std::string> prefix = core::api_key_prefix(key);
+    const std::string hash = core::api_key_hash(pepper, key);
+
+    static pg::Statement find{
+        "SELECT id, key_hash, scope::text, user_id, is_active AND (expires_at IS NULL OR expires_at > now()) "
+        "FROM kobatela.api_keys WHERE prefix = $1",
+        {TEXTOID}};
+    // At most once a minute: one platform key serves many concurrent requests, and stamping it on
+    // each would make its row a lock every request waits for. Each use is audited instead.
+    static pg::Statement stamp{
+        "UPDATE kobatela.api_keys SET last_used_at = now() "
+        "WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
+        {INT8OID}};
+
+    const pg::Result row = spi.run(find, pg::Params().text(prefix.value_or("")));
+    const std::string stored = row.empty() ? std::string(hash.size(), '0') : row.text(0, 2);
+    const bool hash_matches =
+        stored.size() == hash.size() && core::constant_time_equal(stored.data(), hash.data(), hash.size());
+    if (row.empty() || !hash_matches || !row.boolean(0, 5)) throw Error(ErrorCode::UNAUTHORIZED);
+
+    const int64_t key_id = row.int8(0, 1);
+    const core::Scope scope = core::parse_scope(row.text(0, 3)).value();
+    api::set_authenticated_key(key_id, scope, row.opt_int8(0, 4));
+    // A read-only transaction (PostgREST's GET) can write neither; the identity still holds.
+    if (!pg::pg_call([] { return XactReadOnly; })) {
+        const api::AuditReason reason("API_KEY_USED");
+        spi.run(stamp, pg::Params().int8(key_id));
+        api::audit_event("API_KEY_USED", "api_keys", key_id,
+                         core::JsonObject().add("scope", core::scope_name(scope)).str());
+    }
+    return scope;
+}
+
+}  // namespace
+
+// authenticate(api_key text) RETURNS api_scope
+KOBA_FUNCTION(kobatela_authenticate) {
+    const pg::Args args(fcinfo);
+    if (args.is_null(0)) throw Error(ErrorCode::UNAUTHORIZED);
+    const std::string key = args.text(0, "api_key");
+    const Oid scope_type = pg::pg_call([&] { return get_fn_expr_rettype(fcinfo->flinfo); });
+    pg::Spi spi;
+    const core::Scope scope = authenticate_key(spi, key);
+    return pg::enum_datum(scope_type, std::string(core::scope_name(scope)).c_str());
+}
+
+// pre_request() RETURNS void: PostgREST's db-pre-request. Authenticates the X-API-Key header, or
+// an "Authorization: Bearer koba_..." header; a Bearer token that is not a Kobatela key is a JWT,
+// which PostgREST itself has verified (it chose the role), so it is left alone. No header: the
+// request stays anonymous and only functions that need no scope will answer.
+KOBA_FUNCTION(kobatela_pre_request) {
+    pg::Spi spi;
+    std::optional<std::string> key = api::request_header(spi, "x-api-key");
+    if (!key) {
+        const std::optional<std::string> authorization = api::request_header(spi, "authorization");
+        constexpr std::string_view kBearer = "Bearer ";
+        if (authorization && authorization->compare(0, kBearer.size(), kBearer) == 0) {
+            std::string token = authorization->substr(kBearer.size());
+            if (token.compare(0, 5, "koba_") == 0) key = std::move(token);
+        }
+    }
+    if (key) {
+        const size_t first = key->find_first_not_of(' ');
+        const size_t last = key->find_last_not_of(' ');
+        authenticate_key(spi, first == std::string::npos ? "" : key->substr(first, last - first + 1));
+    }
+    PG_RETURN_VOID();
+}
+
+// current_scope() RETURNS api_scope, NULL without any
+KOBA_FUNCTION(kobatela_current_scope) {
+    const std::optional<api::Principal> principal = api::current_principal();
+    if (!principal) PG_RETURN_NULL();
+    const Oid scope_type = pg::pg_call([&] { return get_fn_expr_rettype(fcinfo->flinfo); });
+    return pg::enum_datum(scope_type, std::string(core::scope_name(principal->scope)).c_str());
+}
+
+// current_user_id() RETURNS bigint: the user the authenticated key is bound to, else NULL
+KOBA_FUNCTION(kobatela_current_user_id) {
+    const std::optional<api::Principal> principal = api::current_principal();
+    if (!principal || !principal->user_id) PG_RETURN_NULL();
+    return Int64GetDatum(*principal->user_id);
+}
+
+// current_actor() RETURNS text: what the audit log records
+KOBA_FUNCTION(kobatela_current_actor) { return pg::text_datum(api::current_actor()); }

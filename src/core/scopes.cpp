@@ -1,0 +1,20 @@
+#include "core/scopes.hpp"
+
+namespace koba::core {
+
+std::string_view scope_name(Scope scope) noexcept {
+    switch (scope) {
+        case Scope::Sender: return "sender";
+        case Scope::Support: return "support";
+        case Scope::Admin: return "admin";
+    }
+    return "unknown";
+}
+
+std::optional<Scope> parse_scope(std::string_view name) noexcept {
+    for (const Scope s : {Scope::Sender, Scope::Support, Scope::Admin})
+        if (scope_name(s) == name) return s;
+    return std::nullopt;
+}
+
+}  // namespace koba::core

@@ -1,0 +1,28 @@
+// API scopes and which scope may call what (the scope matrix of docs/security.md).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace koba::core {
+
+enum class Scope : uint8_t { Sender = 1, Support = 2, Admin = 4 };
+
+// A set of scopes, e.g. kBusinessWrite = Sender | Admin.
+using ScopeSet = uint8_t;
+constexpr ScopeSet operator|(Scope a, Scope b) { return static_cast<ScopeSet>(static_cast<uint8_t>(a) | static_cast<uint8_t>(b)); }
+constexpr ScopeSet operator|(ScopeSet a, Scope b) { return static_cast<ScopeSet>(a | static_cast<uint8_t>(b)); }
+constexpr ScopeSet only(Scope s) { return static_cast<ScopeSet>(s); }
+constexpr bool allows(ScopeSet set, Scope s) { return (set & static_cast<uint8_t>(s)) != 0; }
+
+// Who may call what. Admin may do everything; support reads; sender does business.
+constexpr ScopeSet kBusinessWrite = Scope::Sender | Scope::Admin;
+constexpr ScopeSet kBusinessRead = Scope::Sender | Scope::Support | Scope::Admin;
+constexpr ScopeSet kAdminOnly = only(Scope::Admin);
+
+// "sender", "support", "admin" (the enum kobatela.api_scope).
+std::string_view scope_name(Scope scope) noexcept;
+std::optional<Scope> parse_scope(std::string_view name) noexcept;
+
+}  // namespace koba::core

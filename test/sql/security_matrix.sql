@@ -1,0 +1,90 @@
+-- The scope matrix: every API function called under every kind of caller. Each cell runs in its
+-- own subtransaction, as PostgREST's kobatela_anon role with the identity's key authenticated,
+-- and is rolled back, so cells do not influence each other. 'ok' means the call succeeded.
+SET kobatela.api_key_pepper = 'matrix-pepper-do-not-log';
+SELECT id AS alice FROM kobatela.create_user('m_alice', 'm_alice@example.com') \gset
+SELECT id AS bob FROM kobatela.create_user('m_bob', 'm_bob@example.com') \gset
+SELECT id AS carol FROM kobatela.create_user('m_carol', 'm_carol@example.com') \gset
+SELECT kobatela.add_to_allowlist(:alice, :bob);
+SELECT id AS tx FROM kobatela.create_transaction(:alice, :bob, 1) \gset
+SELECT id AS revoked_id, api_key AS revoked_key FROM kobatela.create_api_key('m revoked', 'sender') \gset
+SELECT kobatela.revoke_api_key(:revoked_id);
+SELECT id AS expired_id, api_key AS expired_key FROM kobatela.create_api_key('m expired', 'sender') \gset
+UPDATE kobatela.api_keys SET expires_at = now() - interval '1 second' WHERE id = :expired_id;
+
+CREATE TABLE t.matrix_identities (ord int, name text, api_key text);
+INSERT INTO t.matrix_identities VALUES
+    (1, 'no key', NULL),
+    (2, 'revoked', :'revoked_key'),
+    (3, 'expired', :'expired_key'),
+    (4, 'sender', (SELECT api_key FROM kobatela.create_api_key('m sender', 'sender'))),
+    (5, 'bound_party', (SELECT api_key FROM kobatela.create_api_key('m bound alice', 'sender', :alice))),
+    (6, 'bound_other', (SELECT api_key FROM kobatela.create_api_key('m bound carol', 'sender', :carol))),
+    (7, 'support', (SELECT api_key FROM kobatela.create_api_key('m support', 'support'))),
+    (8, 'admin', (SELECT api_key FROM kobatela.create_api_key('m admin', 'admin')));
+
+-- One representative call per function, on alice's objects (alice is bound_party's user).
+CREATE TABLE t.matrix_calls (fn text, call text);
+INSERT INTO t.matrix_calls VALUES
+    ('create_user',        $$SELECT kobatela.create_user('m_new', 'm_new@example.com')$$),
+    ('get_user',           format('SELECT kobatela.get_user(%s)', :alice)),
+    ('add_to_allowlist',   format('SELECT kobatela.add_to_allowlist(%s, %s)', :alice, :carol)),
+    ('add_certification',  format($$SELECT kobatela.add_certification(%s, 'GOLD')$$, :bob)),
+    ('create_transaction', format('SELECT kobatela.create_transaction(%s, %s, 2)', :alice, :bob)),
+    ('get_transaction',    format('SELECT kobatela.get_transaction(%s)', :tx)),
+    ('list_alerts',        'SELECT kobatela.list_alerts()'),
+    ('create_api_key',     $$SELECT kobatela.create_api_key('m new', 'support')$$),
+    ('get_api_key',        format('SELECT kobatela.get_api_key(%s)', :revoked_id)),
+    ('revoke_api_key',     format('SELECT kobatela.revoke_api_key(%s)', :expired_id)),
+    ('pre_request',        'SELECT kobatela.pre_request()'),
+    ('current_scope',      'SELECT kobatela.current_scope()'),
+    ('current_user_id',    'SELECT kobatela.current_user_id()'),
+    ('current_actor',      'SELECT kobatela.current_actor()'),
+    ('health',             'SELECT kobatela.health()'),
+    ('verify_audit_chain', 'SELECT kobatela.verify_audit_chain()'),
+    ('audit_chain_tips',   'SELECT kobatela.audit_chain_tips()'),
+    ('error_catalogue',    'SELECT kobatela.error_catalogue()'),
+    ('geo_distance_m',     'SELECT kobatela.geo_distance_m(0, 0, 0, 1)'),
+    ('within_geofence',    'SELECT kobatela.within_geofence(0, 0, 0, 0, 10)'),
+    ('verify_hmac_sha256', $$SELECT kobatela.verify_hmac_sha256('k', 'm', '00')$$);
+
+-- Every function of the schema is in the matrix, except authenticate (every cell calls it) and
+-- the trigger functions.
+SELECT p.proname AS function_missing_from_the_matrix
+FROM pg_proc p
+WHERE p.pronamespace = 'kobatela'::regnamespace AND p.prorettype <> 'trigger'::regtype
+  AND p.proname <> 'authenticate' AND p.proname NOT IN (SELECT fn FROM t.matrix_calls)
+ORDER BY 1;
+
+CREATE FUNCTION t.matrix_cell(api_key text, call text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    message text;
+BEGIN
+    BEGIN
+        SET LOCAL ROLE kobatela_anon;
+        IF api_key IS NOT NULL THEN
+            PERFORM kobatela.authenticate(api_key);
+        END IF;
+        EXECUTE call;
+        RAISE EXCEPTION USING ERRCODE = 'KB000', MESSAGE = 'ok';  -- success: roll the cell back
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS message = MESSAGE_TEXT;
+        RETURN message;
+    END;
+END $$;
+
+SELECT c.fn AS function,
+       max(cell) FILTER (WHERE i.ord = 1) AS no_key,
+       max(cell) FILTER (WHERE i.ord = 2) AS revoked,
+       max(cell) FILTER (WHERE i.ord = 3) AS expired,
+       max(cell) FILTER (WHERE i.ord = 4) AS sender,
+       max(cell) FILTER (WHERE i.ord = 5) AS bound_party,
+       max(cell) FILTER (WHERE i.ord = 6) AS bound_other,
+       max(cell) FILTER (WHERE i.ord = 7) AS support,
+       max(cell) FILTER (WHERE i.ord = 8) AS admin
+FROM t.matrix_calls c CROSS JOIN t.matrix_identities i
+CROSS JOIN LATERAL (SELECT t.matrix_cell(i.api_key, c.call) AS cell) r
+GROUP BY c.fn ORDER BY c.fn;
+
+-- The matrix wrote nothing: every cell was rolled back.
+SELECT count(*) AS users_named_m_new FROM kobatela.users WHERE username = 'm_new';

@@ -1,0 +1,76 @@
+#include "core/api_keys.hpp"
+#include "core/scopes.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+using namespace koba::core;
+
+TEST(ApiKeys, GeneratedKeysHaveTheDocumentedShape) {
+    for (int i = 0; i < 100; i++) {
+        const NewApiKey k = generate_api_key();
+        ASSERT_EQ(k.key.size(), kApiKeyLength) << k.key;
+        EXPECT_EQ(k.prefix.size(), 11u);
+        EXPECT_EQ(k.key.substr(0, 11), k.prefix);
+        EXPECT_EQ(api_key_prefix(k.key), k.prefix);
+    }
+}
+
+TEST(ApiKeys, GeneratedKeysDiffer) {
+    std::set<std::string> keys;
+    for (int i = 0; i < 1000; i++) keys.insert(generate_api_key().key);
+    EXPECT_EQ(keys.size(), 1000u);
+}
+
+TEST(ApiKeys, PrefixRejectsEverythingElse) {
+    const std::string good = generate_api_key().key;
+    EXPECT_TRUE(api_key_prefix(good));
+    EXPECT_FALSE(api_key_prefix(""));
+    EXPECT_FALSE(api_key_prefix(good.substr(0, 54)));
+    EXPECT_FALSE(api_key_prefix(good + "A"));
+    std::string upper_hex = good;
+    upper_hex[5] = 'A';
+    EXPECT_FALSE(api_key_prefix(upper_hex));
+    std::string bad_start = good;
+    bad_start[0] = 'K';
+    EXPECT_FALSE(api_key_prefix(bad_start));
+    std::string no_dot = good;
+    no_dot[11] = '_';
+    EXPECT_FALSE(api_key_prefix(no_dot));
+    std::string quote = good;
+    quote[30] = '\'';
+    EXPECT_FALSE(api_key_prefix(quote));
+    EXPECT_FALSE(api_key_prefix(std::string(10240, 'k')));
+}
+
+TEST(ApiKeys, HashIsPepperedHmac) {
+    // printf %s 'koba_000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' | openssl dgst -sha256 -hmac pepper
+    const std::string key = "koba_000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    EXPECT_EQ(api_key_hash("pepper", key), "6246dad3b24b9e16851ce8e505072d49204e434f296eeb4b25b2c88403f9b4b9");
+    EXPECT_NE(api_key_hash("pepper", key), api_key_hash("pepper2", key));
+    EXPECT_EQ(api_key_hash("pepper", key).size(), 64u);
+}
+
+TEST(Base64Url, Rfc4648Vectors) {
+    auto enc = [](std::string_view s) { return base64url(reinterpret_cast<const unsigned char*>(s.data()), s.size()); };
+    EXPECT_EQ(enc(""), "");
+    EXPECT_EQ(enc("f"), "Zg");
+    EXPECT_EQ(enc("fo"), "Zm8");
+    EXPECT_EQ(enc("foo"), "Zm9v");
+    EXPECT_EQ(enc("foob"), "Zm9vYg");
+    EXPECT_EQ(enc("fooba"), "Zm9vYmE");
+    EXPECT_EQ(enc("foobar"), "Zm9vYmFy");
+    EXPECT_EQ(enc("\xfb\xff"), "-_8");  // the URL-safe characters
+}
+
+TEST(Scopes, SetsAndNames) {
+    EXPECT_TRUE(allows(kBusinessWrite, Scope::Sender));
+    EXPECT_TRUE(allows(kBusinessWrite, Scope::Admin));
+    EXPECT_FALSE(allows(kBusinessWrite, Scope::Support));
+    EXPECT_TRUE(allows(kBusinessRead, Scope::Support));
+    EXPECT_FALSE(allows(kAdminOnly, Scope::Sender));
+    for (const Scope s : {Scope::Sender, Scope::Support, Scope::Admin}) EXPECT_EQ(parse_scope(scope_name(s)), s);
+    EXPECT_FALSE(parse_scope("Admin"));
+    EXPECT_FALSE(parse_scope(""));
+}
