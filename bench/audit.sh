@@ -15,7 +15,7 @@ seconds=${BENCH_SECONDS:-10}
 clients=${BENCH_CLIENTS:-1 8}
 rounds=${BENCH_ROUNDS:-3}
 port=${KOBATELA_AUDIT_BENCH_PORT:-54333}
-name=audit-bench   # not "bench": make bench (bench/run.sh) may run beside this one
+name=${KOBATELA_AUDIT_BENCH_NAME:-audit-bench}   # not "bench": make bench (bench/run.sh) may run beside this one
 db=kobatela_bench
 out=bench/results/audit.md
 

@@ -7,6 +7,9 @@ SELECT id AS bob FROM kobatela.create_user('m_bob', 'm_bob@example.com') \gset
 SELECT id AS carol FROM kobatela.create_user('m_carol', 'm_carol@example.com') \gset
 SELECT kobatela.add_to_allowlist(:alice, :bob);
 SELECT id AS tx FROM kobatela.create_transaction(:alice, :bob, 1) \gset
+SELECT id AS esc FROM kobatela.create_escrow(:alice, :bob, 10, 'USD', '{}', now() + interval '1 day') \gset
+SELECT id AS funded FROM kobatela.create_escrow(:alice, :bob, 10, 'USD', '{}', now() + interval '1 day') \gset
+SELECT status FROM kobatela.escrow_deposit(:funded, 10);
 SELECT id AS revoked_id, api_key AS revoked_key FROM kobatela.create_api_key('m revoked', 'sender') \gset
 SELECT kobatela.revoke_api_key(:revoked_id);
 SELECT id AS expired_id, api_key AS expired_key FROM kobatela.create_api_key('m expired', 'sender') \gset
@@ -34,6 +37,15 @@ INSERT INTO t.matrix_calls VALUES
     ('get_transaction',    format('SELECT kobatela.get_transaction(%s)', :tx)),
     ('list_alerts',        'SELECT kobatela.list_alerts()'),
     ('create_api_key',     $$SELECT kobatela.create_api_key('m new', 'support')$$),
+    ('create_escrow',      format($$SELECT kobatela.create_escrow(%s, %s, 10, 'USD', '{}', now() + interval '1 day')$$, :alice, :bob)),
+    ('add_milestone',      format($$SELECT kobatela.add_milestone(%s, 1, 'm', 5)$$, :esc)),
+    ('escrow_deposit',     format('SELECT kobatela.escrow_deposit(%s, 5)', :esc)),
+    ('escrow_mark_delivered', format('SELECT kobatela.escrow_mark_delivered(%s)', :funded)),
+    ('escrow_client_approve', format('SELECT kobatela.escrow_client_approve(%s)', :funded)),
+    ('escrow_client_reject', format('SELECT kobatela.escrow_client_reject(%s)', :esc)),
+    ('escrow_check_deadline', format('SELECT kobatela.escrow_check_deadline(%s)', :funded)),
+    ('get_escrow',         format('SELECT kobatela.get_escrow(%s)', :esc)),
+    ('escrow_events',      format('SELECT kobatela.escrow_events(%s)', :esc)),
     ('get_api_key',        format('SELECT kobatela.get_api_key(%s)', :revoked_id)),
     ('revoke_api_key',     format('SELECT kobatela.revoke_api_key(%s)', :expired_id)),
     ('pre_request',        'SELECT kobatela.pre_request()'),
