@@ -18,10 +18,7 @@ SELECT status FROM kobatela.escrow_mark_delivered(:e, 'roof done', 'https://exam
 SELECT status FROM kobatela.escrow_client_approve(:e, 'thank you');
 SELECT status FROM kobatela.get_escrow(:e);
 SELECT kind, data FROM kobatela.escrow_events(:e);
-SELECT action, entity FROM kobatela.audit_log
-WHERE entity IN ('escrow_agreements', 'escrow_deposits', 'escrow_events')
-  AND (entity_id = :e OR data ->> 'escrow_id' = :'e' OR (data -> 'new' ->> 'status') IS NOT NULL AND entity_id = :e)
-ORDER BY id;
+SELECT * FROM t.escrow_audit(:e);
 
 -- Deposits: a partial deposit keeps DRAFT, the next one funds; never more than the total.
 SELECT t.new_escrow(100) AS e2 \gset

@@ -10,6 +10,11 @@ SELECT id AS tx FROM kobatela.create_transaction(:alice, :bob, 1) \gset
 SELECT id AS esc FROM kobatela.create_escrow(:alice, :bob, 10, 'USD', '{}', now() + interval '1 day') \gset
 SELECT id AS funded FROM kobatela.create_escrow(:alice, :bob, 10, 'USD', '{}', now() + interval '1 day') \gset
 SELECT status FROM kobatela.escrow_deposit(:funded, 10);
+SELECT id AS ms FROM kobatela.add_milestone(:funded, 1, 'm', 10, 'DOCUMENT') \gset
+SELECT id AS proof FROM kobatela.submit_proof(:funded, 1, 'PDF', 's3://m.pdf', repeat('ab', 32)) \gset
+INSERT INTO kobatela.payments (escrow_id, amount) VALUES (:funded, 1) RETURNING id AS pending \gset
+SELECT id AS waiting FROM kobatela.create_escrow(:alice, :bob, 10, 'USD', '{}', now() + interval '1 day') \gset
+SELECT idx FROM kobatela.add_milestone(:waiting, 1, 'm', 10, 'DOCUMENT');
 SELECT id AS revoked_id, api_key AS revoked_key FROM kobatela.create_api_key('m revoked', 'sender') \gset
 SELECT kobatela.revoke_api_key(:revoked_id);
 SELECT id AS expired_id, api_key AS expired_key FROM kobatela.create_api_key('m expired', 'sender') \gset
@@ -45,6 +50,9 @@ INSERT INTO t.matrix_calls VALUES
     ('escrow_client_reject', format('SELECT kobatela.escrow_client_reject(%s)', :esc)),
     ('escrow_check_deadline', format('SELECT kobatela.escrow_check_deadline(%s)', :funded)),
     ('get_escrow',         format('SELECT kobatela.get_escrow(%s)', :esc)),
+    ('submit_proof',       format($$SELECT kobatela.submit_proof(%s, 1, 'PDF', 's3://x.pdf', repeat('cd', 32))$$, :waiting)),
+    ('decide_proof',       format($$SELECT kobatela.decide_proof(%s, 'approved')$$, :proof)),
+    ('execute_payment',    format('SELECT kobatela.execute_payment(%s)', :pending)),
     ('escrow_events',      format('SELECT kobatela.escrow_events(%s)', :esc)),
     ('get_api_key',        format('SELECT kobatela.get_api_key(%s)', :revoked_id)),
     ('revoke_api_key',     format('SELECT kobatela.revoke_api_key(%s)', :expired_id)),

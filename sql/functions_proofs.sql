@@ -1,0 +1,23 @@
+-- Proofs and payouts (src/api/proofs.cpp, payouts.cpp). SECURITY DEFINER, search_path pinned.
+
+CREATE FUNCTION kobatela.submit_proof(escrow_id bigint, milestone_idx integer, type text, storage_url text,
+                                      sha256 text, metadata jsonb DEFAULT NULL)
+    RETURNS kobatela.proofs
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_submit_proof';
+COMMENT ON FUNCTION kobatela.submit_proof(bigint, integer, text, text, text, jsonb) IS
+    'The provider proves a milestone; a valid photo approves it and pays it out in the same transaction.';
+
+CREATE FUNCTION kobatela.decide_proof(proof_id bigint, decision text, note text DEFAULT NULL)
+    RETURNS kobatela.proofs
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_decide_proof';
+COMMENT ON FUNCTION kobatela.decide_proof(bigint, text, text) IS
+    'The client approves (and so pays out) or rejects a proof waiting for review.';
+
+CREATE FUNCTION kobatela.execute_payment(payment_id bigint)
+    RETURNS kobatela.payments
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_execute_payment';
+COMMENT ON FUNCTION kobatela.execute_payment(bigint) IS
+    'Sends a PENDING payment; any other payment is returned unchanged. Idempotent.';

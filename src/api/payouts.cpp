@@ -1,0 +1,153 @@
+#include "api/payouts.hpp"
+
+#include "api/audit.hpp"
+#include "core/errors.hpp"
+#include "core/json_writer.hpp"
+#include "core/money.hpp"
+#include "core/transitions.hpp"
+
+namespace koba::api {
+
+namespace {
+
+using core::Error;
+using core::ErrorCode;
+using core::PaymentStatus;
+
+struct Payment {
+    int64_t id;
+    int64_t escrow_id;
+    std::optional<int64_t> milestone_id;
+    int64_t cents;
+    PaymentStatus status;
+};
+
+constexpr const char* kPaymentColumns = "SELECT id, escrow_id, milestone_id, amount, status::text FROM kobatela.payments ";
+
+Payment read_payment(const pg::Result& r) {
+    return Payment{r.int8(0, 1), r.int8(0, 2), r.opt_int8(0, 3), r.money(0, 4),
+                   core::parse_status<PaymentStatus>(r.text(0, 5)).value()};
+}
+
+std::optional<Payment> payment_by_key(pg::Spi& spi, const std::string& key) {
+    static const std::string sql = std::string(kPaymentColumns) + "WHERE idempotency_key = $1 FOR UPDATE";
+    static pg::Statement select{sql.c_str(), {TEXTOID}};
+    const pg::Result r = spi.run(select, pg::Params().text(key));
+    if (r.empty()) return std::nullopt;
+    return read_payment(r);
+}
+
+// What the escrow can still pay: deposits minus what SENT and SETTLED payments took. Read under
+// the escrow's lock, in its own statement (so it sees what the lock's previous holder committed).
+int64_t balance(pg::Spi& spi, int64_t escrow_id) {
+    static pg::Statement select{
+        "SELECT (SELECT coalesce(sum(amount), 0) FROM kobatela.escrow_deposits WHERE escrow_id = $1) - "
+        "(SELECT coalesce(sum(amount), 0) FROM kobatela.payments WHERE escrow_id = $1 "
+        "AND status IN ('SENT', 'SETTLED'))",
+        {INT8OID}};
+    return spi.run(select, pg::Params().int8(escrow_id)).money(0, 1);
+}
+
+void require_balance(pg::Spi& spi, int64_t escrow_id, int64_t cents) {
+    const int64_t available = balance(spi, escrow_id);
+    if (available < cents)
+        throw Error(ErrorCode::INSUFFICIENT_ESCROW_BALANCE,
+                    "The escrow holds " + core::format_cents(available) + "; the payout is " +
+                        core::format_cents(cents) + ".");
+}
+
+// The escrow is RELEASED with a CLOSED event once every one of its milestones is paid.
+void close_if_all_paid(pg::Spi& spi, int64_t escrow_id) {
+    static pg::Statement all_paid{
+        "SELECT count(*) > 0 AND bool_and(status = 'PAID') FROM kobatela.milestones WHERE escrow_id = $1",
+        {INT8OID}};
+    if (!spi.run(all_paid, pg::Params().int8(escrow_id)).boolean(0, 1)) return;
+    const Escrow escrow = find_escrow(spi, escrow_id);
+    apply_escrow_step(spi, escrow, core::escrow_step(escrow.status, core::EscrowEvent::AllMilestonesPaid),
+                      core::JsonObject().add("reason", "all_milestones_paid").str());
+}
+
+// PENDING (or new) -> SENT: the PSP reference, the milestone PAID, the escrow's event.
+void send(pg::Spi& spi, const Escrow& escrow, const Payment& payment) {
+    static pg::Statement mark_sent{
+        "UPDATE kobatela.payments SET status = 'SENT', psp_ref = 'PSP-' || gen_random_uuid() "
+        "WHERE id = $1 RETURNING psp_ref",
+        {INT8OID}};
+    static pg::Statement milestone_status{
+        "SELECT status::text FROM kobatela.milestones WHERE id = $1 FOR UPDATE", {INT8OID}};
+    static pg::Statement milestone_paid{
+        "UPDATE kobatela.milestones SET status = 'PAID' WHERE id = $1", {INT8OID}};
+    require_balance(spi, escrow.id, payment.cents);
+    const AuditReason reason("EXECUTE_PAYOUT");
+    const std::string psp_ref = spi.run(mark_sent, pg::Params().int8(payment.id)).text(0, 1);
+    if (payment.milestone_id) {
+        // The milestone table decides: only approved work is paid.
+        const auto status = core::parse_status<core::MilestoneStatus>(
+            spi.run(milestone_status, pg::Params().int8(*payment.milestone_id)).text(0, 1));
+        const auto paying = core::milestone_step(status.value(), core::MilestoneEvent::StartPayout);
+        core::milestone_step(paying.to, core::MilestoneEvent::Paid);
+        spi.run(milestone_paid, pg::Params().int8(*payment.milestone_id));
+    }
+    core::JsonObject data;
+    data.add_int("payment_id", payment.id).add_money("amount", payment.cents).add("psp_ref", psp_ref);
+    payment.milestone_id ? data.add_int("milestone_id", *payment.milestone_id) : data.add_null("milestone_id");
+    append_escrow_event(spi, escrow.id, "PAYMENT_SENT", data.str());
+    if (payment.milestone_id) close_if_all_paid(spi, escrow.id);
+}
+
+}  // namespace
+
+int64_t pay_out(pg::Spi& spi, const Escrow& escrow, const PayoutRequest& request) {
+    if (std::optional<Payment> seen = payment_by_key(spi, request.idempotency_key)) {
+        if (seen->escrow_id != escrow.id || seen->cents != request.cents || seen->milestone_id != request.milestone_id)
+            throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
+        const auto step = core::payment_step(seen->status, core::PaymentEvent::Payout);  // ERROR: PAYMENT_IN_ERROR
+        if (step.effect == core::Effect::Apply) send(spi, escrow, *seen);
+        return seen->id;
+    }
+    if (request.milestone_id) {
+        static pg::Statement paid_before{
+            "SELECT id FROM kobatela.payments WHERE milestone_id = $1 AND amount = $2 "
+            "AND status IN ('SENT', 'SETTLED') ORDER BY id LIMIT 1",
+            {INT8OID, NUMERICOID}};
+        const pg::Result earlier = spi.run(paid_before, pg::Params().int8(*request.milestone_id).money(request.cents));
+        if (!earlier.empty()) return earlier.int8(0, 1);
+    }
+    static pg::Statement insert{
+        "INSERT INTO kobatela.payments (escrow_id, milestone_id, amount, idempotency_key) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+        {INT8OID, INT8OID, NUMERICOID, TEXTOID}};
+    const AuditReason reason("EXECUTE_PAYOUT");
+    const pg::Result inserted = spi.run(insert, pg::Params()
+                                                    .int8(escrow.id)
+                                                    .opt_int8(request.milestone_id)
+                                                    .money(request.cents)
+                                                    .text(request.idempotency_key));
+    // Taken meanwhile by a payout of another escrow (this escrow's are serialised by its lock).
+    if (inserted.empty()) throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
+    const int64_t id = inserted.int8(0, 1);
+    send(spi, escrow, Payment{id, escrow.id, request.milestone_id, request.cents, PaymentStatus::Pending});
+    return id;
+}
+
+void send_pending_payment(pg::Spi& spi, const Escrow& escrow, int64_t payment_id) {
+    static const std::string sql = std::string(kPaymentColumns) + "WHERE id = $1 FOR UPDATE";
+    static pg::Statement select{sql.c_str(), {INT8OID}};
+    static pg::Statement ensure_key{
+        "UPDATE kobatela.payments SET idempotency_key = 'payment:' || id WHERE id = $1 AND idempotency_key IS NULL",
+        {INT8OID}};
+    const Payment payment = read_payment(spi.run(select, pg::Params().int8(payment_id)));
+    if (core::payment_step(payment.status, core::PaymentEvent::Execute).effect != core::Effect::Apply) return;
+    const AuditReason reason("EXECUTE_PAYOUT");
+    spi.run(ensure_key, pg::Params().int8(payment_id));
+    send(spi, escrow, payment);
+}
+
+Datum payment_row(pg::Spi& spi, int64_t payment_id, FunctionCallInfo fcinfo) {
+    static pg::Statement select{"SELECT * FROM kobatela.payments WHERE id = $1", {INT8OID}};
+    const pg::Result row = spi.run(select, pg::Params().int8(payment_id));
+    if (row.empty()) throw Error(ErrorCode::PAYMENT_NOT_FOUND);
+    return row.composite(0, fcinfo);
+}
+
+}  // namespace koba::api

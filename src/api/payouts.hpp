@@ -1,0 +1,34 @@
+// The payout engine (spec.md section 5): money leaves an escrow, to a milestone's provider or to
+// an allowed payee, exactly once per idempotency key and never beyond the escrow's balance
+// (deposits minus SENT and SETTLED payments).
+#pragma once
+
+#include "api/escrow_store.hpp"
+
+#include <optional>
+#include <string>
+
+namespace koba::api {
+
+struct PayoutRequest {
+    std::optional<int64_t> milestone_id;  // a milestone's payout; none for a spend to a payee
+    int64_t cents;
+    std::string idempotency_key;
+};
+
+// Pays out of `escrow`, which the caller has locked (lock_escrow). A key already used returns
+// its payment (a SENT or SETTLED one as is, a PENDING one sent now; an ERROR one is
+// PAYMENT_IN_ERROR: retry with a new key); a milestone already paid this amount returns that
+// payment. Otherwise a payment is sent: status SENT, psp_ref PSP-<uuid>, event PAYMENT_SENT,
+// audit EXECUTE_PAYOUT; a milestone becomes PAID and, when every milestone of the escrow is
+// paid, the escrow is RELEASED with a CLOSED event. INSUFFICIENT_ESCROW_BALANCE when the money
+// is not there. Returns the payment's id.
+int64_t pay_out(pg::Spi& spi, const Escrow& escrow, const PayoutRequest& request);
+
+// Sends a PENDING payment of the locked escrow (execute_payment), as pay_out sends a new one.
+void send_pending_payment(pg::Spi& spi, const Escrow& escrow, int64_t payment_id);
+
+// The payments row, as the calling function's result.
+Datum payment_row(pg::Spi& spi, int64_t payment_id, FunctionCallInfo fcinfo);
+
+}  // namespace koba::api

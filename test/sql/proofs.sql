@@ -1,0 +1,120 @@
+-- Proofs and payouts (src/api/proofs.cpp, payouts.cpp): the reference flows of spec.md
+-- section 10, every refusal, and the money invariant.
+SELECT id AS client FROM kobatela.create_user('p_client', 'p_client@example.com') \gset
+SELECT id AS provider FROM kobatela.create_user('p_provider', 'p_provider@example.com') \gset
+-- A photo's metadata taken `age` ago at (lat, lng) from `source`.
+CREATE FUNCTION t.photo(age interval, lat float8, lng float8, source text DEFAULT 'app') RETURNS jsonb LANGUAGE sql AS $$
+    SELECT jsonb_build_object('exif_timestamp', to_char((now() - age) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                              'gps_lat', lat, 'gps_lng', lng, 'source', source) $$;
+CREATE FUNCTION t.escrow(total numeric, funded numeric) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE e bigint;
+BEGIN
+    SELECT id INTO e FROM kobatela.create_escrow((SELECT id FROM kobatela.users WHERE username = 'p_client'),
+        (SELECT id FROM kobatela.users WHERE username = 'p_provider'), total, 'USD', '{}', now() + interval '30 days');
+    IF funded > 0 THEN PERFORM kobatela.escrow_deposit(e, funded); END IF;
+    RETURN e;
+END $$;
+CREATE FUNCTION t.sha(seed text) RETURNS text LANGUAGE sql AS $$ SELECT encode(sha256(convert_to(seed, 'UTF8')), 'hex') $$;
+
+-- Auto-approved photo: the milestone is paid out and, being the only one, closes the escrow.
+SELECT t.escrow(100, 100) AS e \gset
+SELECT idx FROM kobatela.add_milestone(:e, 1, 'Site cleared', 100, 'PHOTO', 'SENDER', 5.3210, -4.0123, 500);
+SELECT type, status, metadata - 'exif_timestamp' AS metadata FROM kobatela.submit_proof(
+    :e, 1, 'PHOTO', 's3://proofs/1.jpg', t.sha('auto-1'), t.photo('10 minutes', 5.3212, -4.0125));
+SELECT m.status AS milestone, p.amount, p.status AS payment, p.psp_ref ~ '^PSP-[0-9a-f-]{36}$' AS psp_ref,
+       p.idempotency_key = format('pay|escrow:%s|ms:%s|amt:100.00', :e, m.id) AS key
+FROM kobatela.milestones m JOIN kobatela.payments p ON p.milestone_id = m.id WHERE m.escrow_id = :e;
+SELECT status FROM kobatela.get_escrow(:e);
+SELECT string_agg(kind, ', ' ORDER BY at, id) AS timeline FROM kobatela.escrow_events(:e);
+SELECT data FROM kobatela.escrow_events(:e) WHERE kind = 'CLOSED';
+SELECT * FROM t.escrow_audit(:e) WHERE action <> 'ESCROW_CREATED' AND action <> 'ESCROW_DEPOSITED' AND action <> 'MILESTONE_ADDED';
+
+-- Three milestones: 1 auto-paid, 2 reviewed then approved and paid, 3 auto-paid; escrow closed.
+SELECT t.escrow(300, 300) AS e3 \gset
+SELECT count(*) FROM (SELECT kobatela.add_milestone(:e3, i, 'Step ' || i, 100, 'PHOTO', 'SENDER', 5.3210, -4.0123, 500)
+                      FROM generate_series(1, 3) i) m;
+SELECT status FROM kobatela.submit_proof(:e3, 1, 'PHOTO', 's3://3/1.jpg', t.sha('chain-1'), t.photo('5 minutes', 5.3210, -4.0123));
+SELECT id AS p2, status, metadata -> 'review_reasons' AS reasons, metadata ->> 'review_reason' AS reason
+FROM kobatela.submit_proof(:e3, 2, 'PHOTO', 's3://3/2.jpg', t.sha('chain-2'), t.photo('5 minutes', 5.3210, -4.0123, 'unknown')) \gset
+SELECT :'status' AS status, :'reasons' AS reasons, :'reason' AS reason;
+SELECT t.err(format($$SELECT kobatela.submit_proof(%s, 3, 'PHOTO', 's3://3/3.jpg', %L, t.photo('5 minutes', 5.3210, -4.0123))$$,
+                    :e3, t.sha('chain-3-early'))) AS third_before_second;
+SELECT status FROM kobatela.decide_proof(:p2, ' Approved ');
+SELECT status FROM kobatela.decide_proof(:p2, 'approved') AS approved_twice;
+SELECT status FROM kobatela.submit_proof(:e3, 3, 'PHOTO', 's3://3/3.jpg', t.sha('chain-3'), t.photo('5 minutes', 5.3210, -4.0123));
+SELECT string_agg(status::text, ', ' ORDER BY idx) AS milestones FROM kobatela.milestones WHERE escrow_id = :e3;
+SELECT count(*) AS payments, sum(amount) AS paid FROM kobatela.payments WHERE escrow_id = :e3;
+SELECT status FROM kobatela.get_escrow(:e3);
+
+-- Sequence: milestone 2 before 1.
+SELECT t.escrow(200, 200) AS s \gset
+SELECT count(*) FROM (SELECT kobatela.add_milestone(:s, i, 'Step ' || i, 100) FROM generate_series(1, 2) i) m;
+SELECT t.err(format($$SELECT kobatela.submit_proof(%s, 2, 'PHOTO', 's3://s/2.jpg', %L, t.photo('5 minutes', 0, 0))$$,
+                    :s, t.sha('seq-2'))) AS second_first;
+SELECT t.err(format($$SELECT kobatela.submit_proof(%s, 9, 'PHOTO', 's3://s/9.jpg', %L, t.photo('5 minutes', 0, 0))$$,
+                    :s, t.sha('seq-9'))) AS no_such_milestone;
+
+-- Photo rules: outside the geofence, stale, from the future, no GPS, no timestamp (the reference
+-- case: centre 5.3210/-4.0123, radius 200, photo at 5.3240/-4.0200).
+SELECT t.escrow(100, 100) AS g \gset
+SELECT idx FROM kobatela.add_milestone(:g, 1, 'Fenced', 100, 'PHOTO', 'SENDER', 5.3210, -4.0123, 200);
+SELECT t.row_counts() AS before \gset
+SELECT label, t.err(format($$SELECT kobatela.submit_proof(%s, 1, 'PHOTO', 's3://g.jpg', %L, %L)$$, :g, t.sha(label), metadata)) AS outcome
+FROM (VALUES ('outside the geofence', t.photo('5 minutes', 5.3240, -4.0200)),
+             ('121 minutes old', t.photo('121 minutes', 5.3210, -4.0123)),
+             ('3 minutes ahead', t.photo('-3 minutes', 5.3210, -4.0123)),
+             ('no GPS', t.photo('5 minutes', 5.3210, -4.0123) - 'gps_lat'),
+             ('GPS not a number', jsonb_set(t.photo('5 minutes', 5.3210, -4.0123), '{gps_lat}', '"5.3210"')),
+             ('no timestamp', t.photo('5 minutes', 5.3210, -4.0123) - 'exif_timestamp'),
+             ('unreadable timestamp', jsonb_set(t.photo('5 minutes', 5.3210, -4.0123), '{exif_timestamp}', '"yesterday"')),
+             ('metadata not an object', '[1, 2]'::jsonb)) AS c(label, metadata);
+SELECT t.row_counts() = :'before' AS nothing_written;
+-- Soft failures wait for review: no metadata at all, an untrusted source.
+SELECT status, metadata FROM kobatela.submit_proof(:g, 1, 'PHOTO', 's3://g-none.jpg', t.sha('g-none'));
+SELECT t.err(format($$SELECT kobatela.submit_proof(%s, 1, 'PHOTO', 's3://g-again.jpg', %L, t.photo('5 minutes', 5.3210, -4.0123))$$,
+                    :g, t.sha('g-again'))) AS milestone_under_review;
+SELECT t.err(format($$SELECT kobatela.submit_proof(%s, 1, 'PHOTO', 's3://dup.jpg', %L, t.photo('5 minutes', 5.3210, -4.0123))$$,
+                    :e3, t.sha('chain-1'))) AS closed_escrow;
+
+-- Non-photo proofs always wait for a decision; a rejected milestone is no longer open.
+SELECT t.escrow(50, 50) AS d \gset
+SELECT idx FROM kobatela.add_milestone(:d, 1, 'Invoice', 20, 'DOCUMENT');
+SELECT idx FROM kobatela.add_milestone(:d, 2, 'Receipt', 30, 'DOCUMENT');
+SELECT id AS doc, status FROM kobatela.submit_proof(:d, 1, 'PDF', 's3://d/1.pdf', t.sha('doc-1')) \gset
+SELECT :'status' AS status;
+SELECT t.err(format($$SELECT kobatela.decide_proof(%s, 'maybe')$$, :doc)) AS bad_decision;
+SELECT status FROM kobatela.decide_proof(:doc, 'REJECTED', 'blurry');
+SELECT status FROM kobatela.decide_proof(:doc, 'rejected') AS rejected_twice;
+SELECT t.err(format($$SELECT kobatela.decide_proof(%s, 'approved')$$, :doc)) AS approve_rejected;
+SELECT string_agg(status::text, ', ' ORDER BY idx) AS milestones FROM kobatela.milestones WHERE escrow_id = :d;
+SELECT status FROM kobatela.submit_proof(:d, 2, 'PDF', 's3://d/2.pdf', t.sha('doc-2')) AS next_milestone_is_open;
+SELECT t.err('SELECT kobatela.decide_proof(-1, ''approved'')') AS unknown_proof;
+
+-- Money: a payout never exceeds the balance, and a failed payout leaves nothing behind.
+SELECT t.escrow(100, 40) AS b \gset
+SELECT idx FROM kobatela.add_milestone(:b, 1, 'Big', 60, 'PHOTO');
+SELECT t.row_counts() AS before \gset
+SELECT t.err(format($$SELECT kobatela.submit_proof(%s, 1, 'PHOTO', 's3://b.jpg', %L, t.photo('5 minutes', 0, 0))$$,
+                    :b, t.sha('big'))) AS underfunded;
+SELECT t.row_counts() = :'before' AS nothing_written;
+SELECT status FROM kobatela.escrow_deposit(:b, 20) AS partly_funded_draft;
+SELECT status FROM kobatela.submit_proof(:b, 1, 'PHOTO', 's3://b.jpg', t.sha('big'), t.photo('5 minutes', 0, 0)) AS paid_from_a_draft;
+
+-- execute_payment: a PENDING payment is sent once; an ERROR payment is never reused silently.
+SELECT t.escrow(100, 100) AS x \gset
+SELECT id AS xm FROM kobatela.add_milestone(:x, 1, 'Manual', 100, 'DOCUMENT') \gset
+INSERT INTO kobatela.payments (escrow_id, milestone_id, amount) VALUES (:x, NULL, 25) RETURNING id AS pending \gset
+SELECT status, idempotency_key = 'payment:' || id AS key, psp_ref IS NOT NULL AS has_psp_ref FROM kobatela.execute_payment(:pending);
+SELECT status FROM kobatela.execute_payment(:pending) AS executed_twice;
+SELECT count(*) AS payment_sent_events FROM kobatela.escrow_events(:x) WHERE kind = 'PAYMENT_SENT';
+SELECT t.err('SELECT kobatela.execute_payment(-1)') AS unknown_payment;
+UPDATE kobatela.payments SET status = 'ERROR' WHERE id = :pending;   -- the PSP failed it
+SELECT id AS xp FROM kobatela.submit_proof(:x, 1, 'PDF', 's3://x.pdf', t.sha('x')) \gset
+INSERT INTO kobatela.payments (escrow_id, milestone_id, amount, status, idempotency_key)
+VALUES (:x, :xm, 100, 'ERROR', format('escrow:%s:milestone:%s:amount:100.00', :x, :xm));
+SELECT t.err(format($$SELECT kobatela.decide_proof(%s, 'approved')$$, :xp)) AS error_payment_not_reused;
+
+-- The invariant, for every escrow: deposits - SENT/SETTLED payments >= 0.
+SELECT count(*) AS escrows_paying_more_than_they_hold FROM kobatela.escrow_agreements e
+WHERE (SELECT coalesce(sum(amount), 0) FROM kobatela.escrow_deposits WHERE escrow_id = e.id)
+    < (SELECT coalesce(sum(amount), 0) FROM kobatela.payments WHERE escrow_id = e.id AND status IN ('SENT', 'SETTLED'));
