@@ -103,16 +103,100 @@ SELECT kobatela.create_transaction(:amara, :kofi, 10.00, 'EUR', 'amara-2026-11-0
 ROLLBACK;
 \set ON_ERROR_STOP on
 
-\echo '7. Proofs to come: a builder''s photo taken 915 m from the site is outside a 200 m geofence.'
-SELECT round(kobatela.geo_distance_m(5.3210, -4.0123, 5.3240, -4.0200)::numeric, 1) AS metres_from_site,
-       kobatela.within_geofence(5.3240, -4.0200, 5.3210, -4.0123, 200, 15) AS accepted;
+\echo '7. An escrow: Amara pays a builder, Bati Construct, 1 500.00 EUR for a house in Abidjan, in two'
+\echo '   milestones. The foundations are proven by a geotagged photo within 200 m of the site.'
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'platform_key') \g /dev/null
+SELECT id AS builder FROM kobatela.create_user('bati_construct', 'contact@bati-construct.ci') \gset
+COMMIT;
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'admin_key') \g /dev/null
+SELECT api_key AS builder_key FROM kobatela.create_api_key('builder phone', 'sender', :builder) \gset
+COMMIT;
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'amara_key') \g /dev/null
+SELECT id AS house FROM kobatela.create_escrow(:amara, :builder, 1500.00, 'EUR',
+    '{"project": "house, Cocody", "inspection": "photo"}', now() + interval '90 days') \gset
+SELECT idx, label, amount, geofence_radius_m FROM kobatela.add_milestone(:house, 1, 'Foundations', 600.00, 'PHOTO', 'SENDER',
+    5.3210, -4.0123, 200);
+SELECT idx, label, amount FROM kobatela.add_milestone(:house, 2, 'Walls and roof', 900.00);
+\echo '   She funds it (idempotency key house-deposit-1):'
+SELECT id, amount_total, currency, status FROM kobatela.escrow_deposit(:house, 1500.00, 'house-deposit-1');
+COMMIT;
 
-\echo '8. And the payment provider''s webhooks are checked by HMAC-SHA256, in constant time:'
-SELECT kobatela.verify_hmac_sha256('whsec_test',
-         convert_to('1700000000.{"id":"evt_1","type":"payment.settled","psp_ref":"PSP-123"}', 'UTF8'),
-         'd5964889c1ce19b26d60a3df9c0ec21d98ceb041ba068acb878c5bc4c1b55619') AS genuine_signature,
-       kobatela.verify_hmac_sha256('whsec_test', convert_to('1700000000.{"forged":true}', 'UTF8'),
-         'd5964889c1ce19b26d60a3df9c0ec21d98ceb041ba068acb878c5bc4c1b55619') AS forged_body;
+\echo '8. The builder''s phone sends a photo of the foundations taken 915 m from the site: refused,'
+\echo '   and nothing is written.'
+\set ON_ERROR_STOP off
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'builder_key') \g /dev/null
+SELECT kobatela.submit_proof(:house, 1, 'PHOTO', 's3://house/foundations-wrong.jpg', repeat('a1', 32),
+    jsonb_build_object('exif_timestamp', to_char(now() AT TIME ZONE 'UTC' - interval '20 minutes', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                       'gps_lat', 5.3240, 'gps_lng', -4.0200, 'source', 'camera'));
+ROLLBACK;
+\set ON_ERROR_STOP on
+\echo '   Then one taken on site, 20 minutes ago: approved, and the milestone is paid out at once.'
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'builder_key') \g /dev/null
+SELECT status, metadata ->> 'source' AS source FROM kobatela.submit_proof(:house, 1, 'PHOTO', 's3://house/foundations.jpg',
+    repeat('b2', 32),
+    jsonb_build_object('exif_timestamp', to_char(now() AT TIME ZONE 'UTC' - interval '20 minutes', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                       'gps_lat', 5.3212, 'gps_lng', -4.0121, 'source', 'camera'));
+SELECT id, amount, status, psp_ref AS psp_ref FROM kobatela.payments WHERE escrow_id = :house \gset pay_
+SELECT :pay_id AS payment, :'pay_amount' AS amount, :'pay_status' AS status, :'pay_psp_ref' AS psp_ref;
+COMMIT;
 
-\echo '9. Health:'
+\echo '9. The payment provider confirms the transfer with a signed webhook (HMAC-SHA256 over'
+\echo '   timestamp.body): the payment is SETTLED. A replay of the same event changes nothing.'
+CREATE EXTENSION IF NOT EXISTS pgcrypto;   -- the PSP's side of the demo: it signs
+SELECT extract(epoch FROM now())::bigint::text AS psp_ts \gset
+SELECT format('{"id":"evt_%s","type":"payment.settled","psp_ref":"%s"}', :pay_id, :'pay_psp_ref') AS psp_body \gset
+SELECT encode(hmac(:'psp_ts' || '.' || :'psp_body', :'psp_secret', 'sha256'), 'hex') AS psp_signature \gset
+BEGIN;
+SET LOCAL ROLE kobatela_anon;                                   -- no API key: the signature is the credential
+SELECT kobatela.psp_webhook(:'psp_body', :'psp_signature', :'psp_ts') - 'processed_at' AS webhook;
+SELECT kobatela.psp_webhook(:'psp_body', :'psp_signature', :'psp_ts') - 'processed_at' AS replayed;
+COMMIT;
+\set ON_ERROR_STOP off
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+\echo '   A forged webhook:'
+SELECT kobatela.psp_webhook(replace(:'psp_body', 'settled', 'failed'), :'psp_signature', :'psp_ts');
+ROLLBACK;
+\set ON_ERROR_STOP on
+SELECT status AS payment_status FROM kobatela.payments WHERE id = :pay_id;
+
+\echo '10. The walls: the builder''s photo comes from an app the platform does not trust, so it waits'
+\echo '    for Amara, who approves it. The last milestone paid, the escrow closes itself.'
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'builder_key') \g /dev/null
+SELECT id AS walls_proof, status, metadata -> 'review_reasons' AS review_reasons
+FROM kobatela.submit_proof(:house, 2, 'PHOTO', 's3://house/walls.jpg', repeat('c3', 32),
+    jsonb_build_object('exif_timestamp', to_char(now() AT TIME ZONE 'UTC' - interval '5 minutes', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                       'source', 'photo-editor')) \gset
+SELECT :walls_proof AS proof, :'status' AS status, :'review_reasons' AS review_reasons;
+COMMIT;
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'amara_key') \g /dev/null
+SELECT status FROM kobatela.decide_proof(:walls_proof, 'approved', 'walls look good');
+SELECT id, status FROM kobatela.get_escrow(:house);
+\echo '    The escrow''s timeline:'
+SELECT kind, data FROM kobatela.escrow_events(:house);
+COMMIT;
+
+\echo '11. Every change is in the append-only, hash-chained audit log; the help desk verifies it:'
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'support_key') \g /dev/null
+SELECT count(*) AS audit_rows, kobatela.verify_audit_chain() AS chain_intact FROM kobatela.audit_log;
+SELECT actor, action, entity FROM kobatela.audit_log ORDER BY id DESC LIMIT 5;
+COMMIT;
+
+\echo '12. Health:'
 SELECT jsonb_pretty(kobatela.health()) AS health;

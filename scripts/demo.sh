@@ -14,12 +14,15 @@ case "${1:-start}" in
     echo "Starting a local PostgreSQL cluster on port $port (pg_cron and kobatela preloaded)..."
     eval "$(scripts/cluster.sh start demo "$port")"
     psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db"
-    # The API key pepper: a superuser-only secret, generated for this cluster, never printed.
+    # Secrets, generated for this cluster: the API key pepper (never printed) and the secret the
+    # payment provider signs its webhooks with (the story plays the PSP, so it is handed to psql).
+    psp_secret="whsec_$(openssl rand -hex 16)"
     psql -X -q -v ON_ERROR_STOP=1 -d postgres \
-      -c "ALTER SYSTEM SET kobatela.api_key_pepper = '$(openssl rand -hex 32)'" -c "SELECT pg_reload_conf()" >/dev/null
+      -c "ALTER SYSTEM SET kobatela.api_key_pepper = '$(openssl rand -hex 32)'" \
+      -c "ALTER SYSTEM SET kobatela.psp_webhook_secret = '$psp_secret'" -c "SELECT pg_reload_conf()" >/dev/null
     psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION kobatela'
     echo
-    psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f demo/story.sql
+    psql -X -q -v ON_ERROR_STOP=1 -v psp_secret="$psp_secret" -d "$db" -f demo/story.sql
     echo
     echo "The cluster is still running. Connect with:"
     echo "  psql -h $PGHOST -p $PGPORT -U postgres $db"

@@ -2,6 +2,7 @@
 -- own subtransaction, as PostgREST's kobatela_anon role with the identity's key authenticated,
 -- and is rolled back, so cells do not influence each other. 'ok' means the call succeeded.
 SET kobatela.api_key_pepper = 'matrix-pepper-do-not-log';
+SET kobatela.psp_webhook_secret = 'matrix-psp-do-not-log';   -- psp_webhook: the signature, not a scope, decides
 SELECT id AS alice FROM kobatela.create_user('m_alice', 'm_alice@example.com') \gset
 SELECT id AS bob FROM kobatela.create_user('m_bob', 'm_bob@example.com') \gset
 SELECT id AS carol FROM kobatela.create_user('m_carol', 'm_carol@example.com') \gset
@@ -61,6 +62,7 @@ INSERT INTO t.matrix_calls VALUES
     ('current_user_id',    'SELECT kobatela.current_user_id()'),
     ('current_actor',      'SELECT kobatela.current_actor()'),
     ('health',             'SELECT kobatela.health()'),
+    ('psp_webhook',        $$SELECT kobatela.psp_webhook('{}', repeat('0', 64), extract(epoch FROM now())::bigint::text)$$),
     ('verify_audit_chain', 'SELECT kobatela.verify_audit_chain()'),
     ('audit_chain_tips',   'SELECT kobatela.audit_chain_tips()'),
     ('error_catalogue',    'SELECT kobatela.error_catalogue()'),

@@ -1,0 +1,222 @@
+// PSP webhooks (spec.md section 5): the payment provider tells Kobatela that a payment settled or
+// failed. The request is authenticated by its signature, not by an API key, so the function needs
+// no scope. core/webhook decides everything that is pure (the signature, which event, which
+// payment, which action) and core/transitions what the action does to the payment; this file reads
+// the request, parses the body once with PostgreSQL's jsonb, and writes the event, the payment
+// change and its audit rows, or an alert, in the caller's transaction.
+#include "api/audit.hpp"
+#include "api/request.hpp"
+#include "core/errors.hpp"
+#include "core/json_writer.hpp"
+#include "core/text_rules.hpp"
+#include "core/transitions.hpp"
+#include "core/webhook.hpp"
+#include "pg/args.hpp"
+#include "pg/guard.hpp"
+#include "pg/settings.hpp"
+#include "pg/spi.hpp"
+
+#include <stdexcept>
+
+using namespace koba;
+using core::Error;
+using core::ErrorCode;
+
+namespace {
+
+constexpr std::size_t kMaxBodyBytes = 256 * 1024;  // a PSP event is a few hundred bytes
+constexpr std::size_t kMaxEventIdChars = 100;       // psp_webhook_events.event_id
+constexpr std::size_t kMaxKindChars = 50;           // psp_webhook_events.kind
+
+// processed_at as the answer shows it: ISO 8601 in UTC, whatever the session's TimeZone.
+#define KOBA_PROCESSED_AT "to_char(processed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
+
+// A header or body value counts only when it holds more than spaces (the tables' btrim(x) <> ''
+// rule); core/webhook then picks the first one given.
+std::optional<std::string> given(std::optional<std::string> value) {
+    if (value && value->find_first_not_of(' ') == std::string::npos) return std::nullopt;
+    return value;
+}
+
+std::optional<std::string_view> view(const std::optional<std::string>& value) {
+    if (!value) return std::nullopt;
+    return std::string_view(*value);
+}
+
+// The body's fields an event is filed under: strings or numbers (as their JSON text); anything
+// else (objects, arrays, booleans, null) counts as absent.
+struct BodyFields {
+    std::optional<std::string> id, event_id, type, event, psp_ref, payment_reference;
+};
+
+BodyFields read_body(pg::Spi& spi, const std::string& body) {
+#define KOBA_FIELD(name) \
+    "CASE WHEN jsonb_typeof(b -> '" name "') IN ('string', 'number') THEN b ->> '" name "' END"
+    static pg::Statement fields{
+        "SELECT jsonb_typeof(b), " KOBA_FIELD("id") ", " KOBA_FIELD("event_id") ", " KOBA_FIELD("type") ", "
+        KOBA_FIELD("event") ", " KOBA_FIELD("psp_ref") ", " KOBA_FIELD("payment_reference")
+        " FROM (SELECT $1 AS b) AS s",
+        {JSONBOID}};
+#undef KOBA_FIELD
+    const pg::Result r = spi.run(fields, pg::Params().jsonb(body));  // INVALID_JSON when malformed
+    if (r.text(0, 1) != "object") throw Error(ErrorCode::INVALID_JSON, "The body must be a JSON object.");
+    return BodyFields{given(r.opt_text(0, 2)), given(r.opt_text(0, 3)), given(r.opt_text(0, 4)),
+                      given(r.opt_text(0, 5)), given(r.opt_text(0, 6)), given(r.opt_text(0, 7))};
+}
+
+// Headers are not covered by the signature: one that names another event or payment than the
+// signed body says is refused rather than believed (a captured delivery, replayed within the
+// allowed skew with another X-PSP-Ref, must not settle someone else's payment).
+void require_header_agrees(const std::optional<std::string>& header, const std::optional<std::string>& from_body,
+                           const char* header_name, const char* body_field) {
+    if (header && from_body && *header != *from_body)
+        throw Error(ErrorCode::INVALID_ARGUMENT, std::string("The ") + header_name +
+                                                     " header does not match the signed body's " + body_field + ".");
+}
+
+// At most max_chars code points of valid UTF-8 text.
+std::string truncate_chars(const std::string& text, std::size_t max_chars) {
+    std::size_t i = 0;
+    for (std::size_t chars = 0; i < text.size() && chars < max_chars; ++chars) {
+        const std::size_t n = core::utf8_sequence_length(text, i);
+        i += n == 0 ? 1 : n;
+    }
+    return text.substr(0, i);
+}
+
+// The answer, first delivery or replay: {"ok": true, "event_id": ..., "processed_at": ...}.
+Datum answer(const std::string& event_id, const std::optional<std::string>& processed_at) {
+    core::JsonObject json;
+    json.add_bool("ok", true).add("event_id", event_id);
+    processed_at ? json.add("processed_at", *processed_at) : json.add_null("processed_at");
+    return pg::jsonb_datum(json.str());
+}
+
+// The stored event's answer, if event_id was seen before.
+std::optional<Datum> replay(pg::Spi& spi, const std::string& event_id) {
+    static pg::Statement find{
+        "SELECT " KOBA_PROCESSED_AT " FROM kobatela.psp_webhook_events WHERE event_id = $1", {TEXTOID}};
+    const pg::Result r = spi.run(find, pg::Params().text(event_id));
+    if (r.empty()) return std::nullopt;
+    return answer(event_id, r.opt_text(0, 1));
+}
+
+struct Event {
+    std::string event_id;
+    std::string kind;
+    std::optional<std::string> psp_ref;
+};
+
+// Settles or fails the payment the event names, as core::payment_step decides. An unknown or
+// missing psp_ref changes nothing (the event is recorded all the same).
+void apply_to_payment(pg::Spi& spi, const Event& event, core::PaymentEvent step_event) {
+    if (!event.psp_ref) return;
+    // The lock makes events about one payment run one after the other; FOR UPDATE returns the
+    // row as the previous lock holder committed it.
+    static pg::Statement lock{
+        "SELECT id, status::text FROM kobatela.payments WHERE psp_ref = $1 FOR UPDATE", {TEXTOID}};
+    static pg::Statement update{
+        "UPDATE kobatela.payments SET status = $2::kobatela.payment_status WHERE id = $1", {INT8OID, TEXTOID}};
+    static pg::Statement insert_alert{
+        "INSERT INTO kobatela.alerts (type, message, payload) VALUES ('PSP_EVENT_CONTRADICTS_PAYMENT', "
+        "'A PSP event contradicts the payment''s final status; the status was kept.', $1)",
+        {JSONBOID}};
+
+    const pg::Result payment = spi.run(lock, pg::Params().text(*event.psp_ref));
+    if (payment.empty()) return;
+    const int64_t payment_id = payment.int8(0, 1);
+    const core::PaymentStatus status = core::parse_status<core::PaymentStatus>(payment.text(0, 2)).value();
+    const core::Step<core::PaymentStatus> step = core::payment_step(status, step_event);
+    switch (step.effect) {
+        case core::Effect::NoOp: return;
+        case core::Effect::Apply: {
+            const api::AuditReason reason(step.audit_action);  // PAYMENT_SETTLED, PAYMENT_FAILED
+            spi.run(update, pg::Params().int8(payment_id).text(core::status_name(step.to)));
+            return;
+        }
+        case core::Effect::Contradict: {
+            // Money never silently un-settles: keep the status, tell a human.
+            const api::AuditReason reason("PSP_EVENT_CONTRADICTS_PAYMENT");
+            const std::string payload = core::JsonObject()
+                                            .add("event_id", event.event_id)
+                                            .add("psp_ref", *event.psp_ref)
+                                            .add("kind", event.kind)
+                                            .add_int("payment_id", payment_id)
+                                            .add("payment_status", core::status_name(status))
+                                            .str();
+            spi.run(insert_alert, pg::Params().jsonb(payload));
+            return;
+        }
+    }
+}
+
+}  // namespace
+
+// psp_webhook(body text, signature text DEFAULT NULL, ts text DEFAULT NULL) RETURNS jsonb
+//   {"ok": true, "event_id": ..., "processed_at": ...}
+KOBA_FUNCTION(kobatela_psp_webhook) {
+    // No scope: the signature is the credential. Nothing is read before the secret is known.
+    const std::string_view secret = pg::settings::psp_webhook_secret();
+    if (!core::psp_secret_configured(secret)) throw Error(ErrorCode::PSP_SECRET_MISSING);
+    const pg::Args args(fcinfo);
+    const std::string body = args.text(0, "body");
+    if (body.size() > kMaxBodyBytes)
+        throw Error(ErrorCode::INVALID_ARGUMENT,
+                    "body is larger than " + std::to_string(kMaxBodyBytes) + " bytes (256 KB).");
+
+    pg::Spi spi;
+    // Under PostgREST the signature and timestamp come as headers when not given as arguments.
+    const std::optional<std::string> signature =
+        args.is_null(1) ? api::request_header(spi, "x-psp-signature") : args.opt_text(1);
+    const std::optional<std::string> ts = args.is_null(2) ? api::request_header(spi, "x-psp-timestamp") : args.opt_text(2);
+    // The skew is measured against the transaction's start (now()): under PostgREST, the request.
+    const core::VerifyResult verified =
+        core::verify_psp_signature(body, view(signature), view(ts), secret, pg::settings::psp_webhook_secret_previous(),
+                                   pg::now_micros(), pg::settings::psp_webhook_skew_s());
+    if (!verified.ok()) throw Error(ErrorCode::INVALID_SIGNATURE, std::string(verified.reason()));
+
+    // From here on the body is the PSP's own words.
+    if (!core::valid_utf8(body)) throw Error(ErrorCode::INVALID_JSON, "The body is not valid UTF-8.");
+    const BodyFields fields = read_body(spi, body);
+    const std::optional<std::string> header_event_id = given(api::request_header(spi, "x-psp-event-id"));
+    const std::optional<std::string> header_ref = given(api::request_header(spi, "x-psp-ref"));
+    require_header_agrees(header_event_id, fields.id ? fields.id : fields.event_id, "X-PSP-Event-Id", "event id");
+    require_header_agrees(header_ref, core::psp_event_ref(std::nullopt, view(fields.psp_ref), view(fields.payment_reference)),
+                          "X-PSP-Ref", "payment reference");
+
+    Event event{core::psp_event_id(view(header_event_id), view(fields.id), view(fields.event_id), body),
+                core::psp_event_kind(view(fields.type), view(fields.event)),
+                core::psp_event_ref(view(header_ref), view(fields.psp_ref), view(fields.payment_reference))};
+    core::require_text(event.event_id, "event_id", kMaxEventIdChars);
+    // A kind is a label: a longer one (never one that acts) is kept shortened, the body keeps it whole.
+    event.kind = given(truncate_chars(event.kind, kMaxKindChars)).value_or("unknown");
+
+    // A replay, also of an event stored by a concurrent delivery that committed first.
+    if (std::optional<Datum> first = replay(spi, event.event_id)) return *first;
+
+    static pg::Statement insert{
+        "INSERT INTO kobatela.psp_webhook_events (event_id, psp_ref, kind, raw, processed_at) "
+        "VALUES ($1, $2, $3, $4, now()) ON CONFLICT (event_id) DO NOTHING RETURNING " KOBA_PROCESSED_AT,
+        {TEXTOID, TEXTOID, TEXTOID, JSONBOID}};
+    const api::AuditActor actor("psp");  // every row written from here on
+    std::optional<std::string> processed_at;
+    {
+        const api::AuditReason reason("PSP_WEBHOOK_RECEIVED");
+        const pg::Result stored =
+            spi.run(insert, pg::Params().text(event.event_id).opt_text(event.psp_ref).text(event.kind).jsonb(body));
+        if (stored.empty()) {
+            // A concurrent delivery of the same event inserted it first: this statement waited for
+            // it to commit, and the next one sees it.
+            if (std::optional<Datum> first = replay(spi, event.event_id)) return *first;
+            throw std::runtime_error("psp_webhook: event vanished after a unique conflict");
+        }
+        processed_at = stored.opt_text(0, 1);
+    }
+
+    switch (core::psp_action(event.kind)) {
+        case core::PspAction::Settle: apply_to_payment(spi, event, core::PaymentEvent::Settle); break;
+        case core::PspAction::Fail: apply_to_payment(spi, event, core::PaymentEvent::Fail); break;
+        case core::PspAction::Record: break;
+    }
+    return answer(event.event_id, processed_at);
+}
