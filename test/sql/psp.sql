@@ -36,12 +36,13 @@ CREATE FUNCTION t.payment_audit(ref text) RETURNS text LANGUAGE sql AS $$
     FROM kobatela.audit_log a JOIN kobatela.payments p ON a.entity = 'payments' AND a.entity_id = p.id
     WHERE p.psp_ref = ref AND a.action <> 'PAYMENTS_INSERT' $$;
 
--- The reference values: escrow 100, deposit 100, a payment of 100 SENT as PSP-123. Payouts are
--- not written yet, so the payments are inserted directly, as the superuser.
+-- The reference values: a payment of 100 SENT as PSP-123, plus eleven 1.00 payments for the
+-- other cases, inserted directly as the superuser (the webhook only meets payments by psp_ref).
+-- The escrow holds 120, so even these fixtures keep deposits >= payouts (test/sql/zz_invariants.sql).
 SELECT id AS client FROM kobatela.create_user('psp_client', 'psp_client@example.com') \gset
 SELECT id AS provider FROM kobatela.create_user('psp_provider', 'psp_provider@example.com') \gset
-SELECT id AS e FROM kobatela.create_escrow(:client, :provider, 100, 'USD', '{}', now() + interval '30 days') \gset
-SELECT status FROM kobatela.escrow_deposit(:e, 100);
+SELECT id AS e FROM kobatela.create_escrow(:client, :provider, 120, 'USD', '{}', now() + interval '30 days') \gset
+SELECT status FROM kobatela.escrow_deposit(:e, 120);
 INSERT INTO kobatela.payments (escrow_id, amount, psp_ref, status) VALUES
     (:e, 100, 'PSP-123', 'SENT'),
     (:e, 1, 'PSP-ALIAS-OK', 'SENT'), (:e, 1, 'PSP-ALIAS-FAIL', 'SENT'), (:e, 1, 'PSP-DOT-FAIL', 'SENT'),

@@ -1,0 +1,38 @@
+-- Runs after every other pg_regress file: the money and audit invariants over everything the
+-- suites wrote, including the refusals and races.
+
+-- No escrow holds more deposits than its total.
+SELECT count(*) AS overfunded_escrows FROM kobatela.escrow_agreements e
+WHERE (SELECT coalesce(sum(amount), 0) FROM kobatela.escrow_deposits d WHERE d.escrow_id = e.id) > e.amount_total;
+
+-- No escrow paid out more than was deposited: deposits - SENT/SETTLED payments >= 0.
+SELECT count(*) AS escrows_paying_more_than_they_hold FROM kobatela.escrow_agreements e
+WHERE (SELECT coalesce(sum(amount), 0) FROM kobatela.escrow_deposits WHERE escrow_id = e.id)
+    < (SELECT coalesce(sum(amount), 0) FROM kobatela.payments WHERE escrow_id = e.id AND status IN ('SENT', 'SETTLED'));
+
+-- A PAID milestone has exactly one SENT or SETTLED payment of its amount; no milestone has two.
+SELECT count(*) AS paid_milestones_without_one_payment FROM kobatela.milestones m
+WHERE m.status = 'PAID'
+  AND (SELECT count(*) FROM kobatela.payments p WHERE p.milestone_id = m.id AND p.amount = m.amount
+       AND p.status IN ('SENT', 'SETTLED')) <> 1;
+SELECT count(*) AS milestones_paid_twice FROM (
+    SELECT milestone_id FROM kobatela.payments WHERE milestone_id IS NOT NULL AND status IN ('SENT', 'SETTLED')
+    GROUP BY milestone_id HAVING count(*) > 1) twice;
+
+-- Milestones never total more than their escrow.
+SELECT count(*) AS escrows_with_too_many_milestones FROM kobatela.escrow_agreements e
+WHERE (SELECT coalesce(sum(amount), 0) FROM kobatela.milestones m WHERE m.escrow_id = e.id) > e.amount_total;
+
+-- A RELEASED escrow closed by its milestones has them all PAID.
+SELECT count(*) AS closed_with_unpaid_milestones FROM kobatela.escrow_agreements e
+WHERE EXISTS (SELECT 1 FROM kobatela.escrow_events v WHERE v.escrow_id = e.id AND v.kind = 'CLOSED')
+  AND EXISTS (SELECT 1 FROM kobatela.milestones m WHERE m.escrow_id = e.id AND m.status <> 'PAID');
+
+-- One row per idempotency key, everywhere (the unique indexes say so; this says they held).
+SELECT (SELECT count(*) - count(DISTINCT (sender_id, idempotency_key)) FROM kobatela.transactions WHERE idempotency_key IS NOT NULL)
+     + (SELECT count(*) - count(DISTINCT idempotency_key) FROM kobatela.escrow_deposits WHERE idempotency_key IS NOT NULL)
+     + (SELECT count(*) - count(DISTINCT idempotency_key) FROM kobatela.payments WHERE idempotency_key IS NOT NULL)
+       AS duplicated_keys;
+
+-- After all of it, the audit chain still verifies.
+SELECT kobatela.verify_audit_chain() AS audit_chain_intact;
