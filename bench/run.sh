@@ -26,8 +26,14 @@ pgbench -q -i -s 1 "$db" >/dev/null 2>&1
 
 tps() {  # tps CLIENTS ARGS... -> transactions per second, excluding connection time
   local c=$1; shift
-  pgbench -n -M prepared -T "$seconds" -c "$c" -j "$(( c < 2 ? 1 : 2 ))" "$@" "$db" 2>/dev/null \
-    | sed -n 's/^tps = \([0-9]*\).* (without initial connection time)/\1/p'
+  local log=bench/results/pgbench.log
+  local rate
+  rate=$(pgbench -n -M prepared -T "$seconds" -c "$c" -j "$(( c < 2 ? 1 : 2 ))" "$@" "$db" 2>"$log" \
+    | sed -n 's/^tps = \([0-9]*\).* (without initial connection time)/\1/p')
+  if [ -z "$rate" ] || grep -q 'aborted' "$log"; then
+    echo "pgbench failed ($*):" >&2; cat "$log" >&2; exit 1
+  fi
+  echo "$rate"
 }
 
 mkdir -p bench/results

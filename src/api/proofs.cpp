@@ -16,8 +16,6 @@
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
 
-#include <cctype>
-
 using namespace koba;
 using core::Error;
 using core::ErrorCode;
@@ -95,14 +93,6 @@ Datum proof_row(pg::Spi& spi, int64_t proof_id, FunctionCallInfo fcinfo) {
     return spi.run(select, pg::Params().int8(proof_id)).composite(0, fcinfo);
 }
 
-std::string lower_trimmed(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-    std::string out;
-    for (const char c : text) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 }  // namespace
 
 // submit_proof(escrow_id bigint, milestone_idx integer, type text, storage_url text, sha256 text,
@@ -114,7 +104,7 @@ KOBA_FUNCTION(kobatela_submit_proof) {
     const int32_t idx = args.int4(1, "milestone_idx");
     const std::string type = args.text(2, "type");
     const std::string storage_url = args.text(3, "storage_url");
-    const std::string sha256 = lower_trimmed(args.text(4, "sha256"));
+    const std::string sha256 = core::lower_ascii(core::trim_ascii(args.text(4, "sha256")));
     const std::optional<std::string> metadata = args.is_null(5) ? std::nullopt
                                                                 : std::optional<std::string>(args.jsonb(5, "metadata"));
     core::require_text(type, "type", 50);
@@ -179,7 +169,7 @@ KOBA_FUNCTION(kobatela_decide_proof) {
     const api::Principal caller = api::require_scope(core::kBusinessWrite);
     const pg::Args args(fcinfo);
     const int64_t proof_id = args.int8(0, "proof_id");
-    const std::string decision = lower_trimmed(args.text(1, "decision"));
+    const std::string decision = core::lower_ascii(core::trim_ascii(args.text(1, "decision")));
     if (decision != "approved" && decision != "rejected") throw Error(ErrorCode::INVALID_DECISION);
     const std::optional<std::string> note = args.opt_text(2);
     if (note) core::require_text(*note, "note", 1000);

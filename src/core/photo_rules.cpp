@@ -14,25 +14,16 @@ namespace koba::core {
 
 namespace {
 
-char to_lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-bool is_ascii_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-
 // Absent, blank, "app" or "camera" (trimmed, any case).
 bool trusted_source(const std::optional<std::string>& source) {
     if (!source) return true;
-    std::string_view s = *source;
-    while (!s.empty() && is_ascii_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_ascii_space(s.back())) s.remove_suffix(1);
-    std::string lower(s);
-    for (char& c : lower) c = to_lower_ascii(c);
+    const std::string lower = lower_ascii(trim_ascii(*source));
     return lower.empty() || lower == "app" || lower == "camera";
 }
 
 void add_review_reason(PhotoVerdict& verdict, std::string_view code) {
     if (verdict.review_reasons.empty()) verdict.review_reason = code;
-    std::string lower(code);
-    for (char& c : lower) c = to_lower_ascii(c);
-    verdict.review_reasons.push_back(std::move(lower));
+    verdict.review_reasons.push_back(lower_ascii(code));
 }
 
 std::string minutes_text(int64_t minutes) {

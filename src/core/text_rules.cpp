@@ -14,17 +14,6 @@ bool is_ascii_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 bool is_control_byte(unsigned char c) { return c < 0x20 || c == 0x7f; }
 char to_upper_ascii(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_ascii_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_ascii_space(s.back())) s.remove_suffix(1);
-    return s;
-}
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = to_upper_ascii(c);
-    return out;
-}
 
 // Number of code points, or npos if the text is not valid UTF-8.
 std::size_t utf8_length(std::string_view s) {
@@ -77,6 +66,25 @@ bool valid_local_part(std::string_view local) {
 
 }  // namespace
 
+std::string_view trim_ascii(std::string_view s) noexcept {
+    while (!s.empty() && is_ascii_space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_ascii_space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+std::string upper_ascii(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = to_upper_ascii(c);
+    return out;
+}
+
+std::string lower_ascii(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
 // Rules: 3..255 bytes; exactly one '@'; local part 1..64 chars of printable ASCII except space and
 // "(),:;<>[]\ , no leading/trailing/double dot; domain of dot-separated labels [A-Za-z0-9-]{1,63}
 // not starting or ending with '-', at least two labels. No IDN (use punycode), no IP literals.
@@ -99,7 +107,7 @@ std::vector<std::string> parse_currency_list(std::string_view csv) {
     std::vector<std::string> items;
     while (true) {
         const std::size_t comma = csv.find(',');
-        std::string item = upper(trim(csv.substr(0, comma)));
+        std::string item = upper_ascii(trim_ascii(csv.substr(0, comma)));
         if (!item.empty()) items.push_back(std::move(item));
         if (comma == std::string_view::npos) return items;
         csv.remove_prefix(comma + 1);
@@ -107,7 +115,7 @@ std::vector<std::string> parse_currency_list(std::string_view csv) {
 }
 
 std::string normalize_currency(std::string_view input, std::string_view accepted_csv) {
-    const std::string code = upper(trim(input));
+    const std::string code = upper_ascii(trim_ascii(input));
     const std::vector<std::string> accepted = parse_currency_list(accepted_csv);
     for (const std::string& item : accepted) {
         if (item == code && is_currency_code(code)) return code;

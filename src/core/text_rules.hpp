@@ -16,6 +16,12 @@ bool looks_like_email(std::string_view text) noexcept;
 // Exactly three ASCII upper-case letters ("USD").
 bool is_currency_code(std::string_view text) noexcept;
 
+// ASCII whitespace trimmed from both ends; ASCII letters upper- or lower-cased (codes, levels,
+// decisions and sources are ASCII words; other bytes are left alone).
+std::string_view trim_ascii(std::string_view s) noexcept;
+std::string upper_ascii(std::string_view s);
+std::string lower_ascii(std::string_view s);
+
 // Trims and upper-cases `input` and checks it against the comma-separated `accepted_csv`
 // (items trimmed, compared case-insensitively, empty items ignored). Returns the normalised code;
 // throws Error(INVALID_CURRENCY) when it is not an accepted code.

@@ -158,3 +158,13 @@ TEST(CurrencyList, TrimsUpperCasesAndDropsEmptyItems) {
     EXPECT_TRUE(parse_currency_list(" , ,").empty());
     EXPECT_EQ(parse_currency_list("EURO"), (std::vector<std::string>{"EURO"}));  // shape is checked by the caller
 }
+
+TEST(AsciiHelpers, TrimAndCase) {
+    using namespace koba::core;
+    EXPECT_EQ(trim_ascii(" \t gold \r\n"), "gold");
+    EXPECT_EQ(trim_ascii("   "), "");
+    EXPECT_EQ(trim_ascii(""), "");
+    EXPECT_EQ(upper_ascii("Gold é"), "GOLD é");  // non-ASCII bytes untouched
+    EXPECT_EQ(lower_ascii("APPROVED"), "approved");
+    EXPECT_EQ(lower_ascii("Camera9_"), "camera9_");
+}
