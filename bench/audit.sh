@@ -2,7 +2,9 @@
 # What the audit trigger costs: single-row INSERT throughput into a table shaped like
 # kobatela.alerts without a trigger, with kobatela.audit_row() (C++, hash-chained), and with the
 # common PL/pgSQL to_jsonb audit trigger, measured alternately on one throwaway cluster in one
-# run, reported as ratios to the plain insert. Writes bench/results/audit.md.
+# run, reported as ratios to the plain insert; then the time each trigger itself spends per row
+# (EXPLAIN ANALYZE of a bulk insert: no commit, client or WAL flush in it). Writes
+# bench/results/audit.md.
 #
 #   BENCH_SECONDS (default 10)   length of each pgbench run
 #   BENCH_CLIENTS (default "1 8")
@@ -65,6 +67,27 @@ for c in $clients; do
        "$(printf '%s\n' "${koba_r[@]}" | median) | $(printf '%s\n' "${peer[@]}" | avg) |" \
        "$(printf '%s\n' "${peer_r[@]}" | median) |" >>"$out"
 done
+# The triggers' own time per row, without commits, clients or WAL flushes in the way: EXPLAIN
+# ANALYZE of one 20 000-row INSERT ... SELECT reports the time spent in each trigger (median of 5).
+trigger_us() {  # trigger_us TABLE -> microseconds per row
+  psql -X -q -At -d "$db" -c "EXPLAIN (ANALYZE, COSTS OFF) INSERT INTO $1 (type, message, payload)
+    SELECT 'UNAUTHORIZED_TRANSFER_ATTEMPT', 'Receiver is not allowlisted or certified.',
+           jsonb_build_object('sender_id', i, 'attempted_receiver_id', i + 1000, 'amount', '150.00', 'currency', 'EUR')
+    FROM generate_series(1, 20000) i" \
+    | sed -n 's/^ *Trigger [a-z_]*: time=\([0-9.]*\) calls=\([0-9]*\)$/\1 \2/p' | awk '{ printf "%.1f", $1 * 1000 / $2 }'
+}
+koba_us=() peer_us=()
+for _ in 1 2 3 4 5; do
+  koba_us+=("$(trigger_us bench.alerts_koba)")
+  peer_us+=("$(trigger_us peer.alerts)")
+done
+echo "  trigger time per row: audit_row ${koba_us[*]} us, plpgsql ${peer_us[*]} us" >&2
+{
+  echo
+  echo "Time spent in the trigger per row (EXPLAIN ANALYZE of a 20 000-row INSERT ... SELECT, median of 5):" \
+       "kobatela.audit_row $(printf '%s\n' "${koba_us[@]}" | median) µs," \
+       "PL/pgSQL to_jsonb $(printf '%s\n' "${peer_us[@]}" | median) µs."
+} >>"$out"
 # The chain the benchmark wrote must verify (it is one more check of the concurrent lanes).
 echo >>"$out"
 echo "verify_audit_chain() after the run: $(psql -X -At -d "$db" -c 'SELECT kobatela.verify_audit_chain()')," \

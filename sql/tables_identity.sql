@@ -117,11 +117,18 @@ CREATE TABLE kobatela.audit_log (
 );
 -- No CHECK constraints, unlike the other tables, on purpose: the only writer (C++) never writes a
 -- blank actor, action or entity, and PostgreSQL re-reads every CHECK expression from the catalog
--- text at each execution of the writer's INSERT: three of them cost about a third of the insert
--- (docs/audit.md, "Performance").
+-- text and compiles it at each write: three of them cost about a third of the insert. (The writer
+-- inserts without the executor but still evaluates a CHECK if one is added; it refuses INSERT
+-- triggers and defaults on columns it does not know. docs/audit.md, "Performance".)
 
 CREATE INDEX audit_log_entity_entity_id_idx ON kobatela.audit_log (entity, entity_id);
-CREATE INDEX audit_log_at_idx               ON kobatela.audit_log (at);
+-- BRIN, not B-tree: the log is append-only and `at` grows with it, so each range of heap pages
+-- covers a narrow span of time. A BRIN entry is one small tuple per 128 pages instead of one
+-- B-tree entry per row (and no hot rightmost leaf page that every writer locks). autosummarize
+-- asks autovacuum to summarize each range as soon as it is full; ranges not yet summarized are
+-- simply read whole by a query on `at`.
+CREATE INDEX audit_log_at_idx               ON kobatela.audit_log USING brin (at)
+    WITH (autosummarize = on);
 
 COMMENT ON TABLE kobatela.audit_log IS
     'Append-only, hash-chained audit trail: who did what to which row, in which transaction.';

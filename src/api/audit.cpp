@@ -8,9 +8,16 @@
 //    next use) at ROLLBACK. Only a backend that has exited can hand its lane on, and everything it
 //    wrote is committed or rolled back by then; PREPARE TRANSACTION, which would let a transaction
 //    outlive its backend, is refused when it wrote audit rows.
-//  * One INSERT per audited row, through a kept plan, run as audit_log's owner (like PostgreSQL's
-//    foreign-key triggers run as the referenced table's owner), so that writing a row never needs
-//    the caller to hold privileges on audit_log, and row-level security cannot hide the lane's tip.
+//  * One heap tuple per audited row, written without SPI or the executor's per-statement work:
+//    audit_log is opened for the write, the tuple formed here (id from its identity sequence),
+//    inserted with table_tuple_insert (WAL-logged like any heap insert) and indexed with
+//    ExecInsertIndexTuples (the unique indexes check as they would for an INSERT). What the
+//    executor would check and this writer must therefore check itself, it does: NOT NULL, CHECK
+//    constraints if any, the owner's INSERT privilege, read-only transactions; what it cannot
+//    honour (INSERT triggers, defaults of unknown columns, deferred constraints), it refuses.
+//    It runs as audit_log's owner (like PostgreSQL's foreign-key triggers run as the referenced
+//    table's owner), so that writing a row never needs the caller to hold privileges on
+//    audit_log, and row-level security cannot hide the lane's tip.
 //  * Per-relation cache of what rendering a row needs (column kinds, output functions), dropped
 //    when the relation's relcache entry is invalidated (ALTER TABLE...).
 #include "api/audit.hpp"
@@ -30,14 +37,23 @@
 #include <unordered_map>
 
 extern "C" {
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "commands/sequence.h"
 #include "common/shortest_dec.h"
+#include "executor/executor.h"
 #include "storage/backendid.h"
+#include "utils/acl.h"
 #include "utils/datum.h"
 #include "utils/inval.h"
 #include "utils/json.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/xid8.h"
 }
 
 namespace koba::api {
@@ -54,11 +70,39 @@ const std::string* current_override(Which which) { return g_overrides[which].top
 core::LaneTip g_tip;                // this backend's lane
 Oid g_tip_relid = InvalidOid;       // the audit_log it was read from
 
-// kobatela.audit_log's oid and owner, resolved on first use and after a relcache invalidation.
+// The columns the writer fills, their names and types.
+enum AuditColumn {
+    kColId,
+    kColAt,
+    kColActor,
+    kColAction,
+    kColEntity,
+    kColEntityId,
+    kColData,
+    kColTxid,
+    kColLane,
+    kColSeq,
+    kColPrevHash,
+    kColHash,
+    kAuditColumns
+};
+constexpr const char* kColumnNames[kAuditColumns] = {"id",   "at",   "actor", "action", "entity",    "entity_id",
+                                                     "data", "txid", "lane",  "seq",    "prev_hash", "hash"};
+constexpr Oid kColumnTypes[kAuditColumns] = {INT8OID,  TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,  INT8OID,
+                                             JSONBOID, XID8OID,        INT4OID, INT8OID, BYTEAOID, BYTEAOID};
+
+// What writing kobatela.audit_log needs, read from its relcache entry on first use and again after
+// a relcache invalidation of it (ALTER TABLE, CREATE INDEX, GRANT, VACUUM's statistics...). Plain
+// data, filled inside pg_call. The relation itself is opened per write, never kept open across
+// statements: an open reference makes ALTER, CREATE INDEX or TRUNCATE on audit_log fail with
+// "is being used by active queries in this session" for the rest of the transaction.
 struct AuditTable {
     bool valid = false;
     Oid relid = InvalidOid;
     Oid owner = InvalidOid;
+    Oid id_sequence = InvalidOid;          // the identity sequence of id (pg_get_serial_sequence)
+    AttrNumber attnum[kAuditColumns] = {};  // by AuditColumn
+    bool has_checks = false;               // CHECK constraints, evaluated by ExecConstraints
 };
 AuditTable g_audit_table;
 
@@ -569,23 +613,6 @@ void changed_columns(const RelationInfo& info, const Row& old_row, const Row& ne
 
 bool is_blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
-const AuditTable& audit_table() {
-    if (g_audit_table.valid) return g_audit_table;
-    AuditTable table;
-    pg::pg_call([&] {
-        const Oid schema = get_namespace_oid("kobatela", false);
-        table.relid = get_relname_relid("audit_log", schema);
-        if (!OidIsValid(table.relid)) elog(ERROR, "kobatela: table kobatela.audit_log does not exist");
-        HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(table.relid));
-        if (!HeapTupleIsValid(tuple)) elog(ERROR, "kobatela: cache lookup failed for relation %u", table.relid);
-        table.owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
-        ReleaseSysCache(tuple);
-    });
-    table.valid = true;
-    g_audit_table = table;
-    return g_audit_table;
-}
-
 // Runs the statements of the audit writer as audit_log's owner, row-level security not forced,
 // like PostgreSQL's own foreign-key triggers. Restored on every exit (an error also restores it,
 // through the (sub)transaction abort).
@@ -614,13 +641,6 @@ pg::Statement g_read_tip{
     "SELECT seq, pg_catalog.encode(hash, 'hex') FROM kobatela.audit_log "
     "WHERE lane OPERATOR(pg_catalog.=) $1 ORDER BY seq DESC LIMIT 1",
     {INT4OID}};
-// txid is xid8, passed as the int8 Datum with the same bits (both are 8-byte pass-by-value).
-pg::Statement g_insert{
-    "INSERT INTO kobatela.audit_log "
-    "(at, actor, action, entity, entity_id, data, txid, lane, seq, prev_hash, hash) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    {TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, JSONBOID, XID8OID, INT4OID, INT8OID, BYTEAOID,
-     BYTEAOID}};
 
 constexpr int64_t kPostgresEpochOffsetMicros = int64_t{POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE} * USECS_PER_DAY;
 
@@ -641,6 +661,171 @@ void load_tip(pg::Spi& spi, int32_t lane) {
     g_tip.load(tip);
 }
 
+// ---- audit_log without the executor (PostgreSQL code only: these run inside pg_call) ----
+
+// Reads what the writer needs from the open (locked) audit_log into *t, and refuses what it cannot
+// honour the way an INSERT would: INSERT triggers (it fires none), defaults or generated values of
+// columns it does not know (it applies none), deferrable constraints (it checks every index at
+// once), and an owner without INSERT privilege (the executor's permission check).
+void describe_audit_log(Relation rel, AuditTable* t) {
+    t->valid = false;
+    const Oid relid = RelationGetRelid(rel);
+    if (rel->rd_rel->relkind != RELKIND_RELATION) elog(ERROR, "kobatela: kobatela.audit_log must be a plain table");
+    TupleDesc desc = RelationGetDescr(rel);
+    for (int c = 0; c < kAuditColumns; c++) t->attnum[c] = InvalidAttrNumber;
+    for (int i = 0; i < desc->natts; i++) {
+        const Form_pg_attribute attribute = TupleDescAttr(desc, i);
+        if (attribute->attisdropped) continue;
+        const char* name = NameStr(attribute->attname);
+        if (attribute->attgenerated)
+            elog(ERROR, "kobatela: audit_log.%s is a generated column, which the audit writer does not compute", name);
+        int c = 0;
+        while (c < kAuditColumns && strcmp(name, kColumnNames[c]) != 0) c++;
+        if (c == kAuditColumns) {  // written as NULL
+            if (attribute->atthasdef || attribute->attidentity)
+                elog(ERROR, "kobatela: audit_log.%s has a default, which the audit writer does not apply", name);
+            continue;
+        }
+        if (attribute->atttypid != kColumnTypes[c])
+            elog(ERROR, "kobatela: audit_log.%s must be of type %s", name, format_type_be(kColumnTypes[c]));
+        t->attnum[c] = attribute->attnum;
+    }
+    for (int c = 0; c < kAuditColumns; c++)
+        if (t->attnum[c] == InvalidAttrNumber) elog(ERROR, "kobatela: audit_log has no column %s", kColumnNames[c]);
+    if (!TupleDescAttr(desc, t->attnum[kColId] - 1)->attidentity)
+        elog(ERROR, "kobatela: audit_log.id must be an identity column");
+    t->id_sequence = getIdentitySequence(relid, t->attnum[kColId], false);
+
+    const TriggerDesc* triggers = rel->trigdesc;
+    if (triggers != nullptr &&
+        (triggers->trig_insert_before_row || triggers->trig_insert_after_row || triggers->trig_insert_instead_row ||
+         triggers->trig_insert_before_statement || triggers->trig_insert_after_statement))
+        elog(ERROR, "kobatela: audit_log has an INSERT trigger, which the audit writer does not fire");
+    t->has_checks = desc->constr != nullptr && desc->constr->num_check > 0;
+
+    List* indexes = RelationGetIndexList(rel);
+    ListCell* cell;
+    foreach (cell, indexes) {
+        const Oid index = lfirst_oid(cell);
+        HeapTuple tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index));
+        if (!HeapTupleIsValid(tuple)) elog(ERROR, "kobatela: cache lookup failed for index %u", index);
+        const bool immediate = reinterpret_cast<Form_pg_index>(GETSTRUCT(tuple))->indimmediate;
+        ReleaseSysCache(tuple);
+        if (!immediate)
+            elog(ERROR, "kobatela: audit_log has a deferrable constraint (index %s), which the audit writer does not check",
+                 get_rel_name(index));
+    }
+    list_free(indexes);
+
+    t->owner = rel->rd_rel->relowner;
+    const AclResult acl = pg_class_aclcheck(relid, t->owner, ACL_INSERT);
+    if (acl != ACLCHECK_OK) aclcheck_error(acl, OBJECT_TABLE, RelationGetRelationName(rel));
+    t->relid = relid;
+    // (An invalidation that arrives while this runs cannot change what it read: the lock keeps
+    // everyone else's DDL out, and this backend runs none meanwhile.)
+    t->valid = true;
+}
+
+// kobatela.audit_log, opened and locked (RowExclusiveLock, as an INSERT locks it) for one write,
+// and *t described from it if it is new or was invalidated.
+Relation open_audit_log(AuditTable* t) {
+    if (t->valid) {
+        Relation rel = try_table_open(t->relid, RowExclusiveLock);
+        if (rel != nullptr) {
+            if (t->valid) return rel;  // locking processed the pending invalidations: still valid
+            table_close(rel, NoLock);
+        }
+    }
+    for (;;) {
+        const Oid relid = get_relname_relid("audit_log", get_namespace_oid("kobatela", false));
+        if (!OidIsValid(relid)) elog(ERROR, "kobatela: table kobatela.audit_log does not exist");
+        Relation rel = table_open(relid, RowExclusiveLock);
+        // Locked now; was it renamed or replaced while this waited for the lock?
+        if (get_relname_relid("audit_log", get_namespace_oid("kobatela", false)) == relid) {
+            describe_audit_log(rel, t);
+            return rel;
+        }
+        table_close(rel, RowExclusiveLock);
+    }
+}
+
+Datum bytea_of(const unsigned char* bytes, size_t size) {
+    bytea* result = static_cast<bytea*>(palloc(VARHDRSZ + size));
+    SET_VARSIZE(result, VARHDRSZ + size);
+    memcpy(VARDATA(result), bytes, size);
+    return PointerGetDatum(result);
+}
+
+// Inserts one row (values and nulls by AuditColumn; id is drawn here) into the open audit_log as
+// ExecSimpleRelationInsert would, on an executor state made for this row alone (no range table:
+// nothing here needs one). Then advances the command counter, as SPI did after its INSERT, so that
+// a later statement of this transaction sees the row.
+void insert_audit_row(Relation rel, const AuditTable* t, Datum* row_values, bool* row_nulls) {
+    TupleDesc desc = RelationGetDescr(rel);
+    const int natts = desc->natts;
+    Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * natts));
+    bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * natts));
+    for (int i = 0; i < natts; i++) {
+        values[i] = Datum(0);
+        nulls[i] = true;  // dropped columns, and the ones the writer does not know
+    }
+    row_values[kColId] = Int64GetDatum(nextval_internal(t->id_sequence, false));  // as an identity column: no ACL check
+    row_nulls[kColId] = false;
+    for (int c = 0; c < kAuditColumns; c++) {
+        values[t->attnum[c] - 1] = row_values[c];
+        nulls[t->attnum[c] - 1] = row_nulls[c];
+    }
+    // NOT NULL, checked as the executor does (ExecConstraints), before anything is written.
+    for (int i = 0; i < natts; i++) {
+        const Form_pg_attribute attribute = TupleDescAttr(desc, i);
+        if (attribute->attnotnull && nulls[i])
+            ereport(ERROR, (errcode(ERRCODE_NOT_NULL_VIOLATION),
+                            errmsg("null value in column \"%s\" of relation \"%s\" violates not-null constraint",
+                                   NameStr(attribute->attname), RelationGetRelationName(rel)),
+                            errtablecol(rel, attribute->attnum)));
+    }
+
+    EState* estate = CreateExecutorState();
+    ResultRelInfo* result = makeNode(ResultRelInfo);
+    InitResultRelInfo(result, rel, 0, nullptr, 0);
+    ExecOpenIndices(result, false);
+    TupleTableSlot* slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsHeapTuple);
+    ExecStoreHeapTuple(heap_form_tuple(desc, values, nulls), slot, true);
+    if (t->has_checks) ExecConstraints(result, slot, estate);
+    table_tuple_insert(rel, slot, GetCurrentCommandId(true), 0, nullptr);
+    // Unique indexes check here (UNIQUE_CHECK_YES: describe_audit_log refused deferrable ones).
+    List* recheck = ExecInsertIndexTuples(result, slot, estate, false, false, nullptr, NIL);
+    if (recheck != NIL) elog(ERROR, "kobatela: audit_log has a deferred constraint");
+    ExecCloseIndices(result);
+    ExecResetTupleTable(estate->es_tupleTable, false);
+    FreeExecutorState(estate);
+    CommandCounterIncrement();
+}
+
+// ---- writing one chained row -------------------------------------------------------------------
+
+// audit_log opened for one write (open_audit_log). Closed on normal exit; when the scope is left
+// by an exception it is not touched: the error ends the (sub)transaction, whose resource owner
+// closes it (as pg::Spi does with its connection).
+class OpenAuditLog {
+public:
+    OpenAuditLog() : uncaught_at_start_(std::uncaught_exceptions()) {
+        AuditTable* table = &g_audit_table;
+        rel_ = pg::pg_call([&] { return open_audit_log(table); });
+    }
+    ~OpenAuditLog() {
+        if (std::uncaught_exceptions() > uncaught_at_start_) return;
+        table_close(rel_, NoLock);  // keeps the lock to the end of the transaction, as an INSERT does
+    }
+    OpenAuditLog(const OpenAuditLog&) = delete;
+    OpenAuditLog& operator=(const OpenAuditLog&) = delete;
+    Relation relation() const { return rel_; }
+
+private:
+    Relation rel_ = nullptr;
+    int uncaught_at_start_;
+};
+
 // data_jsonb / data_text: the document and its canonical text (jsonb_out's), which must agree.
 void write_row(std::string_view action, std::string_view entity, std::optional<int64_t> entity_id,
                Datum data_jsonb, const std::string& data_text) {
@@ -650,23 +835,23 @@ void write_row(std::string_view action, std::string_view entity, std::optional<i
     // What audit_log's missing CHECK constraints would say (see sql/tables_identity.sql).
     if (is_blank(actor) || is_blank(action) || is_blank(entity))
         throw std::invalid_argument("kobatela: an audit row needs a non-blank actor, action and entity");
+    // What the executor would refuse before an INSERT.
+    pg::pg_call([] {
+        PreventCommandIfReadOnly("INSERT");
+        PreventCommandIfParallelMode("INSERT");
+    });
     const int64_t at = pg::pg_call([] { return GetCurrentTimestamp(); }) + kPostgresEpochOffsetMicros;
     const uint64_t txid = pg::pg_call([] { return U64FromFullTransactionId(GetTopFullTransactionId()); });
     const int32_t lane = MyBackendId;
     const int level = nest_level();
 
-    // $6 is the jsonb document built by the caller: its slot is filled after the fact (Params has
-    // no raw-Datum adder; the placeholder is never used).
-    pg::Params params;
-    params.timestamptz(at).text(actor).text(action).text(entity).opt_int8(entity_id).int8(0);
-    params.values()[5] = data_jsonb;
-
-    const AuditTable& table = audit_table();
+    const OpenAuditLog log;  // (re)describes g_audit_table if needed
+    const AuditTable& table = g_audit_table;
     if (g_tip.known() && g_tip_relid != table.relid) g_tip.forget();  // a new audit_log
 
     const AsTableOwner as_owner(table.owner);
-    pg::Spi spi;
     if (!g_tip.known()) {
+        pg::Spi spi;
         load_tip(spi, lane);
         g_tip_relid = table.relid;
     }
@@ -685,13 +870,30 @@ void write_row(std::string_view action, std::string_view entity, std::optional<i
     record.txid = txid;
     const core::AuditHash hash = core::audit_record_hash(record);
 
-    params.int8(static_cast<int64_t>(txid)).int4(lane).int8(record.seq);
-    if (record.prev_hash) params.bytea(*record.prev_hash);
-    else params.null();
-    params.bytea(bytes_of(hash));
-
     g_tip.before_write(level);
-    spi.run(g_insert, std::move(params));
+    Relation rel = log.relation();
+    const AuditTable* described = &table;
+    const std::string& actor_text = actor;
+    const core::AuditHash* hash_bytes = &hash;
+    const core::ChainTip* prev = &previous;
+    pg::pg_call([&] {
+        Datum values[kAuditColumns] = {};
+        bool nulls[kAuditColumns] = {};
+        values[kColAt] = TimestampTzGetDatum(at - kPostgresEpochOffsetMicros);
+        values[kColActor] = PointerGetDatum(cstring_to_text_with_len(actor_text.data(), static_cast<int>(actor_text.size())));
+        values[kColAction] = PointerGetDatum(cstring_to_text_with_len(action.data(), static_cast<int>(action.size())));
+        values[kColEntity] = PointerGetDatum(cstring_to_text_with_len(entity.data(), static_cast<int>(entity.size())));
+        nulls[kColEntityId] = !entity_id.has_value();
+        values[kColEntityId] = Int64GetDatum(entity_id.value_or(0));
+        values[kColData] = data_jsonb;
+        values[kColTxid] = FullTransactionIdGetDatum(FullTransactionIdFromU64(txid));
+        values[kColLane] = Int32GetDatum(lane);
+        values[kColSeq] = Int64GetDatum(record.seq);
+        nulls[kColPrevHash] = prev->seq == 0;
+        values[kColPrevHash] = prev->seq == 0 ? Datum(0) : bytea_of(prev->hash.data(), prev->hash.size());
+        values[kColHash] = bytea_of(hash_bytes->data(), hash_bytes->size());
+        insert_audit_row(rel, described, values, nulls);
+    });
     g_tip.advance(core::ChainTip{record.seq, hash});
 }
 

@@ -2,7 +2,7 @@
 -- append-only and hash-chained. Catalog queries over the whole schema, so a table added later is
 -- held to the same rules without touching this file. Runs in a transaction that is rolled back.
 BEGIN;
-SELECT plan(23);
+SELECT plan(24);
 
 -- ---------------------------------------------------------------------------------------------
 -- Every table but audit_log carries the audit triggers
@@ -79,6 +79,8 @@ SELECT col_is_unique('kobatela', 'audit_log', ARRAY['lane', 'seq'], 'audit_log h
 SELECT has_index('kobatela', 'audit_log', 'audit_log_entity_entity_id_idx', ARRAY['entity', 'entity_id'],
     'audit_log has an index on (entity, entity_id)');
 SELECT has_index('kobatela', 'audit_log', 'audit_log_at_idx', ARRAY['at'], 'audit_log has an index on (at)');
+SELECT index_is_type('kobatela', 'audit_log', 'audit_log_at_idx', 'brin',
+    'the index on (at) is BRIN: append-only, at grows with the heap');
 
 -- ---------------------------------------------------------------------------------------------
 -- Functions

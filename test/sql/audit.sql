@@ -232,6 +232,63 @@ COMMIT PREPARED 'audit_2pc_ok';
 SELECT kobatela.verify_audit_chain() AS chain_ok_after_2pc;
 
 -- ---------------------------------------------------------------------------------------------
+-- The writer inserts without SPI or the executor (docs/audit.md, "Performance"), and still does
+-- what an INSERT would: TOAST for big rows, (lane, seq) unique, NOT NULL and CHECK constraints;
+-- it refuses an INSERT trigger it would not fire. It does not keep audit_log open between
+-- statements, so DDL on audit_log works in a transaction that has written audit rows.
+-- ---------------------------------------------------------------------------------------------
+-- A row far larger than a page: stored out of line, read back whole, hashed like any other.
+SELECT string_agg(md5(i::text), '') AS big_blob FROM generate_series(1, 5000) i \gset
+INSERT INTO kobatela.alerts (type, message, actor_user_id, payload)
+    VALUES ('AUDIT_BIG', 'big', :amara, jsonb_build_object('blob', :'big_blob'));
+SELECT raw -> 'payload' ->> 'blob' = :'big_blob' AS big_row_kept, pg_column_size(raw) > 8192 AS bigger_than_a_page
+FROM t.audit WHERE action = 'ALERTS_INSERT' ORDER BY id DESC LIMIT 1;
+SELECT kobatela.verify_audit_chain() AS chain_ok_with_a_big_row;
+
+-- (lane, seq) is unique: a row squatting on this session's next seq makes its next write fail,
+-- and the writer reads its tip again after the rollback.
+SELECT lane AS my_lane, max(seq) AS my_tip FROM kobatela.audit_log
+WHERE lane = (SELECT lane FROM t.audit ORDER BY id DESC LIMIT 1) GROUP BY lane \gset
+BEGIN;
+INSERT INTO kobatela.audit_log (actor, action, entity, lane, seq, hash)
+    VALUES ('squatter', 'SQUAT', 'none', :my_lane, :my_tip + 1, '\x00');
+SELECT regexp_replace(t.err($$INSERT INTO kobatela.alerts (type, message) VALUES ('AUDIT_PROBE', 'collides')$$),
+                      '\(-?\d+, -?\d+\)', '(<lane>, <seq>)') AS squatted;
+ROLLBACK;
+INSERT INTO kobatela.alerts (type, message, actor_user_id) VALUES ('AUDIT_PROBE', 'after the squatter', :amara);
+SELECT seq = :my_tip + 1 AS next_seq_after_rollback FROM t.audit ORDER BY id DESC LIMIT 1;
+
+-- NOT NULL holds: entity_id made NOT NULL (on a log emptied for the purpose, all rolled back), a
+-- TRUNCATE, whose audit row has no entity_id, fails as an INSERT would.
+BEGIN;
+INSERT INTO kobatela.alerts (type, message, actor_user_id) VALUES ('AUDIT_PROBE', 'written before the DDL', :amara);
+SET LOCAL session_replication_role = replica;
+DELETE FROM kobatela.audit_log;
+RESET session_replication_role;
+ALTER TABLE kobatela.audit_log ALTER COLUMN entity_id SET NOT NULL;
+SELECT t.err('TRUNCATE kobatela.alerts') AS not_null;
+ROLLBACK;
+
+-- A CHECK constraint, if one is added, is evaluated (the error's detail, the failing row, varies).
+BEGIN;
+ALTER TABLE kobatela.audit_log ADD CONSTRAINT audit_probe CHECK (action <> 'ALERTS_TRUNCATE') NOT VALID;
+SELECT split_part(t.err('TRUNCATE kobatela.alerts'), ': Failing row', 1) AS check_constraint;
+INSERT INTO kobatela.alerts (type, message, actor_user_id) VALUES ('AUDIT_PROBE', 'passes the check', :amara);
+SELECT count(*) AS rows_passing_the_check FROM t.audit WHERE raw ->> 'message' = 'passes the check';
+ROLLBACK;
+
+-- An INSERT trigger on audit_log would not fire: the writer refuses to write rather than skip it,
+-- and writes again once it is gone.
+BEGIN;
+CREATE FUNCTION t.audit_probe() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER audit_probe BEFORE INSERT ON kobatela.audit_log FOR EACH ROW EXECUTE FUNCTION t.audit_probe();
+SELECT t.err($$INSERT INTO kobatela.alerts (type, message) VALUES ('AUDIT_PROBE', 'trigger')$$) AS insert_trigger;
+ROLLBACK;
+INSERT INTO kobatela.alerts (type, message, actor_user_id) VALUES ('AUDIT_PROBE', 'trigger gone', :amara);
+SELECT count(*) AS rows_after_the_trigger FROM t.audit WHERE raw ->> 'message' = 'trigger gone';
+SELECT kobatela.verify_audit_chain() AS chain_ok_after_the_writer_checks;
+
+-- ---------------------------------------------------------------------------------------------
 -- A new session: it may take over the lane of the one that just ended (lanes are backend ids),
 -- and reads the lane's tip from the table before its first write.
 -- ---------------------------------------------------------------------------------------------
