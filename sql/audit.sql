@@ -5,7 +5,7 @@
 -- ---------------------------------------------------------------------------------------------
 -- Functions
 -- ---------------------------------------------------------------------------------------------
--- Not SECURITY DEFINER: the C++ writes the audit row as audit_log's owner itself (like
+-- Runs as the caller: the C++ writes the audit row as audit_log's owner itself (like
 -- PostgreSQL's foreign-key triggers), so that no proconfig is applied per row.
 CREATE FUNCTION kobatela.audit_row() RETURNS trigger
     LANGUAGE C AS 'MODULE_PATHNAME', 'kobatela_audit_row';

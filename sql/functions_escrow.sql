@@ -1,4 +1,4 @@
--- Escrows and milestones (src/api/escrow.cpp, escrow_store.cpp). All SECURITY DEFINER with a
+-- Escrows and milestones (src/api/escrow.cpp, escrow_store.cpp). All run as the extension owner with a
 -- pinned search_path: they check the caller's scope and party themselves (docs/security.md).
 
 CREATE FUNCTION kobatela.create_escrow(client_id bigint, provider_id bigint, amount_total numeric, currency text,

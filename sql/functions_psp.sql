@@ -1,4 +1,4 @@
--- PSP webhooks (src/api/psp.cpp). SECURITY DEFINER with a pinned search_path like every API
+-- PSP webhooks (src/api/psp.cpp). Runs as the extension owner with a pinned search_path like every API
 -- function, but callable without a scope: the request is authenticated by its HMAC signature
 -- (docs/reference.md, "PSP webhooks").
 

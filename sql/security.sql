@@ -1,7 +1,7 @@
 -- Roles, privileges and row-level security (docs/security.md). Runs last, when every table and
 -- function exists.
 --
--- Writes happen only through the API functions (SECURITY DEFINER, search_path pinned), which
+-- Writes happen only through the API functions (running as the extension owner, search_path pinned), which
 -- check the caller's scope and parties in C++. Tables are granted for reading only, and RLS
 -- decides which rows each scope sees: admin and support every row, a sender every row unless its
 -- key is bound to a user, then only the rows where that user is a party.

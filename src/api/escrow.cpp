@@ -26,11 +26,16 @@ using core::EscrowStatus;
 
 namespace {
 
-// A note or URL a party attaches to a transition.
-std::optional<std::string> optional_text(const pg::Args& args, int i, const char* name, size_t max_len) {
-    std::optional<std::string> value = args.opt_text(i);
-    if (value) core::require_text(*value, name, max_len);
-    return value;
+// A note or URL a party attaches to a transition: validated, then put into the event's data
+// (JSON null when not given).
+void add_text_field(core::JsonObject& data, const pg::Args& args, int i, const char* name, size_t max_len) {
+    const std::optional<std::string> value = args.opt_text(i);
+    if (!value) {
+        data.add_null(name);
+        return;
+    }
+    core::require_text(*value, name, max_len);
+    data.add(name, *value);
 }
 
 // The transitions whose only input is the escrow and a note: approve, reject, deliver, deadline.
@@ -204,26 +209,22 @@ KOBA_FUNCTION(kobatela_escrow_deposit) {
 KOBA_FUNCTION(kobatela_escrow_mark_delivered) {
     const pg::Args args(fcinfo);
     core::JsonObject data;
-    const std::optional<std::string> note = optional_text(args, 1, "note", 1000);
-    const std::optional<std::string> proof_url = optional_text(args, 2, "proof_url", 1024);
-    note ? data.add("note", *note) : data.add_null("note");
-    proof_url ? data.add("proof_url", *proof_url) : data.add_null("proof_url");
+    add_text_field(data, args, 1, "note", 1000);
+    add_text_field(data, args, 2, "proof_url", 1024);
     return simple_transition(fcinfo, EscrowEvent::MarkDelivered, api::EscrowParty::Provider, data.str());
 }
 
 // escrow_client_approve(escrow_id bigint, note text DEFAULT NULL)
 KOBA_FUNCTION(kobatela_escrow_client_approve) {
-    const std::optional<std::string> note = optional_text(pg::Args(fcinfo), 1, "note", 1000);
     core::JsonObject data;
-    note ? data.add("note", *note) : data.add_null("note");
+    add_text_field(data, pg::Args(fcinfo), 1, "note", 1000);
     return simple_transition(fcinfo, EscrowEvent::ClientApprove, api::EscrowParty::Client, data.str());
 }
 
 // escrow_client_reject(escrow_id bigint, note text DEFAULT NULL)
 KOBA_FUNCTION(kobatela_escrow_client_reject) {
-    const std::optional<std::string> note = optional_text(pg::Args(fcinfo), 1, "note", 1000);
     core::JsonObject data;
-    note ? data.add("note", *note) : data.add_null("note");
+    add_text_field(data, pg::Args(fcinfo), 1, "note", 1000);
     return simple_transition(fcinfo, EscrowEvent::ClientReject, api::EscrowParty::Client, data.str());
 }
 
