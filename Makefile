@@ -19,7 +19,7 @@ OBJS        = $(patsubst %.cpp,%.o,$(sort $(wildcard src/*.cpp src/core/*.cpp sr
 SQL_PARTS   = sql/types.sql sql/functions_base.sql sql/tables_identity.sql sql/tables_escrow.sql \
               sql/tables_spend.sql sql/dump_config.sql sql/functions_users.sql sql/functions_ops.sql \
               sql/functions_auth.sql sql/functions_escrow.sql \
-              sql/functions_proofs.sql sql/functions_psp.sql sql/audit.sql sql/security.sql
+              sql/functions_proofs.sql sql/functions_psp.sql sql/functions_spend.sql sql/audit.sql sql/security.sql
 DATA_built  = build/$(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = build $(OBJS:.o=.d) test/results test/regression.* test/isolation/output_iso test/isolation/results \
               test/isolation/regression.*

@@ -1,4 +1,5 @@
--- tables_escrow.sql — escrows, their deposits, timeline, milestones, proofs, payments, PSP webhooks.
+-- tables_escrow.sql — escrows, their deposits, timeline, milestones, proofs, allowed payees, payments,
+-- PSP webhooks.
 -- Conventions (ids, timestamps, money, CHECK and index names): see the head of tables_identity.sql.
 
 -- ---------------------------------------------------------------------------------------------
@@ -13,11 +14,18 @@ CREATE TABLE kobatela.escrow_agreements (
     status              kobatela.escrow_status NOT NULL DEFAULT 'DRAFT',
     release_conditions  jsonb                  NOT NULL,
     deadline_at         timestamptz            NOT NULL,
+    deposited_amount    numeric(18,2)          NOT NULL DEFAULT 0,
+    paid_amount         numeric(18,2)          NOT NULL DEFAULT 0,
     created_at          timestamptz            NOT NULL DEFAULT now(),
     updated_at          timestamptz            NOT NULL DEFAULT now(),
 
     CONSTRAINT escrow_agreements_amount_total_check CHECK (amount_total > 0),
-    CONSTRAINT escrow_agreements_currency_check     CHECK (currency ~ '^[A-Z]{3}$')
+    CONSTRAINT escrow_agreements_currency_check     CHECK (currency ~ '^[A-Z]{3}$'),
+    -- Backstop of the deposit rule the functions apply under the escrow's row lock. paid_amount has
+    -- no upper bound on purpose: a PSP may report as settled a payment that had failed and was paid
+    -- again; the webhook must record that (and raises an alert), not refuse it.
+    CONSTRAINT escrow_agreements_deposited_amount_check CHECK (0 <= deposited_amount AND deposited_amount <= amount_total),
+    CONSTRAINT escrow_agreements_paid_amount_check      CHECK (paid_amount >= 0)
 );
 
 -- (status, deadline_at) serves both lookups by status and the deadline sweep
@@ -41,6 +49,10 @@ COMMENT ON COLUMN kobatela.escrow_agreements.release_conditions IS
     'Free-form conditions supplied by the client.';
 COMMENT ON COLUMN kobatela.escrow_agreements.deadline_at IS
     'A FUNDED escrow past this instant is released by escrow_check_deadline.';
+COMMENT ON COLUMN kobatela.escrow_agreements.deposited_amount IS
+    'Sum of the escrow''s deposits, kept with each deposit (so a payout reads its balance from the locked row).';
+COMMENT ON COLUMN kobatela.escrow_agreements.paid_amount IS
+    'Sum of the escrow''s SENT and SETTLED payments; the balance is deposited_amount - paid_amount.';
 
 -- ---------------------------------------------------------------------------------------------
 -- escrow_deposits
@@ -196,12 +208,56 @@ COMMENT ON COLUMN kobatela.proofs.metadata IS
     'Client metadata (exif_timestamp, gps_lat, gps_lng, source) plus review_reason / review_reasons.';
 
 -- ---------------------------------------------------------------------------------------------
+-- allowed_payees
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.allowed_payees (
+    id             bigint        GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    escrow_id      bigint        NOT NULL REFERENCES kobatela.escrow_agreements (id),
+    payee_ref      text          NOT NULL,
+    label          text          NOT NULL,
+    daily_limit    numeric(18,2),
+    total_limit    numeric(18,2),
+    spent_today    numeric(18,2) NOT NULL DEFAULT 0,
+    spent_total    numeric(18,2) NOT NULL DEFAULT 0,
+    last_reset_at  date,
+    created_at     timestamptz   NOT NULL DEFAULT now(),
+    updated_at     timestamptz   NOT NULL DEFAULT now(),
+
+    CONSTRAINT allowed_payees_payee_ref_check   CHECK (btrim(payee_ref) <> '' AND char_length(payee_ref) <= 120),
+    CONSTRAINT allowed_payees_label_check       CHECK (btrim(label) <> '' AND char_length(label) <= 200),
+    CONSTRAINT allowed_payees_daily_limit_check CHECK (daily_limit >= 0),
+    CONSTRAINT allowed_payees_total_limit_check CHECK (total_limit >= 0),
+    CONSTRAINT allowed_payees_spent_today_check CHECK (spent_today >= 0),
+    CONSTRAINT allowed_payees_spent_total_check CHECK (spent_total >= 0),
+    CONSTRAINT allowed_payees_escrow_id_payee_ref_key UNIQUE (escrow_id, payee_ref)
+);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.allowed_payees
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.allowed_payees IS
+    'Payees an escrow may pay by spend(), with optional daily and total limits.';
+COMMENT ON COLUMN kobatela.allowed_payees.payee_ref IS
+    'Caller''s reference of the payee, unique per escrow.';
+COMMENT ON COLUMN kobatela.allowed_payees.daily_limit IS
+    'Maximum spent per UTC day; NULL = unlimited.';
+COMMENT ON COLUMN kobatela.allowed_payees.total_limit IS
+    'Maximum spent in all; NULL = unlimited.';
+COMMENT ON COLUMN kobatela.allowed_payees.spent_today IS
+    'Spent on the UTC day last_reset_at; reset when a spend comes on a later day.';
+COMMENT ON COLUMN kobatela.allowed_payees.spent_total IS
+    'Spent in all.';
+COMMENT ON COLUMN kobatela.allowed_payees.last_reset_at IS
+    'UTC date spent_today counts for; NULL = never spent.';
+
+-- ---------------------------------------------------------------------------------------------
 -- payments
 -- ---------------------------------------------------------------------------------------------
 CREATE TABLE kobatela.payments (
     id               bigint                  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     escrow_id        bigint                  NOT NULL REFERENCES kobatela.escrow_agreements (id),
     milestone_id     bigint                  REFERENCES kobatela.milestones (id),
+    payee_id         bigint                  REFERENCES kobatela.allowed_payees (id),
     amount           numeric(18,2)           NOT NULL,
     psp_ref          text,
     status           kobatela.payment_status NOT NULL DEFAULT 'PENDING',
@@ -210,6 +266,8 @@ CREATE TABLE kobatela.payments (
     updated_at       timestamptz             NOT NULL DEFAULT now(),
 
     CONSTRAINT payments_amount_check  CHECK (amount > 0),
+    -- A payout pays a milestone or an allowed payee, never both.
+    CONSTRAINT payments_target_check  CHECK (milestone_id IS NULL OR payee_id IS NULL),
     CONSTRAINT payments_psp_ref_check CHECK (btrim(psp_ref) <> '' AND char_length(psp_ref) <= 128),
     CONSTRAINT payments_idempotency_key_check
         CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 128),
@@ -221,6 +279,7 @@ CREATE INDEX payments_status_idx           ON kobatela.payments (status);
 CREATE INDEX payments_escrow_id_status_idx ON kobatela.payments (escrow_id, status);
 CREATE INDEX payments_created_at_idx       ON kobatela.payments (created_at);
 CREATE INDEX payments_milestone_id_idx     ON kobatela.payments (milestone_id);
+CREATE INDEX payments_payee_id_idx         ON kobatela.payments (payee_id);
 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.payments
     FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
@@ -229,6 +288,8 @@ COMMENT ON TABLE kobatela.payments IS
     'Payouts from an escrow, for a milestone or an allowed-payee spend.';
 COMMENT ON COLUMN kobatela.payments.milestone_id IS
     'The milestone paid; NULL for a spend to an allowed payee.';
+COMMENT ON COLUMN kobatela.payments.payee_id IS
+    'The allowed payee paid by spend(); NULL for a milestone payout.';
 COMMENT ON COLUMN kobatela.payments.psp_ref IS
     'Reference at the payment provider (PSP-<uuid>); webhooks match payments by it.';
 COMMENT ON COLUMN kobatela.payments.status IS

@@ -1,6 +1,7 @@
--- tables_spend.sql — spend catalogue, usage mandates, allowed payees, allowed usages, purchases.
+-- tables_spend.sql — spend catalogue, usage mandates, allowed usages, purchases.
 -- Conventions (ids, timestamps, money, CHECK and index names): see the head of tables_identity.sql.
--- Order follows the foreign keys: categories, merchants, mandates, payees, usages, purchases.
+-- Order follows the foreign keys: categories, merchants, mandates, usages, purchases. (Allowed payees
+-- belong to escrows and live in tables_escrow.sql, before the payments that reference them.)
 
 -- ---------------------------------------------------------------------------------------------
 -- spend_categories
@@ -109,49 +110,6 @@ COMMENT ON COLUMN kobatela.usage_mandates.status IS
     'ACTIVE until expired, or CONSUMED when total_spent reaches total_amount.';
 COMMENT ON COLUMN kobatela.usage_mandates.total_spent IS
     'Sum of the purchases made under the mandate.';
-
--- ---------------------------------------------------------------------------------------------
--- allowed_payees
--- ---------------------------------------------------------------------------------------------
-CREATE TABLE kobatela.allowed_payees (
-    id             bigint        GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    escrow_id      bigint        NOT NULL REFERENCES kobatela.escrow_agreements (id),
-    payee_ref      text          NOT NULL,
-    label          text          NOT NULL,
-    daily_limit    numeric(18,2),
-    total_limit    numeric(18,2),
-    spent_today    numeric(18,2) NOT NULL DEFAULT 0,
-    spent_total    numeric(18,2) NOT NULL DEFAULT 0,
-    last_reset_at  date,
-    created_at     timestamptz   NOT NULL DEFAULT now(),
-    updated_at     timestamptz   NOT NULL DEFAULT now(),
-
-    CONSTRAINT allowed_payees_payee_ref_check   CHECK (btrim(payee_ref) <> '' AND char_length(payee_ref) <= 120),
-    CONSTRAINT allowed_payees_label_check       CHECK (btrim(label) <> '' AND char_length(label) <= 200),
-    CONSTRAINT allowed_payees_daily_limit_check CHECK (daily_limit >= 0),
-    CONSTRAINT allowed_payees_total_limit_check CHECK (total_limit >= 0),
-    CONSTRAINT allowed_payees_spent_today_check CHECK (spent_today >= 0),
-    CONSTRAINT allowed_payees_spent_total_check CHECK (spent_total >= 0),
-    CONSTRAINT allowed_payees_escrow_id_payee_ref_key UNIQUE (escrow_id, payee_ref)
-);
-
-CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.allowed_payees
-    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
-
-COMMENT ON TABLE kobatela.allowed_payees IS
-    'Payees an escrow may pay by spend(), with optional daily and total limits.';
-COMMENT ON COLUMN kobatela.allowed_payees.payee_ref IS
-    'Caller''s reference of the payee, unique per escrow.';
-COMMENT ON COLUMN kobatela.allowed_payees.daily_limit IS
-    'Maximum spent per UTC day; NULL = unlimited.';
-COMMENT ON COLUMN kobatela.allowed_payees.total_limit IS
-    'Maximum spent in all; NULL = unlimited.';
-COMMENT ON COLUMN kobatela.allowed_payees.spent_today IS
-    'Spent on the UTC day last_reset_at; reset when a spend comes on a later day.';
-COMMENT ON COLUMN kobatela.allowed_payees.spent_total IS
-    'Spent in all.';
-COMMENT ON COLUMN kobatela.allowed_payees.last_reset_at IS
-    'UTC date spent_today counts for; NULL = never spent.';
 
 -- ---------------------------------------------------------------------------------------------
 -- allowed_usages

@@ -201,7 +201,7 @@ KOBA_FUNCTION(kobatela_escrow_deposit) {
     core::JsonObject data;
     data.add_money("amount", amount);
     if (key) data.add("idempotency_key", *key);
-    api::apply_escrow_step(spi, escrow, step, data.str());
+    api::apply_escrow_step(spi, escrow, step, data.str(), amount);
     return api::escrow_row(spi, escrow_id, fcinfo);
 }
 

@@ -3,19 +3,20 @@
 #include "api/audit.hpp"
 #include "core/errors.hpp"
 
+#include <stdexcept>
+
 namespace koba::api {
 
 namespace {
 
-constexpr const char* kEscrowColumns =
-    "SELECT e.id, e.client_id, e.provider_id, e.amount_total, e.currency, e.status::text, "
-    "e.deadline_at <= now(), (SELECT coalesce(sum(d.amount), 0)::numeric(18,2) FROM kobatela.escrow_deposits d "
-    "WHERE d.escrow_id = e.id) FROM kobatela.escrow_agreements e WHERE e.id = $1";
+// The escrow's money is in its own row (deposited_amount, paid_amount), so one statement reads
+// the status and the balance together: with FOR UPDATE, it is the version the previous lock
+// holder committed.
+#define KOBA_ESCROW_SELECT                                                                          \
+    "SELECT id, client_id, provider_id, amount_total, currency, status::text, deadline_at <= now(), " \
+    "deposited_amount, paid_amount FROM kobatela.escrow_agreements WHERE id = $1"
 
-}  // namespace
-
-Escrow find_escrow(pg::Spi& spi, int64_t escrow_id) {
-    static pg::Statement statement{kEscrowColumns, {INT8OID}};
+Escrow read_escrow(pg::Spi& spi, pg::Statement& statement, int64_t escrow_id) {
     const pg::Result r = spi.run(statement, pg::Params().int8(escrow_id));
     if (r.empty()) throw core::Error(core::ErrorCode::ESCROW_NOT_FOUND);
     return Escrow{r.int8(0, 1),
@@ -23,18 +24,28 @@ Escrow find_escrow(pg::Spi& spi, int64_t escrow_id) {
                   r.int8(0, 3),
                   r.money(0, 4),
                   r.money(0, 8),
+                  r.money(0, 9),
                   r.text(0, 5),
                   core::parse_status<core::EscrowStatus>(r.text(0, 6)).value(),
                   r.boolean(0, 7)};
 }
 
+}  // namespace
+
+Escrow find_escrow(pg::Spi& spi, int64_t escrow_id) {
+    static pg::Statement select{KOBA_ESCROW_SELECT, {INT8OID}};
+    return read_escrow(spi, select, escrow_id);
+}
+
 Escrow lock_escrow(pg::Spi& spi, int64_t escrow_id) {
-    // Two statements on purpose. A statement that waited for the lock still reads other tables
-    // (the deposits, the payments) as they were before it waited; the next statement, under READ
-    // COMMITTED, sees what the previous lock holder committed.
-    static pg::Statement lock{"SELECT 1 FROM kobatela.escrow_agreements WHERE id = $1 FOR UPDATE", {INT8OID}};
-    if (spi.run(lock, pg::Params().int8(escrow_id)).empty()) throw core::Error(core::ErrorCode::ESCROW_NOT_FOUND);
-    return find_escrow(spi, escrow_id);
+    static pg::Statement lock{KOBA_ESCROW_SELECT " FOR UPDATE", {INT8OID}};
+    return read_escrow(spi, lock, escrow_id);
+}
+
+void add_escrow_paid(pg::Spi& spi, int64_t escrow_id, int64_t paid_cents) {
+    static pg::Statement update{
+        "UPDATE kobatela.escrow_agreements SET paid_amount = paid_amount + $2 WHERE id = $1", {INT8OID, NUMERICOID}};
+    spi.run(update, pg::Params().int8(escrow_id).money(paid_cents));
 }
 
 void require_escrow_party(const Principal& caller, const Escrow& escrow, EscrowParty party) {
@@ -53,15 +64,19 @@ void append_escrow_event(pg::Spi& spi, int64_t escrow_id, std::string_view kind,
 }
 
 void apply_escrow_step(pg::Spi& spi, const Escrow& escrow, const core::Step<core::EscrowStatus>& step,
-                       const std::string& data_json) {
-    if (step.effect == core::Effect::NoOp) return;
+                       const std::string& data_json, int64_t deposited_cents) {
+    if (step.effect == core::Effect::NoOp) {
+        if (deposited_cents != 0) throw std::logic_error("kobatela: a deposit that changes nothing");
+        return;
+    }
     static pg::Statement update{
-        "UPDATE kobatela.escrow_agreements SET status = $2::kobatela.escrow_status WHERE id = $1",
-        {INT8OID, TEXTOID}};
+        "UPDATE kobatela.escrow_agreements SET status = $2::kobatela.escrow_status, "
+        "deposited_amount = deposited_amount + $3 WHERE id = $1",
+        {INT8OID, TEXTOID, NUMERICOID}};
     const AuditReason reason(step.audit_action);
     // Updated even when the status stays (a partial deposit): the escrow changed, and under
     // REPEATABLE READ a concurrent call on it then fails to serialise instead of reading stale sums.
-    spi.run(update, pg::Params().int8(escrow.id).text(core::status_name(step.to)));
+    spi.run(update, pg::Params().int8(escrow.id).text(core::status_name(step.to)).money(deposited_cents));
     if (!step.event_kind.empty()) append_escrow_event(spi, escrow.id, step.event_kind, data_json);
 }
 

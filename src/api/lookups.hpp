@@ -6,5 +6,13 @@
 namespace koba::api {
 
 void require_user(pg::Spi& spi, int64_t user_id);
+void require_category(pg::Spi& spi, int64_t category_id);
+
+struct Merchant {
+    int64_t id;
+    std::optional<int64_t> category_id;  // the default category of its purchases
+    bool is_certified;                   // accepts purchases without an allowed-usage rule
+};
+Merchant find_merchant(pg::Spi& spi, int64_t merchant_id);
 
 }  // namespace koba::api

@@ -4,6 +4,7 @@
 #include "core/errors.hpp"
 #include "core/json_writer.hpp"
 #include "core/money.hpp"
+#include "core/spend_rules.hpp"
 #include "core/transitions.hpp"
 
 namespace koba::api {
@@ -37,25 +38,6 @@ std::optional<Payment> payment_by_key(pg::Spi& spi, const std::string& key) {
     return read_payment(r);
 }
 
-// What the escrow can still pay: deposits minus what SENT and SETTLED payments took. Read under
-// the escrow's lock, in its own statement (so it sees what the lock's previous holder committed).
-int64_t balance(pg::Spi& spi, int64_t escrow_id) {
-    static pg::Statement select{
-        "SELECT (SELECT coalesce(sum(amount), 0) FROM kobatela.escrow_deposits WHERE escrow_id = $1) - "
-        "(SELECT coalesce(sum(amount), 0) FROM kobatela.payments WHERE escrow_id = $1 "
-        "AND status IN ('SENT', 'SETTLED'))",
-        {INT8OID}};
-    return spi.run(select, pg::Params().int8(escrow_id)).money(0, 1);
-}
-
-void require_balance(pg::Spi& spi, int64_t escrow_id, int64_t cents) {
-    const int64_t available = balance(spi, escrow_id);
-    if (available < cents)
-        throw Error(ErrorCode::INSUFFICIENT_ESCROW_BALANCE,
-                    "The escrow holds " + core::format_cents(available) + "; the payout is " +
-                        core::format_cents(cents) + ".");
-}
-
 // The escrow is RELEASED with a CLOSED event once every one of its milestones is paid.
 void close_if_all_paid(pg::Spi& spi, int64_t escrow_id) {
     static pg::Statement all_paid{
@@ -67,21 +49,15 @@ void close_if_all_paid(pg::Spi& spi, int64_t escrow_id) {
                       core::JsonObject().add("reason", "all_milestones_paid").str());
 }
 
-// PENDING (or new) -> SENT: the PSP reference, the milestone PAID, the escrow's event.
-void send(pg::Spi& spi, const Escrow& escrow, const Payment& payment) {
-    static pg::Statement mark_sent{
-        "UPDATE kobatela.payments SET status = 'SENT', psp_ref = 'PSP-' || gen_random_uuid() "
-        "WHERE id = $1 RETURNING psp_ref",
-        {INT8OID}};
+// What follows a milestone's payment being sent: the milestone PAID (the milestone table decides:
+// only approved work is paid), the escrow's PAYMENT_SENT event, and the escrow RELEASED once
+// every milestone is paid.
+void after_sent(pg::Spi& spi, const Escrow& escrow, const Payment& payment, const std::string& psp_ref) {
     static pg::Statement milestone_status{
         "SELECT status::text FROM kobatela.milestones WHERE id = $1 FOR UPDATE", {INT8OID}};
     static pg::Statement milestone_paid{
         "UPDATE kobatela.milestones SET status = 'PAID' WHERE id = $1", {INT8OID}};
-    require_balance(spi, escrow.id, payment.cents);
-    const AuditReason reason("EXECUTE_PAYOUT");
-    const std::string psp_ref = spi.run(mark_sent, pg::Params().int8(payment.id)).text(0, 1);
     if (payment.milestone_id) {
-        // The milestone table decides: only approved work is paid.
         const auto status = core::parse_status<core::MilestoneStatus>(
             spi.run(milestone_status, pg::Params().int8(*payment.milestone_id)).text(0, 1));
         const auto paying = core::milestone_step(status.value(), core::MilestoneEvent::StartPayout);
@@ -95,38 +71,61 @@ void send(pg::Spi& spi, const Escrow& escrow, const Payment& payment) {
     if (payment.milestone_id) close_if_all_paid(spi, escrow.id);
 }
 
+// A PENDING payment (execute_payment, or a payout interrupted before it was sent) -> SENT.
+void send_pending(pg::Spi& spi, const Escrow& escrow, const Payment& payment) {
+    static pg::Statement mark_sent{
+        "UPDATE kobatela.payments SET status = 'SENT', psp_ref = 'PSP-' || gen_random_uuid() "
+        "WHERE id = $1 RETURNING psp_ref",
+        {INT8OID}};
+    core::require_escrow_balance(escrow.balance(), payment.cents);
+    const AuditReason reason("EXECUTE_PAYOUT");
+    const std::string psp_ref = spi.run(mark_sent, pg::Params().int8(payment.id)).text(0, 1);
+    add_escrow_paid(spi, escrow.id, payment.cents);
+    after_sent(spi, escrow, payment, psp_ref);
+}
+
 }  // namespace
+
+pg::Result insert_sent_payment(pg::Spi& spi, const Escrow& escrow, const NewPayment& payment) {
+    static pg::Statement insert{
+        "INSERT INTO kobatela.payments (escrow_id, milestone_id, payee_id, amount, status, psp_ref, idempotency_key) "
+        "VALUES ($1, $2, $3, $4, 'SENT', 'PSP-' || gen_random_uuid(), $5) "
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING *",
+        {INT8OID, INT8OID, INT8OID, NUMERICOID, TEXTOID}};
+    core::require_escrow_balance(escrow.balance(), payment.cents);
+    pg::Result row = spi.run(insert, pg::Params()
+                                         .int8(escrow.id)
+                                         .opt_int8(payment.milestone_id)
+                                         .opt_int8(payment.payee_id)
+                                         .money(payment.cents)
+                                         .opt_text(payment.idempotency_key));
+    // Taken meanwhile by a payout of another escrow (this escrow's are serialised by its lock).
+    if (row.empty()) throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
+    add_escrow_paid(spi, escrow.id, payment.cents);
+    return row;
+}
 
 int64_t pay_out(pg::Spi& spi, const Escrow& escrow, const PayoutRequest& request) {
     if (std::optional<Payment> seen = payment_by_key(spi, request.idempotency_key)) {
         if (seen->escrow_id != escrow.id || seen->cents != request.cents || seen->milestone_id != request.milestone_id)
             throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
         const auto step = core::payment_step(seen->status, core::PaymentEvent::Payout);  // ERROR: PAYMENT_IN_ERROR
-        if (step.effect == core::Effect::Apply) send(spi, escrow, *seen);
+        if (step.effect == core::Effect::Apply) send_pending(spi, escrow, *seen);
         return seen->id;
     }
-    if (request.milestone_id) {
-        static pg::Statement paid_before{
-            "SELECT id FROM kobatela.payments WHERE milestone_id = $1 AND amount = $2 "
-            "AND status IN ('SENT', 'SETTLED') ORDER BY id LIMIT 1",
-            {INT8OID, NUMERICOID}};
-        const pg::Result earlier = spi.run(paid_before, pg::Params().int8(*request.milestone_id).money(request.cents));
-        if (!earlier.empty()) return earlier.int8(0, 1);
-    }
-    static pg::Statement insert{
-        "INSERT INTO kobatela.payments (escrow_id, milestone_id, amount, idempotency_key) "
-        "VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-        {INT8OID, INT8OID, NUMERICOID, TEXTOID}};
+    static pg::Statement paid_before{
+        "SELECT id FROM kobatela.payments WHERE milestone_id = $1 AND amount = $2 "
+        "AND status IN ('SENT', 'SETTLED') ORDER BY id LIMIT 1",
+        {INT8OID, NUMERICOID}};
+    const pg::Result earlier = spi.run(paid_before, pg::Params().int8(request.milestone_id).money(request.cents));
+    if (!earlier.empty()) return earlier.int8(0, 1);
+
     const AuditReason reason("EXECUTE_PAYOUT");
-    const pg::Result inserted = spi.run(insert, pg::Params()
-                                                    .int8(escrow.id)
-                                                    .opt_int8(request.milestone_id)
-                                                    .money(request.cents)
-                                                    .text(request.idempotency_key));
-    // Taken meanwhile by a payout of another escrow (this escrow's are serialised by its lock).
-    if (inserted.empty()) throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
-    const int64_t id = inserted.int8(0, 1);
-    send(spi, escrow, Payment{id, escrow.id, request.milestone_id, request.cents, PaymentStatus::Pending});
+    const pg::Result row =
+        insert_sent_payment(spi, escrow, {request.milestone_id, std::nullopt, request.cents, request.idempotency_key});
+    const int64_t id = row.int8(0, 1);
+    after_sent(spi, escrow, Payment{id, escrow.id, request.milestone_id, request.cents, PaymentStatus::Sent},
+               row.text(0, kPaymentPspRef));
     return id;
 }
 
@@ -140,7 +139,7 @@ void send_pending_payment(pg::Spi& spi, const Escrow& escrow, int64_t payment_id
     if (core::payment_step(payment.status, core::PaymentEvent::Execute).effect != core::Effect::Apply) return;
     const AuditReason reason("EXECUTE_PAYOUT");
     spi.run(ensure_key, pg::Params().int8(payment_id));
-    send(spi, escrow, payment);
+    send_pending(spi, escrow, payment);
 }
 
 Datum payment_row(pg::Spi& spi, int64_t payment_id, FunctionCallInfo fcinfo) {

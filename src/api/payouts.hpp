@@ -1,6 +1,6 @@
 // The payout engine (spec.md section 5): money leaves an escrow, to a milestone's provider or to
 // an allowed payee, exactly once per idempotency key and never beyond the escrow's balance
-// (deposits minus SENT and SETTLED payments).
+// (deposits minus SENT and SETTLED payments, kept in the escrow's row).
 #pragma once
 
 #include "api/escrow_store.hpp"
@@ -10,20 +10,47 @@
 
 namespace koba::api {
 
+// Columns of kobatela.payments as returned by SELECT * / RETURNING *.
+enum PaymentColumn {
+    kPaymentId = 1,
+    kPaymentEscrowId,
+    kPaymentMilestoneId,
+    kPaymentPayeeId,
+    kPaymentAmount,
+    kPaymentPspRef,
+    kPaymentStatus,
+    kPaymentIdempotencyKey,
+};
+
+// A milestone's payout.
 struct PayoutRequest {
-    std::optional<int64_t> milestone_id;  // a milestone's payout; none for a spend to a payee
+    int64_t milestone_id;
     int64_t cents;
     std::string idempotency_key;
 };
 
-// Pays out of `escrow`, which the caller has locked (lock_escrow). A key already used returns
-// its payment (a SENT or SETTLED one as is, a PENDING one sent now; an ERROR one is
+// Pays a milestone out of `escrow`, which the caller has locked (lock_escrow). A key already used
+// returns its payment (a SENT or SETTLED one as is, a PENDING one sent now; an ERROR one is
 // PAYMENT_IN_ERROR: retry with a new key); a milestone already paid this amount returns that
 // payment. Otherwise a payment is sent: status SENT, psp_ref PSP-<uuid>, event PAYMENT_SENT,
-// audit EXECUTE_PAYOUT; a milestone becomes PAID and, when every milestone of the escrow is
+// audit EXECUTE_PAYOUT; the milestone becomes PAID and, when every milestone of the escrow is
 // paid, the escrow is RELEASED with a CLOSED event. INSUFFICIENT_ESCROW_BALANCE when the money
 // is not there. Returns the payment's id.
 int64_t pay_out(pg::Spi& spi, const Escrow& escrow, const PayoutRequest& request);
+
+// A payment to insert already SENT: for a milestone (pay_out) or an allowed payee (spend).
+struct NewPayment {
+    std::optional<int64_t> milestone_id;
+    std::optional<int64_t> payee_id;
+    int64_t cents;
+    std::optional<std::string> idempotency_key;
+};
+
+// Inserts `payment` with status SENT and psp_ref PSP-<uuid> out of the locked `escrow`, and counts
+// it in the escrow's paid_amount: INSUFFICIENT_ESCROW_BALANCE when the escrow's balance is lower,
+// IDEMPOTENCY_CONFLICT when another escrow's payout took the key meanwhile. Returns the new row
+// (PaymentColumn). The caller writes the event and names the audit reason.
+pg::Result insert_sent_payment(pg::Spi& spi, const Escrow& escrow, const NewPayment& payment);
 
 // Sends a PENDING payment of the locked escrow (execute_payment), as pay_out sends a new one.
 void send_pending_payment(pg::Spi& spi, const Escrow& escrow, int64_t payment_id);

@@ -5,9 +5,11 @@
 // the request, parses the body once with PostgreSQL's jsonb, and writes the event, the payment
 // change and its audit rows, or an alert, in the caller's transaction.
 #include "api/audit.hpp"
+#include "api/escrow_store.hpp"
 #include "api/request.hpp"
 #include "core/errors.hpp"
 #include "core/json_writer.hpp"
+#include "core/money.hpp"
 #include "core/text_rules.hpp"
 #include "core/transitions.hpp"
 #include "core/webhook.hpp"
@@ -111,27 +113,49 @@ struct Event {
 // missing psp_ref changes nothing (the event is recorded all the same).
 void apply_to_payment(pg::Spi& spi, const Event& event, core::PaymentEvent step_event) {
     if (!event.psp_ref) return;
-    // The lock makes events about one payment run one after the other; FOR UPDATE returns the
-    // row as the previous lock holder committed it.
+    // Locks in the order every payout uses, the escrow first, then the payment: events about one
+    // payment run one after the other, and FOR UPDATE returns the rows as the previous lock
+    // holder committed them.
+    static pg::Statement find{"SELECT escrow_id FROM kobatela.payments WHERE psp_ref = $1", {TEXTOID}};
     static pg::Statement lock{
-        "SELECT id, status::text FROM kobatela.payments WHERE psp_ref = $1 FOR UPDATE", {TEXTOID}};
+        "SELECT id, status::text, amount FROM kobatela.payments WHERE psp_ref = $1 FOR UPDATE", {TEXTOID}};
     static pg::Statement update{
         "UPDATE kobatela.payments SET status = $2::kobatela.payment_status WHERE id = $1", {INT8OID, TEXTOID}};
     static pg::Statement insert_alert{
-        "INSERT INTO kobatela.alerts (type, message, payload) VALUES ('PSP_EVENT_CONTRADICTS_PAYMENT', "
-        "'A PSP event contradicts the payment''s final status; the status was kept.', $1)",
-        {JSONBOID}};
+        "INSERT INTO kobatela.alerts (type, message, payload) VALUES ($1, $2, $3)", {TEXTOID, TEXTOID, JSONBOID}};
 
+    const pg::Result owner = spi.run(find, pg::Params().text(*event.psp_ref));
+    if (owner.empty()) return;
+    const api::Escrow escrow = api::lock_escrow(spi, owner.int8(0, 1));
     const pg::Result payment = spi.run(lock, pg::Params().text(*event.psp_ref));
-    if (payment.empty()) return;
     const int64_t payment_id = payment.int8(0, 1);
     const core::PaymentStatus status = core::parse_status<core::PaymentStatus>(payment.text(0, 2)).value();
+    const int64_t cents = payment.money(0, 3);
     const core::Step<core::PaymentStatus> step = core::payment_step(status, step_event);
     switch (step.effect) {
         case core::Effect::NoOp: return;
         case core::Effect::Apply: {
             const api::AuditReason reason(step.audit_action);  // PAYMENT_SETTLED, PAYMENT_FAILED
             spi.run(update, pg::Params().int8(payment_id).text(core::status_name(step.to)));
+            // A failed payment gives its money back to the escrow; a settled one that had failed
+            // (or was never sent) takes it again.
+            const int64_t paid_delta = (core::counts_as_paid(step.to) - core::counts_as_paid(status)) * cents;
+            if (paid_delta == 0) return;
+            api::add_escrow_paid(spi, escrow.id, paid_delta);
+            if (escrow.paid + paid_delta > escrow.deposited) {
+                // The PSP is the authority on what moved: record it, and tell a human.
+                const std::string payload = core::JsonObject()
+                                                .add("event_id", event.event_id)
+                                                .add_int("escrow_id", escrow.id)
+                                                .add_int("payment_id", payment_id)
+                                                .add_money("deposited_amount", escrow.deposited)
+                                                .add_money("paid_amount", escrow.paid + paid_delta)
+                                                .str();
+                spi.run(insert_alert, pg::Params()
+                                          .text("ESCROW_OVERDRAWN")
+                                          .text("A settled payment took the escrow beyond its deposits.")
+                                          .jsonb(payload));
+            }
             return;
         }
         case core::Effect::Contradict: {
@@ -144,7 +168,10 @@ void apply_to_payment(pg::Spi& spi, const Event& event, core::PaymentEvent step_
                                             .add_int("payment_id", payment_id)
                                             .add("payment_status", core::status_name(status))
                                             .str();
-            spi.run(insert_alert, pg::Params().jsonb(payload));
+            spi.run(insert_alert, pg::Params()
+                                      .text("PSP_EVENT_CONTRADICTS_PAYMENT")
+                                      .text("A PSP event contradicts the payment's final status; the status was kept.")
+                                      .jsonb(payload));
             return;
         }
     }

@@ -96,23 +96,34 @@ bool add_cents(int64_t a, int64_t b, int64_t* out) noexcept {
     return true;
 }
 
-int64_t require_positive_amount(std::string_view numeric_text) {
+namespace {
+
+// The cents of an amount of at least `min_cents` (0 or 1); BAD_AMOUNT naming `name` otherwise.
+int64_t require_amount(std::string_view numeric_text, const std::string& name, int64_t min_cents) {
     const ParsedAmount parsed = parse_amount(numeric_text);
     switch (parsed.status) {
         case AmountParse::Ok:
-            if (parsed.cents > 0) return parsed.cents;
-            throw Error(ErrorCode::BAD_AMOUNT, "amount must be greater than 0.");
+            if (parsed.cents >= min_cents) return parsed.cents;
+            throw Error(ErrorCode::BAD_AMOUNT, name + (min_cents > 0 ? " must be greater than 0." : " must not be negative."));
         case AmountParse::Malformed:
             throw Error(ErrorCode::BAD_AMOUNT,
-                        "amount \"" + excerpt(numeric_text, 40) + "\" is not a decimal number.");
+                        name + " \"" + excerpt(numeric_text, 40) + "\" is not a decimal number.");
         case AmountParse::NotFinite:
-            throw Error(ErrorCode::BAD_AMOUNT, "amount must be a finite number.");
+            throw Error(ErrorCode::BAD_AMOUNT, name + " must be a finite number.");
         case AmountParse::TooManyDecimals:
-            throw Error(ErrorCode::BAD_AMOUNT, "amount has more than 2 decimal places.");
+            throw Error(ErrorCode::BAD_AMOUNT, name + " has more than 2 decimal places.");
         case AmountParse::OutOfRange:
-            throw Error(ErrorCode::BAD_AMOUNT, "amount is out of range for numeric(18,2).");
+            throw Error(ErrorCode::BAD_AMOUNT, name + " is out of range for numeric(18,2).");
     }
     throw Error(ErrorCode::BAD_AMOUNT);  // unreachable: every enumerator is handled above
+}
+
+}  // namespace
+
+int64_t require_positive_amount(std::string_view numeric_text) { return require_amount(numeric_text, "amount", 1); }
+
+int64_t require_limit_amount(std::string_view numeric_text, std::string_view name) {
+    return require_amount(numeric_text, std::string(name), 0);
 }
 
 }  // namespace koba::core

@@ -32,4 +32,7 @@ bool add_cents(int64_t a, int64_t b, int64_t* out) noexcept;
 // The cents of a strictly positive amount; throws Error(BAD_AMOUNT) with a specific detail otherwise.
 int64_t require_positive_amount(std::string_view numeric_text);
 
+// The cents of a limit: 0 or more (0 allows nothing); throws Error(BAD_AMOUNT) naming `name`.
+int64_t require_limit_amount(std::string_view numeric_text, std::string_view name);
+
 }  // namespace koba::core

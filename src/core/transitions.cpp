@@ -230,6 +230,8 @@ template std::optional<ProofStatus> parse_status<ProofStatus>(std::string_view) 
 template std::optional<PaymentStatus> parse_status<PaymentStatus>(std::string_view) noexcept;
 template std::optional<MandateStatus> parse_status<MandateStatus>(std::string_view) noexcept;
 
+bool counts_as_paid(PaymentStatus s) noexcept { return s == YS::Sent || s == YS::Settled; }
+
 bool is_terminal(EscrowStatus s) noexcept {
     return s == ES::Released || s == ES::Refunded || s == ES::Cancelled;
 }

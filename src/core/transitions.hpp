@@ -34,6 +34,9 @@ std::optional<Status> parse_status(std::string_view label) noexcept;
 
 // RELEASED, REFUNDED, CANCELLED.
 bool is_terminal(EscrowStatus s) noexcept;
+// Whether a payment in this status took money out of its escrow (SENT, SETTLED): what the escrow's
+// paid_amount sums.
+bool counts_as_paid(PaymentStatus s) noexcept;
 // WAITING, PENDING_REVIEW, APPROVED, PAYING: the lowest-idx open milestone is the current one.
 bool is_open(MilestoneStatus s) noexcept;
 // SENT, SETTLED: the payments subtracted from an escrow's balance.

@@ -40,6 +40,11 @@ int64_t Args::amount(int i, const char* name) const {
     return core::require_positive_amount(numeric_text(required(i, name)));
 }
 
+std::optional<int64_t> Args::opt_limit(int i, const char* name) const {
+    if (is_null(i)) return std::nullopt;
+    return core::require_limit_amount(numeric_text(PG_GETARG_DATUM(i)), name);
+}
+
 std::string Args::enum_label(int i, const char* name) const { return pg::enum_label(required(i, name)); }
 
 std::optional<UnixMicros> Args::opt_timestamptz(int i) const {

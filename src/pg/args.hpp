@@ -23,6 +23,8 @@ public:
     UnixMicros timestamptz(int i, const char* name) const;
     // A numeric amount of money: > 0, at most 2 decimals, fits numeric(18,2); else BAD_AMOUNT.
     int64_t amount(int i, const char* name) const;
+    // An optional limit of money: NULL, or >= 0 with at most 2 decimals; else BAD_AMOUNT.
+    std::optional<int64_t> opt_limit(int i, const char* name) const;
 
     std::string enum_label(int i, const char* name) const;  // an enum argument's label
 

@@ -108,7 +108,9 @@ SELECT status, idempotency_key = 'payment:' || id AS key, psp_ref IS NOT NULL AS
 SELECT status FROM kobatela.execute_payment(:pending) AS executed_twice;
 SELECT count(*) AS payment_sent_events FROM kobatela.escrow_events(:x) WHERE kind = 'PAYMENT_SENT';
 SELECT t.err('SELECT kobatela.execute_payment(-1)') AS unknown_payment;
-UPDATE kobatela.payments SET status = 'ERROR' WHERE id = :pending;   -- the PSP failed it
+-- The PSP failed it (as psp_webhook would: the money is back in the escrow).
+UPDATE kobatela.payments SET status = 'ERROR' WHERE id = :pending;
+UPDATE kobatela.escrow_agreements SET paid_amount = paid_amount - 25 WHERE id = :x;
 SELECT id AS xp FROM kobatela.submit_proof(:x, 1, 'PDF', 's3://x.pdf', t.sha('x')) \gset
 INSERT INTO kobatela.payments (escrow_id, milestone_id, amount, status, idempotency_key)
 VALUES (:x, :xm, 100, 'ERROR', format('escrow:%s:milestone:%s:amount:100.00', :x, :xm));

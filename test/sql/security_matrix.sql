@@ -16,6 +16,9 @@ SELECT id AS proof FROM kobatela.submit_proof(:funded, 1, 'PDF', 's3://m.pdf', r
 INSERT INTO kobatela.payments (escrow_id, amount) VALUES (:funded, 1) RETURNING id AS pending \gset
 SELECT id AS waiting FROM kobatela.create_escrow(:alice, :bob, 10, 'USD', '{}', now() + interval '1 day') \gset
 SELECT idx FROM kobatela.add_milestone(:waiting, 1, 'm', 10, 'DOCUMENT');
+SELECT payee_ref FROM kobatela.add_allowed_payee(:funded, 'm_clinic', 'Clinic');
+SELECT id AS shop FROM kobatela.create_merchant('m_shop', NULL, true) \gset
+SELECT status FROM kobatela.create_mandate(:alice, :bob, 50);
 SELECT id AS revoked_id, api_key AS revoked_key FROM kobatela.create_api_key('m revoked', 'sender') \gset
 SELECT kobatela.revoke_api_key(:revoked_id);
 SELECT id AS expired_id, api_key AS expired_key FROM kobatela.create_api_key('m expired', 'sender') \gset
@@ -68,7 +71,15 @@ INSERT INTO t.matrix_calls VALUES
     ('error_catalogue',    'SELECT kobatela.error_catalogue()'),
     ('geo_distance_m',     'SELECT kobatela.geo_distance_m(0, 0, 0, 1)'),
     ('within_geofence',    'SELECT kobatela.within_geofence(0, 0, 0, 0, 10)'),
-    ('verify_hmac_sha256', $$SELECT kobatela.verify_hmac_sha256('k', 'm', '00')$$);
+    ('verify_hmac_sha256', $$SELECT kobatela.verify_hmac_sha256('k', 'm', '00')$$),
+    ('create_spend_category', $$SELECT kobatela.create_spend_category('M_NEW', 'New')$$),
+    ('create_merchant',    $$SELECT kobatela.create_merchant('m_new_shop')$$),
+    ('allow_usage',        format('SELECT kobatela.allow_usage(%s, %s)', :bob, :shop)),
+    ('create_mandate',     format('SELECT kobatela.create_mandate(%s, %s, 10)', :alice, :carol)),
+    ('expire_mandates',    'SELECT kobatela.expire_mandates()'),
+    ('create_purchase',    format('SELECT kobatela.create_purchase(%s, %s, 1, beneficiary_id => %s)', :alice, :shop, :bob)),
+    ('add_allowed_payee',  format($$SELECT kobatela.add_allowed_payee(%s, 'm_pharmacy', 'Pharmacy')$$, :funded)),
+    ('spend',              format($$SELECT kobatela.spend(%s, 'm_clinic', 1)$$, :funded));
 
 -- Every function of the schema is in the matrix, except authenticate (every cell calls it) and
 -- the trigger functions.

@@ -10,6 +10,25 @@ SELECT count(*) AS escrows_paying_more_than_they_hold FROM kobatela.escrow_agree
 WHERE (SELECT coalesce(sum(amount), 0) FROM kobatela.escrow_deposits WHERE escrow_id = e.id)
     < (SELECT coalesce(sum(amount), 0) FROM kobatela.payments WHERE escrow_id = e.id AND status IN ('SENT', 'SETTLED'));
 
+-- The escrow's money counters are the sums they stand for ("sums never drift").
+SELECT count(*) AS escrows_with_drifting_counters FROM kobatela.escrow_agreements e
+WHERE e.deposited_amount <> (SELECT coalesce(sum(amount), 0) FROM kobatela.escrow_deposits WHERE escrow_id = e.id)
+   OR e.paid_amount <> (SELECT coalesce(sum(amount), 0) FROM kobatela.payments
+                        WHERE escrow_id = e.id AND status IN ('SENT', 'SETTLED'));
+
+-- A mandate's total_spent is the sum of its purchases, never above its total; CONSUMED exactly
+-- when it is all spent.
+SELECT count(*) AS mandates_with_drifting_totals FROM kobatela.usage_mandates m
+WHERE m.total_spent <> (SELECT coalesce(sum(amount), 0) FROM kobatela.purchases WHERE mandate_id = m.id)
+   OR m.total_spent > m.total_amount
+   OR (m.status = 'CONSUMED') <> (m.total_spent = m.total_amount AND m.status <> 'EXPIRED');
+
+-- A payee's spent_total is the sum of the spends paid to it, never above its total limit; its
+-- spent_today never above its daily limit.
+SELECT count(*) AS payees_with_drifting_counters FROM kobatela.allowed_payees a
+WHERE a.spent_total <> (SELECT coalesce(sum(amount), 0) FROM kobatela.payments WHERE payee_id = a.id)
+   OR a.spent_total > a.total_limit OR a.spent_today > a.daily_limit;
+
 -- A PAID milestone has exactly one SENT or SETTLED payment of its amount; no milestone has two.
 SELECT count(*) AS paid_milestones_without_one_payment FROM kobatela.milestones m
 WHERE m.status = 'PAID'
@@ -32,6 +51,7 @@ WHERE EXISTS (SELECT 1 FROM kobatela.escrow_events v WHERE v.escrow_id = e.id AN
 SELECT (SELECT count(*) - count(DISTINCT (sender_id, idempotency_key)) FROM kobatela.transactions WHERE idempotency_key IS NOT NULL)
      + (SELECT count(*) - count(DISTINCT idempotency_key) FROM kobatela.escrow_deposits WHERE idempotency_key IS NOT NULL)
      + (SELECT count(*) - count(DISTINCT idempotency_key) FROM kobatela.payments WHERE idempotency_key IS NOT NULL)
+     + (SELECT count(*) - count(DISTINCT idempotency_key) FROM kobatela.purchases WHERE idempotency_key IS NOT NULL)
        AS duplicated_keys;
 
 -- After all of it, the audit chain still verifies.

@@ -1,0 +1,108 @@
+// The spending catalogue (spec.md section 6): categories, merchants, and the allowed usages that
+// say where a mandate's beneficiary may spend. Categories and merchants are platform data: an
+// admin key or an unbound (platform) sender key manages them, never a key bound to an end user,
+// who could otherwise certify a shop of its own.
+#include "api/audit.hpp"
+#include "api/identity.hpp"
+#include "api/lookups.hpp"
+#include "core/errors.hpp"
+#include "core/text_rules.hpp"
+#include "pg/args.hpp"
+#include "pg/guard.hpp"
+#include "pg/spi.hpp"
+
+using namespace koba;
+using core::Error;
+using core::ErrorCode;
+
+namespace {
+
+void require_platform_key() {
+    const api::Principal caller = api::require_scope(core::kBusinessWrite);
+    if (caller.user_id)
+        throw Error(ErrorCode::INSUFFICIENT_SCOPE, "A key bound to a user may not change the merchant catalogue.");
+}
+
+// A key bound to a user decides where a beneficiary may spend only as the sender of an ACTIVE
+// mandate to that beneficiary: it is the sender's money the rule lets out.
+void require_usage_grantor(pg::Spi& spi, const api::Principal& caller, int64_t owner_id) {
+    if (!caller.user_id) return;
+    static pg::Statement grants{
+        "SELECT 1 FROM kobatela.usage_mandates WHERE sender_id = $1 AND beneficiary_id = $2 AND status = 'ACTIVE'",
+        {INT8OID, INT8OID}};
+    if (spi.run(grants, pg::Params().int8(*caller.user_id).int8(owner_id), 1).empty())
+        throw Error(ErrorCode::NOT_A_PARTY,
+                    "A key bound to a user may allow usages only for the beneficiary of its own active mandate.");
+}
+
+}  // namespace
+
+// create_spend_category(code text, label text) RETURNS spend_categories
+KOBA_FUNCTION(kobatela_create_spend_category) {
+    require_platform_key();
+    const pg::Args args(fcinfo);
+    const std::string code = args.text(0, "code");
+    const std::string label = args.text(1, "label");
+    core::require_text(code, "code", 64);
+    core::require_text(label, "label", 255);
+    static pg::Statement insert{
+        "INSERT INTO kobatela.spend_categories (code, label) VALUES ($1, $2) "
+        "ON CONFLICT (code) DO NOTHING RETURNING *",
+        {TEXTOID, TEXTOID}};
+    pg::Spi spi;
+    const api::AuditReason reason("CATEGORY_CREATED");
+    const pg::Result row = spi.run(insert, pg::Params().text(code).text(label));
+    if (row.empty()) throw Error(ErrorCode::CATEGORY_EXISTS);
+    return row.composite(0, fcinfo);
+}
+
+// create_merchant(name text, category_id bigint DEFAULT NULL, is_certified boolean DEFAULT false)
+//   RETURNS merchants
+KOBA_FUNCTION(kobatela_create_merchant) {
+    require_platform_key();
+    const pg::Args args(fcinfo);
+    const std::string name = args.text(0, "name");
+    const std::optional<int64_t> category_id = args.opt_int8(1);
+    const bool is_certified = args.boolean(2, "is_certified");
+    core::require_text(name, "name", 255);
+    static pg::Statement insert{
+        "INSERT INTO kobatela.merchants (name, category_id, is_certified) VALUES ($1, $2, $3) "
+        "ON CONFLICT (name) DO NOTHING RETURNING *",
+        {TEXTOID, INT8OID, BOOLOID}};
+    pg::Spi spi;
+    if (category_id) api::require_category(spi, *category_id);
+    const api::AuditReason reason("MERCHANT_CREATED");
+    const pg::Result row = spi.run(insert, pg::Params().text(name).opt_int8(category_id).boolean(is_certified));
+    if (row.empty()) throw Error(ErrorCode::MERCHANT_EXISTS);
+    return row.composite(0, fcinfo);
+}
+
+// allow_usage(owner_id bigint, merchant_id bigint DEFAULT NULL, category_id bigint DEFAULT NULL)
+//   RETURNS text: 'added' or 'exists'
+KOBA_FUNCTION(kobatela_allow_usage) {
+    const api::Principal caller = api::require_scope(core::kBusinessWrite);
+    const pg::Args args(fcinfo);
+    const int64_t owner_id = args.int8(0, "owner_id");
+    const std::optional<int64_t> merchant_id = args.opt_int8(1);
+    const std::optional<int64_t> category_id = args.opt_int8(2);
+    if (merchant_id.has_value() == category_id.has_value()) throw Error(ErrorCode::INVALID_USAGE_RULE);
+
+    // Each target has its own unique constraint (NULLs are distinct), hence two statements.
+    static pg::Statement insert_merchant{
+        "INSERT INTO kobatela.allowed_usages (owner_id, merchant_id) VALUES ($1, $2) "
+        "ON CONFLICT (owner_id, merchant_id) DO NOTHING RETURNING id",
+        {INT8OID, INT8OID}};
+    static pg::Statement insert_category{
+        "INSERT INTO kobatela.allowed_usages (owner_id, category_id) VALUES ($1, $2) "
+        "ON CONFLICT (owner_id, category_id) DO NOTHING RETURNING id",
+        {INT8OID, INT8OID}};
+    pg::Spi spi;
+    api::require_user(spi, owner_id);
+    require_usage_grantor(spi, caller, owner_id);
+    if (merchant_id) api::find_merchant(spi, *merchant_id);
+    else api::require_category(spi, *category_id);
+    const api::AuditReason reason("USAGE_ALLOWED");
+    const pg::Result row = merchant_id ? spi.run(insert_merchant, pg::Params().int8(owner_id).int8(*merchant_id))
+                                       : spi.run(insert_category, pg::Params().int8(owner_id).int8(*category_id));
+    return pg::text_datum(row.empty() ? "exists" : "added");
+}

@@ -1,0 +1,51 @@
+// The money rules of payouts and conditional spending (spec.md sections 5 to 7) that need no
+// database: what an escrow can pay out, which purchases a mandate's restrictions allow, and how a
+// spend to an allowed payee moves its counters under the payee's daily and total limits.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+namespace koba::core {
+
+// --- Escrow money ---
+
+// INSUFFICIENT_ESCROW_BALANCE unless an escrow holding `balance` can pay out `cents`.
+void require_escrow_balance(int64_t balance, int64_t cents);
+
+// --- Mandates ---
+
+// What a mandate restricts: when set, purchases must be at this merchant / in this category.
+struct MandateRestrictions {
+    std::optional<int64_t> merchant_id;
+    std::optional<int64_t> category_id;
+};
+
+// MANDATE_MERCHANT_FORBIDDEN, then MANDATE_CATEGORY_FORBIDDEN (a purchase without a category
+// does not match a category restriction).
+void require_mandate_allows(const MandateRestrictions& mandate, int64_t merchant_id,
+                            std::optional<int64_t> category_id);
+
+// --- Allowed payees ---
+
+// A payee's limits (NULL: none) and counters, as read under the escrow's lock.
+struct PayeeState {
+    std::optional<int64_t> daily_limit;  // cents
+    std::optional<int64_t> total_limit;  // cents
+    int64_t spent_today;                 // cents spent on the UTC day last_reset_at
+    int64_t spent_total;                 // cents
+    bool spent_today_is_today;           // last_reset_at is today (UTC): else spent_today restarts at 0
+};
+
+// The payee's counters after a spend.
+struct PayeeCounters {
+    int64_t spent_today;
+    int64_t spent_total;
+};
+
+// Checks, in the spec's order, a spend of `cents` (> 0) to `payee` out of an escrow holding
+// `escrow_balance`: DAILY_LIMIT_REACHED, TOTAL_LIMIT_REACHED, INSUFFICIENT_ESCROW_BALANCE. Limits
+// are inclusive: spending exactly up to one is allowed. Returns the payee's new counters.
+PayeeCounters decide_spend(const PayeeState& payee, int64_t cents, int64_t escrow_balance);
+
+}  // namespace koba::core
