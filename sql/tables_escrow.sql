@@ -278,8 +278,10 @@ CREATE TABLE kobatela.payments (
 CREATE INDEX payments_status_idx           ON kobatela.payments (status);
 CREATE INDEX payments_escrow_id_status_idx ON kobatela.payments (escrow_id, status);
 CREATE INDEX payments_created_at_idx       ON kobatela.payments (created_at);
-CREATE INDEX payments_milestone_id_idx     ON kobatela.payments (milestone_id);
-CREATE INDEX payments_payee_id_idx         ON kobatela.payments (payee_id);
+-- A payment has a milestone or a payee: partial indexes, so that each payout writes only the one it
+-- uses (WHERE x = $1 implies x IS NOT NULL, so lookups use them).
+CREATE INDEX payments_milestone_id_idx     ON kobatela.payments (milestone_id) WHERE milestone_id IS NOT NULL;
+CREATE INDEX payments_payee_id_idx         ON kobatela.payments (payee_id) WHERE payee_id IS NOT NULL;
 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.payments
     FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
