@@ -1,33 +1,80 @@
 #!/usr/bin/env bash
-# `make bench`: Kobatela's calls against pgbench's built-in TPC-B-like transaction, measured in the
-# same run on the same throwaway cluster, alternating, and reported as ratios (never as absolute
-# thresholds). Writes bench/results/latest.md.
+# `make bench`: Kobatela's calls against pgbench's built-in TPC-B-like transaction, and kobatela.spend
+# against its PL/pgSQL peer (bench/peer_spend.sql), measured in the same run on the same throwaway
+# cluster, alternating, and reported as ratios (never as absolute thresholds, never asserted).
+# Writes bench/results/latest.md; after a run of every script, also the tables in
+# docs/performance.md (between its <!-- bench:... --> markers) and the chart docs/bench_spend.png.
 #
-#   BENCH_SECONDS (default 10)  length of each run
+#   BENCH_SECONDS (default 10)     length of each run
 #   BENCH_CLIENTS (default "1 8")
+#   BENCH_SCRIPTS (default: all)   which bench/NAME.pgbench to run, in order, e.g. "spend peer_spend";
+#                                  also available: spend_one_payee (every client on one payee)
+#   BENCH_ROUNDS  (default 1)      rounds of the scripts per client count: TPS averaged, ratios the
+#                                  median of the rounds' ratios
+#   BENCH_DOCS    (default 1 when BENCH_SCRIPTS is unset, else 0)   update docs/performance.md and
+#                                  docs/bench_spend.png
+#   BENCH_SKIP_INSTALL=1           measure the extension already installed (no make install)
+#   BENCH_PROOF_ESCROWS            escrows for submit_proof (default 120 000 per round; a multiple of 1 000)
+#   KOBATELA_BENCH_PORT (default 54332), KOBATELA_BENCH_NAME (default bench)   the throwaway cluster
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+all_scripts="create_transaction submit_proof psp_webhook spend peer_spend create_purchase create_purchase_one_mandate"
 seconds=${BENCH_SECONDS:-10}
 clients=${BENCH_CLIENTS:-1 8}
+scripts=${BENCH_SCRIPTS:-$all_scripts}
+rounds=${BENCH_ROUNDS:-1}
+if [ -z "${BENCH_SCRIPTS:-}" ]; then docs=${BENCH_DOCS:-1}; else docs=${BENCH_DOCS:-0}; fi
 port=${KOBATELA_BENCH_PORT:-54332}
+name=${KOBATELA_BENCH_NAME:-bench}
 db=kobatela_bench
 out=bench/results/latest.md
+doc=docs/performance.md
+chart=docs/bench_spend.png
 
-make -s all install >/dev/null
-eval "$(scripts/cluster.sh start bench "$port")"
-trap 'scripts/cluster.sh stop bench' EXIT
+has() { case " $scripts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+for s in $scripts; do
+  [ -f "bench/$s.pgbench" ] || { echo "BENCH_SCRIPTS: no bench/$s.pgbench" >&2; exit 2; }
+done
+# submit_proof proves one fresh escrow per call; without it, the 1 000 escrows psp_webhook needs.
+if has submit_proof; then proof_escrows=${BENCH_PROOF_ESCROWS:-$(( 120000 * rounds ))}; else proof_escrows=1000; fi
+
+# The chart needs gnuplot, which only the benchmark uses: installed here the way scripts/ensure_deps.sh
+# installs the others (Debian package, as root), or the chart is skipped.
+ensure_gnuplot() {
+  command -v gnuplot >/dev/null && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "gnuplot is missing (sudo apt-get install gnuplot-nox): no chart." >&2
+    return 1
+  fi
+  echo "Installing Debian packages: gnuplot-nox"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gnuplot-nox >/dev/null
+}
+if [ "$docs" = 1 ]; then ensure_gnuplot || true; fi
+
+[ "${BENCH_SKIP_INSTALL:-0}" = 1 ] || make -s all install >/dev/null
+eval "$(scripts/cluster.sh start "$name" "$port")"
+trap 'scripts/cluster.sh stop "$name"' EXIT
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db"
 psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION kobatela'
 psql -X -q -v ON_ERROR_STOP=1 -d postgres \
   -c "ALTER SYSTEM SET kobatela.psp_webhook_secret = 'bench-psp-secret'" -c "SELECT pg_reload_conf()" >/dev/null
-psql -X -q -v ON_ERROR_STOP=1 -v proof_escrows="${BENCH_PROOF_ESCROWS:-120000}" -d "$db" -f bench/setup.sql >/dev/null
+psql -X -q -v ON_ERROR_STOP=1 -v proof_escrows="$proof_escrows" -d "$db" -f bench/setup.sql >/dev/null
+export PGOPTIONS='-c client_min_messages=warning'   # quiet "schema ... already exists, skipping"
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f bench/spend_setup.sql >/dev/null
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f bench/peer_spend.sql >/dev/null
+unset PGOPTIONS
 pgbench -q -i -s 1 "$db" >/dev/null 2>&1
+psql -X -q -d "$db" -c 'VACUUM ANALYZE'
 
 tps() {  # tps CLIENTS ARGS... -> transactions per second, excluding connection time
   local c=$1; shift
   local log=bench/results/pgbench.log
   local rate
+  # Every run starts right after a checkpoint, so that no run pays more of the next checkpoint's
+  # full-page writes than another (bench/audit.sh measured +-15 % from that alone).
+  psql -X -q -d "$db" -c CHECKPOINT
   rate=$(pgbench -n -M prepared -T "$seconds" -c "$c" -j "$(( c < 2 ? 1 : 2 ))" "$@" "$db" 2>"$log" \
     | sed -n 's/^tps = \([0-9]*\).* (without initial connection time)/\1/p')
   if [ -z "$rate" ] || grep -q 'aborted' "$log"; then
@@ -35,25 +82,92 @@ tps() {  # tps CLIENTS ARGS... -> transactions per second, excluding connection 
   fi
   echo "$rate"
 }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+mean() { tr ' ' '\n' | awk 'NF { s += $1; n++ } END { printf "%.0f", s / n }'; }
+median() { tr ' ' '\n' | awk 'NF' | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+group() { sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\| \)/\1 \2\3/' -e 'ta' <<<"$1"; }   # 12345 -> 12 345
 
 mkdir -p bench/results
+# Each script runs right after its own TPC-B-like baseline, so drift (autovacuum, cache, WAL) affects
+# both sides of each ratio alike; spend and peer_spend run next to each other.
+declare -A base koba rat
+for c in $clients; do
+  for r in $(seq "$rounds"); do
+    for s in $scripts; do
+      b=$(tps "$c")
+      k=$(tps "$c" -f "bench/$s.pgbench")
+      base[$c:$s]+=" $b" koba[$c:$s]+=" $k" rat[$c:$s]+=" $(ratio "$k" "$b")"
+      echo "  $c client(s), round $r: TPC-B-like $b, $s $k ($(ratio "$k" "$b"))" >&2
+    done
+  done
+done
+if has submit_proof && [ "$(psql -X -At -d "$db" -c 'SELECT last_value FROM bench.proof_seq')" -gt "$proof_escrows" ]; then
+  echo "submit_proof ran out of escrows: raise BENCH_PROOF_ESCROWS (its TPS above counts empty calls)." >&2
+  exit 1
+fi
+
+when="$(date -u +%Y-%m-%d), PostgreSQL $(psql -X -At -d "$db" -c 'SHOW server_version' | sed 's/ .*//'), $(nproc) cores,"
+when+=" ${seconds} s per run after a CHECKPOINT, $rounds round(s), pgbench -M prepared, synchronous_commit on"
+if [ "$rounds" -gt 1 ]; then when+=" (TPS: mean of the rounds; ratios: median of the rounds' ratios)"; fi
+when+="."
+main=bench/results/table.md spend=bench/results/spend_table.md data=bench/results/spend_chart.dat
 {
-  echo "# Benchmark results"
-  echo
-  echo "$(date -u +%Y-%m-%d), PostgreSQL $(psql -X -At -d "$db" -c 'SHOW server_version'), $(nproc) cores," \
-       "${seconds} s per run, pgbench -M prepared, synchronous_commit on."
+  echo "$when"
   echo
   echo "| clients | TPC-B-like TPS | script | TPS | ratio |"
   echo "|---|---|---|---|---|"
-} >"$out"
-# Each Kobatela script runs right after its own TPC-B-like baseline, so drift (autovacuum, cache,
-# WAL) affects both sides of each ratio alike.
-for c in $clients; do
-  for script in create_transaction submit_proof psp_webhook; do
-    base=$(tps "$c")
-    koba=$(tps "$c" -f "bench/$script.pgbench")
-    ratio=$(awk -v a="$koba" -v b="$base" 'BEGIN { printf "%.2f", a / b }')
-    echo "| $c | $base | $script | $koba | $ratio |" >>"$out"
+  for c in $clients; do
+    for s in $scripts; do
+      echo "| $c | $(group "$(mean <<<"${base[$c:$s]}")") | $s | $(group "$(mean <<<"${koba[$c:$s]}")") | $(median <<<"${rat[$c:$s]}") |"
+    done
   done
-done
+} >"$main"
+: >"$spend"
+if has spend && has peer_spend; then
+  # spend / peer: the two TPS of one round (measured a minute apart at most), median over the rounds.
+  {
+    echo "| clients | kobatela.spend TPS | / TPC-B-like | peer spend TPS | / TPC-B-like | spend / peer |"
+    echo "|---|---|---|---|---|---|"
+    for c in $clients; do
+      read -ra ks <<<"${koba[$c:spend]}"; read -ra ps <<<"${koba[$c:peer_spend]}"
+      sp=""; for i in "${!ks[@]}"; do sp+=" $(ratio "${ks[i]}" "${ps[i]}")"; done
+      echo "| $c | $(group "$(mean <<<"${koba[$c:spend]}")") | $(median <<<"${rat[$c:spend]}") |" \
+           "$(group "$(mean <<<"${koba[$c:peer_spend]}")") | $(median <<<"${rat[$c:peer_spend]}") | $(median <<<"$sp") |"
+    done
+  } >"$spend"
+  {
+    echo "# clients  TPC-B-like  kobatela.spend  peer-spend   (bench/run.sh, $(date -u +%Y-%m-%d))"
+    for c in $clients; do
+      echo "$c $(mean <<<"${base[$c:spend]} ${base[$c:peer_spend]}") $(mean <<<"${koba[$c:spend]}") $(mean <<<"${koba[$c:peer_spend]}")"
+    done
+  } >"$data"
+fi
+{
+  echo "# Benchmark results"
+  echo
+  cat "$main"
+  if [ -s "$spend" ]; then echo; echo "kobatela.spend against the PL/pgSQL peer:"; echo; cat "$spend"; fi
+} >"$out"
+
+fill() {  # fill NAME FILE: the lines between <!-- NAME:begin --> and <!-- NAME:end --> in $doc become FILE
+  if ! grep -qx "<!-- $1:begin -->" "$doc" || ! grep -qx "<!-- $1:end -->" "$doc"; then
+    echo "$doc has no <!-- $1:begin/end --> markers: not updated." >&2; return
+  fi
+  awk -v b="<!-- $1:begin -->" -v e="<!-- $1:end -->" -v f="$2" '
+    $0 == e { skip = 0 }
+    !skip   { print }
+    $0 == b { print ""; while ((getline line < f) > 0) print line; print ""; skip = 1 }' "$doc" >"$doc.tmp"
+  mv "$doc.tmp" "$doc"
+}
+if [ "$docs" = 1 ]; then
+  fill bench "$main"
+  if [ -s "$spend" ]; then
+    { echo "$when"; echo; cat "$spend"; } >bench/results/spend_block.md
+    fill bench-spend bench/results/spend_block.md
+    if command -v gnuplot >/dev/null; then
+      gnuplot -e "data='$data'; out='$chart'; subtitle='$(date -u +%Y-%m-%d), $(nproc) cores, ${seconds} s per run'" bench/chart.gp
+    fi
+  fi
+  echo "Updated $doc$( [ -s "$spend" ] && command -v gnuplot >/dev/null && echo " and $chart")." >&2
+fi
 cat "$out"

@@ -190,7 +190,119 @@ SELECT id, status FROM kobatela.get_escrow(:house);
 SELECT kind, data FROM kobatela.escrow_events(:house);
 COMMIT;
 
-\echo '11. Every change is in the append-only, hash-chained audit log; the help desk verifies it:'
+\echo '11. Amara also wants Kofi to buy the family''s groceries, and only groceries. The platform keeps a'
+\echo '    catalogue of spending categories and merchants (platform data: its own key, not a user''s).'
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'platform_key') \g /dev/null
+SELECT id AS groceries FROM kobatela.create_spend_category('GROCERIES', 'Groceries') \gset
+SELECT id AS drinks FROM kobatela.create_spend_category('DRINKS', 'Wine and spirits') \gset
+SELECT id AS supermarket FROM kobatela.create_merchant('Supermarché de Cocody', :groceries) \gset
+SELECT id AS wine_shop FROM kobatela.create_merchant('Cave du Plateau', :drinks) \gset
+SELECT m.id, m.name, c.code AS category, m.is_certified
+FROM kobatela.merchants m LEFT JOIN kobatela.spend_categories c ON c.id = m.category_id ORDER BY m.id;
+COMMIT;
+
+\echo '12. Amara''s phone gives Kofi a mandate: 300.00 EUR of groceries within 30 days, and allows him the'
+\echo '    groceries category. Kofi''s phone gets its own key, bound to him.'
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'amara_key') \g /dev/null
+SELECT id AS grocery_mandate FROM kobatela.create_mandate(:amara, :kofi, 300.00, 'EUR', :groceries) \gset
+SELECT id, beneficiary_id, total_amount, currency, status, to_char(expires_at, 'YYYY-MM-DD') AS expires_on
+FROM kobatela.usage_mandates WHERE id = :grocery_mandate;
+SELECT kobatela.allow_usage(:kofi, NULL, :groceries) AS usage_groceries;
+COMMIT;
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'admin_key') \g /dev/null
+SELECT api_key AS kofi_key FROM kobatela.create_api_key('kofi phone', 'sender', :kofi) \gset
+COMMIT;
+
+\echo '13. Kofi buys 45.80 EUR of groceries at the Supermarché de Cocody (idempotency key kofi-2026-11-001):'
+\echo '    accepted, and counted against the mandate.'
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'kofi_key') \g /dev/null
+SELECT id, sender_id AS buyer, merchant_id, amount, currency, status, mandate_id
+FROM kobatela.create_purchase(:amara, :supermarket, 45.80, 'EUR', NULL, :kofi, 'kofi-2026-11-001');
+SELECT total_amount, total_spent, total_amount - total_spent AS remaining, status
+FROM kobatela.usage_mandates WHERE id = :grocery_mandate;
+COMMIT;
+\echo '    At the Cave du Plateau (wine and spirits) the mandate does not apply: refused, nothing written.'
+\set ON_ERROR_STOP off
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'kofi_key') \g /dev/null
+SELECT kobatela.create_purchase(:amara, :wine_shop, 30.00, 'EUR', NULL, :kofi);
+ROLLBACK;
+\set ON_ERROR_STOP on
+
+\echo '14. Their mother''s care: Amara funds a 400.00 EUR escrow, managed by Kofi, that may pay only the'
+\echo '    Clinique des Deux Plateaux, at most 100.00 EUR a day and 300.00 EUR in all.'
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'amara_key') \g /dev/null
+SELECT id AS care FROM kobatela.create_escrow(:amara, :kofi, 400.00, 'EUR', '{"purpose": "mother''s care"}',
+    now() + interval '180 days') \gset
+SELECT id, amount_total, currency, status FROM kobatela.escrow_deposit(:care, 400.00, 'care-deposit-1');
+SELECT payee_ref, label, daily_limit, total_limit
+FROM kobatela.add_allowed_payee(:care, 'clinique-deux-plateaux', 'Clinique des Deux Plateaux', 100.00, 300.00);
+COMMIT;
+\echo '    A consultation, 80.00 EUR (idempotency key care-2026-11-001): within the limits, paid at once.'
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'amara_key') \g /dev/null
+SELECT id, amount, status, psp_ref FROM kobatela.spend(:care, 'clinique-deux-plateaux', 80.00, 'consultation',
+    'care-2026-11-001');
+SELECT payee_ref, spent_today, daily_limit, spent_total, total_limit FROM kobatela.allowed_payees WHERE escrow_id = :care;
+SELECT deposited_amount, paid_amount, deposited_amount - paid_amount AS balance
+FROM kobatela.escrow_agreements WHERE id = :care;
+COMMIT;
+\echo '    The same day, 45.00 EUR more would pass the daily limit (80.00 + 45.00 > 100.00); and the escrow'
+\echo '    cannot pay anyone who is not on its list:'
+\set ON_ERROR_STOP off
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'amara_key') \g /dev/null
+SAVEPOINT s;
+SELECT kobatela.spend(:care, 'clinique-deux-plateaux', 45.00, 'lab tests');
+ROLLBACK TO SAVEPOINT s;
+SELECT kobatela.spend(:care, 'pharmacie-inconnue', 10.00, 'medicine');
+ROLLBACK;
+\set ON_ERROR_STOP on
+
+\echo '15. Mandates end on their own. Amara gives her sister Awa 20.00 EUR of groceries, valid for only two'
+\echo '    seconds (for the demo). Three seconds later the job kobatela.expire_mandates(), which production'
+\echo '    schedules with pg_cron, expires it (admin key); Kofi''s grocery mandate is still ACTIVE.'
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'platform_key') \g /dev/null
+SELECT id AS awa FROM kobatela.create_user('awa', 'awa@example.ci') \gset
+COMMIT;
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'amara_key') \g /dev/null
+SELECT id AS awa_mandate FROM kobatela.create_mandate(:amara, :awa, 20.00, 'EUR', :groceries, NULL,
+    now() + interval '2 seconds') \gset
+COMMIT;
+SELECT pg_sleep(3) \g /dev/null
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'admin_key') \g /dev/null
+SELECT kobatela.expire_mandates() AS mandates_expired;
+SELECT id, beneficiary_id, total_amount, total_spent, status FROM kobatela.usage_mandates ORDER BY id;
+COMMIT;
+\echo '    Awa''s groceries at the Supermarché de Cocody, paid through the platform, find no mandate:'
+\set ON_ERROR_STOP off
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'platform_key') \g /dev/null
+SELECT kobatela.create_purchase(:amara, :supermarket, 12.00, 'EUR', NULL, :awa);
+ROLLBACK;
+\set ON_ERROR_STOP on
+
+\echo '16. Every change is in the append-only, hash-chained audit log; the help desk verifies it:'
 BEGIN;
 SET LOCAL ROLE kobatela_anon;
 SELECT kobatela.authenticate(:'support_key') \g /dev/null
@@ -198,5 +310,5 @@ SELECT count(*) AS audit_rows, kobatela.verify_audit_chain() AS chain_intact FRO
 SELECT actor, action, entity FROM kobatela.audit_log ORDER BY id DESC LIMIT 5;
 COMMIT;
 
-\echo '12. Health:'
+\echo '17. Health:'
 SELECT jsonb_pretty(kobatela.health()) AS health;

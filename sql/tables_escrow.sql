@@ -277,7 +277,9 @@ CREATE TABLE kobatela.payments (
 
 CREATE INDEX payments_status_idx           ON kobatela.payments (status);
 CREATE INDEX payments_escrow_id_status_idx ON kobatela.payments (escrow_id, status);
-CREATE INDEX payments_created_at_idx       ON kobatela.payments (created_at);
+-- BRIN, as on audit_log.at (tables_identity.sql): payments are appended in created_at order, so a
+-- summary per 128 pages answers time ranges without a B-tree entry per payment.
+CREATE INDEX payments_created_at_idx       ON kobatela.payments USING brin (created_at) WITH (autosummarize = on);
 -- A payment has a milestone or a payee: partial indexes, so that each payout writes only the one it
 -- uses (WHERE x = $1 implies x IS NOT NULL, so lookups use them).
 CREATE INDEX payments_milestone_id_idx     ON kobatela.payments (milestone_id) WHERE milestone_id IS NOT NULL;

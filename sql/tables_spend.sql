@@ -165,7 +165,7 @@ CREATE TABLE kobatela.purchases (
 
 CREATE INDEX purchases_mandate_id_idx  ON kobatela.purchases (mandate_id);
 CREATE INDEX purchases_status_idx      ON kobatela.purchases (status);
-CREATE INDEX purchases_created_at_idx  ON kobatela.purchases (created_at);
+CREATE INDEX purchases_created_at_idx  ON kobatela.purchases USING brin (created_at) WITH (autosummarize = on);  -- as payments'
 CREATE INDEX purchases_sender_id_idx   ON kobatela.purchases (sender_id);
 CREATE INDEX purchases_merchant_id_idx ON kobatela.purchases (merchant_id);
 CREATE INDEX purchases_category_id_idx ON kobatela.purchases (category_id);

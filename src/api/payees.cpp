@@ -31,32 +31,102 @@ struct Payee {
     core::PayeeState state;
 };
 
-// The payee of the locked escrow: PAYEE_NOT_ALLOWED when there is none.
-Payee find_payee(pg::Spi& spi, int64_t escrow_id, const std::string& payee_ref) {
-    static pg::Statement select{
-        "SELECT id, daily_limit, total_limit, spent_today, spent_total, "
-        "last_reset_at IS NOT DISTINCT FROM (now() AT TIME ZONE 'UTC')::date "
-        "FROM kobatela.allowed_payees WHERE escrow_id = $1 AND payee_ref = $2",
-        {INT8OID, TEXTOID}};
-    const pg::Result r = spi.run(select, pg::Params().int8(escrow_id).text(payee_ref));
-    if (r.empty()) throw Error(ErrorCode::PAYEE_NOT_ALLOWED);
+#define KOBA_PAYEE_COLUMNS                                                   \
+    "p.id, p.daily_limit, p.total_limit, p.spent_today, p.spent_total, "     \
+    "p.last_reset_at IS NOT DISTINCT FROM (now() AT TIME ZONE 'UTC')::date"
+
+// The payee in `r`'s columns first..first+5 (KOBA_PAYEE_COLUMNS).
+Payee read_payee(const pg::Result& r, int first) {
     const auto opt_money = [&](int column) -> std::optional<int64_t> {
         if (r.is_null(0, column)) return std::nullopt;
         return r.money(0, column);
     };
-    return Payee{r.int8(0, 1), {opt_money(2), opt_money(3), r.money(0, 4), r.money(0, 5), r.boolean(0, 6)}};
+    return Payee{r.int8(0, first),
+                 {opt_money(first + 1), opt_money(first + 2), r.money(0, first + 3), r.money(0, first + 4),
+                  r.boolean(0, first + 5)}};
+}
+
+struct SpendRequest {
+    int64_t escrow_id;
+    std::string payee_ref;
+    int64_t cents;
+    std::optional<std::string> note;
+    std::optional<std::string> key;
+};
+
+// What a spend decides on, read under the escrow's row lock (and the payee's).
+struct Locked {
+    int64_t client_id;
+    core::EscrowStatus status;
+    int64_t balance;
+    std::optional<Payee> payee;  // none: the payee is not allowed
+    bool key_seen;               // a payment was made with the request's key
+    bool key_fresh;              // key_seen was read after the lock was granted
+};
+
+// The common case in one statement: the escrow and its payee, both locked (the escrow first, the
+// order of FOR UPDATE OF), and whether the key was used. A statement that waited for a lock reads
+// the locked rows as their last holder committed them, but everything else — the key's payment —
+// as it was before it waited: key_fresh is false, and spend() makes up for it (see there). No row
+// when the escrow or the payee does not exist.
+std::optional<Locked> lock_escrow_and_payee(pg::Spi& spi, const SpendRequest& request) {
+    static pg::Statement select{
+        "SELECT e.client_id, e.status::text, e.deposited_amount - e.paid_amount, " KOBA_PAYEE_COLUMNS ", "
+        "EXISTS (SELECT 1 FROM kobatela.payments k WHERE k.idempotency_key = $3) "
+        "FROM kobatela.escrow_agreements e JOIN kobatela.allowed_payees p ON p.escrow_id = e.id AND p.payee_ref = $2 "
+        "WHERE e.id = $1 FOR UPDATE OF e, p",
+        {INT8OID, TEXTOID, TEXTOID}};
+    const pg::Result r = spi.run(select, pg::Params().int8(request.escrow_id).text(request.payee_ref).opt_text(request.key));
+    if (r.empty()) return std::nullopt;
+    return Locked{r.int8(0, 1), core::parse_status<core::EscrowStatus>(r.text(0, 2)).value(), r.money(0, 3),
+                  read_payee(r, 4), r.boolean(0, 10), false};
+}
+
+// Whether a payment with the request's key exists now (a new statement: it sees what committed
+// while this one waited for its locks).
+bool key_used_now(pg::Spi& spi, const SpendRequest& request) {
+    static pg::Statement key_used{"SELECT 1 FROM kobatela.payments WHERE idempotency_key = $1", {TEXTOID}};
+    return request.key && !spi.run(key_used, pg::Params().text(*request.key)).empty();
+}
+
+// The general case, one statement at a time: ESCROW_NOT_FOUND, or the locked escrow with its payee
+// if it has one, and the key looked up after the lock.
+Locked lock_escrow_then_read(pg::Spi& spi, const SpendRequest& request) {
+    static pg::Statement payee{
+        "SELECT " KOBA_PAYEE_COLUMNS " FROM kobatela.allowed_payees p WHERE p.escrow_id = $1 AND p.payee_ref = $2 "
+        "FOR UPDATE",
+        {INT8OID, TEXTOID}};
+    const api::Escrow escrow = api::lock_escrow(spi, request.escrow_id);
+    const pg::Result p = spi.run(payee, pg::Params().int8(request.escrow_id).text(request.payee_ref));
+    return Locked{escrow.client_id,
+                  escrow.status,
+                  escrow.balance(),
+                  p.empty() ? std::nullopt : std::optional<Payee>(read_payee(p, 1)),
+                  key_used_now(spi, request),
+                  true};
 }
 
 // A replay returns the first payment only if it paid the same payee of the same escrow the same
 // amount; a key first used by a milestone payout is someone else's.
-Datum replay(pg::Spi& spi, const pg::Result& first, int64_t escrow_id, const std::string& payee_ref, int64_t cents,
-             FunctionCallInfo fcinfo) {
+Datum replay(pg::Spi& spi, const SpendRequest& request, FunctionCallInfo fcinfo) {
+    static pg::Statement find_by_key{"SELECT * FROM kobatela.payments WHERE idempotency_key = $1", {TEXTOID}};
     static pg::Statement payee_ref_of{"SELECT payee_ref FROM kobatela.allowed_payees WHERE id = $1", {INT8OID}};
+    const pg::Result first = spi.run(find_by_key, pg::Params().text(*request.key));
     const std::optional<int64_t> payee_id = first.opt_int8(0, api::kPaymentPayeeId);
-    if (first.int8(0, api::kPaymentEscrowId) != escrow_id || first.money(0, api::kPaymentAmount) != cents || !payee_id ||
-        spi.run(payee_ref_of, pg::Params().int8(*payee_id)).text(0, 1) != payee_ref)
+    if (first.int8(0, api::kPaymentEscrowId) != request.escrow_id || first.money(0, api::kPaymentAmount) != request.cents ||
+        !payee_id || spi.run(payee_ref_of, pg::Params().int8(*payee_id)).text(0, 1) != request.payee_ref)
         throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
     return first.composite(0, fcinfo);
+}
+
+// The spec's checks after the key, in its order: ESCROW_NOT_ACTIVE, PAYEE_NOT_ALLOWED, then the
+// limits and the balance (core::decide_spend). Returns the payee and its new counters.
+std::pair<Payee, core::PayeeCounters> check_spend(const Locked& locked, const SpendRequest& request) {
+    if (core::is_terminal(locked.status))
+        throw Error(ErrorCode::ESCROW_NOT_ACTIVE,
+                    "The escrow is " + std::string(core::status_name(locked.status)) + ": it pays no spend.");
+    if (!locked.payee) throw Error(ErrorCode::PAYEE_NOT_ALLOWED);
+    return {*locked.payee, core::decide_spend(locked.payee->state, request.cents, locked.balance)};
 }
 
 }  // namespace
@@ -95,44 +165,48 @@ KOBA_FUNCTION(kobatela_add_allowed_payee) {
 KOBA_FUNCTION(kobatela_spend) {
     const api::Principal caller = api::require_scope(core::kBusinessWrite);
     const pg::Args args(fcinfo);
-    const int64_t escrow_id = args.int8(0, "escrow_id");
-    const std::string payee_ref = args.text(1, "payee_ref");
-    const int64_t cents = args.amount(2, "amount");
-    const std::optional<std::string> note = args.opt_text(3);
-    core::require_text(payee_ref, "payee_ref", kMaxPayeeRef);
-    if (note) core::require_text(*note, "note", kMaxNote);
+    SpendRequest request{args.int8(0, "escrow_id"), args.text(1, "payee_ref"), args.amount(2, "amount"),
+                         args.opt_text(3), std::nullopt};
+    core::require_text(request.payee_ref, "payee_ref", kMaxPayeeRef);
+    if (request.note) core::require_text(*request.note, "note", kMaxNote);
 
-    static pg::Statement find_by_key{"SELECT * FROM kobatela.payments WHERE idempotency_key = $1", {TEXTOID}};
     static pg::Statement update_payee{
         "UPDATE kobatela.allowed_payees SET spent_today = $2, spent_total = $3, "
         "last_reset_at = (now() AT TIME ZONE 'UTC')::date WHERE id = $1",
         {INT8OID, NUMERICOID, NUMERICOID}};
     pg::Spi spi;
-    const std::optional<std::string> key = api::idempotency_key(spi, args.opt_text(4));
-    const api::Escrow escrow = api::lock_escrow(spi, escrow_id);
-    api::require_escrow_party(caller, escrow, api::EscrowParty::Client);
-    // Under the lock, so a concurrent spend with this key has committed or rolled back: a replay
-    // is answered as it is, even once the escrow has closed.
-    if (key) {
-        const pg::Result first = spi.run(find_by_key, pg::Params().text(*key));
-        if (!first.empty()) return replay(spi, first, escrow_id, payee_ref, cents, fcinfo);
+    request.key = api::idempotency_key(spi, args.opt_text(4));
+    std::optional<Locked> fast = lock_escrow_and_payee(spi, request);
+    const Locked locked = fast ? *fast : lock_escrow_then_read(spi, request);
+    api::require_party(caller, {locked.client_id});
+    // A replay is answered as it is, even once the escrow has closed.
+    if (locked.key_seen) return replay(spi, request, fcinfo);
+
+    std::pair<Payee, core::PayeeCounters> decided;
+    try {
+        decided = check_spend(locked, request);
+    } catch (const Error&) {
+        // Refused on what the locks gave — but a concurrent spend with this key may have committed
+        // while the first statement waited: then this call is its replay, not a refusal.
+        if (!locked.key_fresh && key_used_now(spi, request)) return replay(spi, request, fcinfo);
+        throw;
     }
-    if (core::is_terminal(escrow.status))
-        throw Error(ErrorCode::ESCROW_NOT_ACTIVE,
-                    "The escrow is " + std::string(core::status_name(escrow.status)) + ": it pays no spend.");
-    const Payee payee = find_payee(spi, escrow_id, payee_ref);
-    const core::PayeeCounters counters = core::decide_spend(payee.state, cents, escrow.balance());
+    const auto& [payee, counters] = decided;
 
     const api::AuditReason reason("USAGE_SPEND");
+    // The payment first: if a concurrent spend with this key committed meanwhile, the INSERT finds
+    // it and nothing has been written yet.
+    const pg::Result payment =
+        api::insert_sent_payment(spi, request.escrow_id, locked.balance, {std::nullopt, payee.id, request.cents, request.key});
+    if (payment.empty()) return replay(spi, request, fcinfo);
     spi.run(update_payee, pg::Params().int8(payee.id).money(counters.spent_today).money(counters.spent_total));
-    const pg::Result payment = api::insert_sent_payment(spi, escrow, {std::nullopt, payee.id, cents, key});
     core::JsonObject data;
     data.add_int("payment_id", payment.int8(0, api::kPaymentId))
-        .add_money("amount", cents)
-        .add("payee_ref", payee_ref)
+        .add_money("amount", request.cents)
+        .add("payee_ref", request.payee_ref)
         .add("psp_ref", payment.text(0, api::kPaymentPspRef));
-    note ? data.add("note", *note) : data.add_null("note");
-    key ? data.add("idempotency_key", *key) : data.add_null("idempotency_key");
-    api::append_escrow_event(spi, escrow_id, "USAGE_SPEND", data.str());
+    request.note ? data.add("note", *request.note) : data.add_null("note");
+    request.key ? data.add("idempotency_key", *request.key) : data.add_null("idempotency_key");
+    api::append_escrow_event(spi, request.escrow_id, "USAGE_SPEND", data.str());
     return payment.composite(0, fcinfo);
 }

@@ -86,22 +86,20 @@ void send_pending(pg::Spi& spi, const Escrow& escrow, const Payment& payment) {
 
 }  // namespace
 
-pg::Result insert_sent_payment(pg::Spi& spi, const Escrow& escrow, const NewPayment& payment) {
+pg::Result insert_sent_payment(pg::Spi& spi, int64_t escrow_id, int64_t escrow_balance, const NewPayment& payment) {
     static pg::Statement insert{
         "INSERT INTO kobatela.payments (escrow_id, milestone_id, payee_id, amount, status, psp_ref, idempotency_key) "
         "VALUES ($1, $2, $3, $4, 'SENT', 'PSP-' || gen_random_uuid(), $5) "
         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING *",
         {INT8OID, INT8OID, INT8OID, NUMERICOID, TEXTOID}};
-    core::require_escrow_balance(escrow.balance(), payment.cents);
+    core::require_escrow_balance(escrow_balance, payment.cents);
     pg::Result row = spi.run(insert, pg::Params()
-                                         .int8(escrow.id)
+                                         .int8(escrow_id)
                                          .opt_int8(payment.milestone_id)
                                          .opt_int8(payment.payee_id)
                                          .money(payment.cents)
                                          .opt_text(payment.idempotency_key));
-    // Taken meanwhile by a payout of another escrow (this escrow's are serialised by its lock).
-    if (row.empty()) throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
-    add_escrow_paid(spi, escrow.id, payment.cents);
+    if (!row.empty()) add_escrow_paid(spi, escrow_id, payment.cents);
     return row;
 }
 
@@ -121,8 +119,10 @@ int64_t pay_out(pg::Spi& spi, const Escrow& escrow, const PayoutRequest& request
     if (!earlier.empty()) return earlier.int8(0, 1);
 
     const AuditReason reason("EXECUTE_PAYOUT");
-    const pg::Result row =
-        insert_sent_payment(spi, escrow, {request.milestone_id, std::nullopt, request.cents, request.idempotency_key});
+    const pg::Result row = insert_sent_payment(spi, escrow.id, escrow.balance(),
+                                               {request.milestone_id, std::nullopt, request.cents, request.idempotency_key});
+    // Taken meanwhile by a payout of another escrow (this escrow's are serialised by its lock).
+    if (row.empty()) throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
     const int64_t id = row.int8(0, 1);
     after_sent(spi, escrow, Payment{id, escrow.id, request.milestone_id, request.cents, PaymentStatus::Sent},
                row.text(0, kPaymentPspRef));

@@ -46,11 +46,12 @@ struct NewPayment {
     std::optional<std::string> idempotency_key;
 };
 
-// Inserts `payment` with status SENT and psp_ref PSP-<uuid> out of the locked `escrow`, and counts
-// it in the escrow's paid_amount: INSUFFICIENT_ESCROW_BALANCE when the escrow's balance is lower,
-// IDEMPOTENCY_CONFLICT when another escrow's payout took the key meanwhile. Returns the new row
-// (PaymentColumn). The caller writes the event and names the audit reason.
-pg::Result insert_sent_payment(pg::Spi& spi, const Escrow& escrow, const NewPayment& payment);
+// Inserts `payment` with status SENT and psp_ref PSP-<uuid> out of the locked escrow holding
+// `escrow_balance`, and counts it in the escrow's paid_amount; INSUFFICIENT_ESCROW_BALANCE when
+// the balance is lower. Returns the new row (PaymentColumn), or no row, having written nothing,
+// when a transaction that committed meanwhile took the key. The caller writes the event and
+// names the audit reason.
+pg::Result insert_sent_payment(pg::Spi& spi, int64_t escrow_id, int64_t escrow_balance, const NewPayment& payment);
 
 // Sends a PENDING payment of the locked escrow (execute_payment), as pay_out sends a new one.
 void send_pending_payment(pg::Spi& spi, const Escrow& escrow, int64_t payment_id);
