@@ -18,9 +18,8 @@ using core::ErrorCode;
 namespace {
 
 void require_platform_key() {
-    const api::Principal caller = api::require_scope(core::kBusinessWrite);
-    if (caller.user_id)
-        throw Error(ErrorCode::INSUFFICIENT_SCOPE, "A key bound to a user may not change the merchant catalogue.");
+    api::require_unbound(api::require_scope(core::kBusinessWrite),
+                         "A key bound to a user may not change the merchant catalogue.");
 }
 
 // A key bound to a user decides where a beneficiary may spend only as the sender of an ACTIVE

@@ -107,4 +107,8 @@ void require_party(const Principal& principal, std::initializer_list<int64_t> pa
     throw core::Error(core::ErrorCode::NOT_A_PARTY);
 }
 
+void require_unbound(const Principal& principal, const char* why) {
+    if (principal.user_id) throw core::Error(core::ErrorCode::INSUFFICIENT_SCOPE, why);
+}
+
 }  // namespace koba::api

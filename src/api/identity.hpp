@@ -32,6 +32,9 @@ Principal require_scope(core::ScopeSet allowed);
 // `parties` (client, provider, sender, receiver, beneficiary, owner): NOT_A_PARTY otherwise.
 // Unbound principals pass.
 void require_party(const Principal& principal, std::initializer_list<int64_t> parties);
+// Calls that act for the platform, not for one user (certifying accounts, the merchant catalogue):
+// a principal bound to a user gets INSUFFICIENT_SCOPE, with `why` as the detail.
+void require_unbound(const Principal& principal, const char* why);
 
 // Remembers `key` as this transaction's identity (from authenticate()).
 void set_authenticated_key(int64_t key_id, core::Scope scope, std::optional<int64_t> user_id);

@@ -23,16 +23,14 @@ struct Payment {
     PaymentStatus status;
 };
 
-constexpr const char* kPaymentColumns = "SELECT id, escrow_id, milestone_id, amount, status::text FROM kobatela.payments ";
-
+// A payments row read with SELECT * (PaymentColumn).
 Payment read_payment(const pg::Result& r) {
-    return Payment{r.int8(0, 1), r.int8(0, 2), r.opt_int8(0, 3), r.money(0, 4),
-                   core::parse_status<PaymentStatus>(r.text(0, 5)).value()};
+    return Payment{r.int8(0, kPaymentId), r.int8(0, kPaymentEscrowId), r.opt_int8(0, kPaymentMilestoneId),
+                   r.money(0, kPaymentAmount), core::parse_status<PaymentStatus>(r.text(0, kPaymentStatus)).value()};
 }
 
 std::optional<Payment> payment_by_key(pg::Spi& spi, const std::string& key) {
-    static const std::string sql = std::string(kPaymentColumns) + "WHERE idempotency_key = $1 FOR UPDATE";
-    static pg::Statement select{sql.c_str(), {TEXTOID}};
+    static pg::Statement select{"SELECT * FROM kobatela.payments WHERE idempotency_key = $1 FOR UPDATE", {TEXTOID}};
     const pg::Result r = spi.run(select, pg::Params().text(key));
     if (r.empty()) return std::nullopt;
     return read_payment(r);
@@ -130,8 +128,7 @@ int64_t pay_out(pg::Spi& spi, const Escrow& escrow, const PayoutRequest& request
 }
 
 void send_pending_payment(pg::Spi& spi, const Escrow& escrow, int64_t payment_id) {
-    static const std::string sql = std::string(kPaymentColumns) + "WHERE id = $1 FOR UPDATE";
-    static pg::Statement select{sql.c_str(), {INT8OID}};
+    static pg::Statement select{"SELECT * FROM kobatela.payments WHERE id = $1 FOR UPDATE", {INT8OID}};
     static pg::Statement ensure_key{
         "UPDATE kobatela.payments SET idempotency_key = 'payment:' || id WHERE id = $1 AND idempotency_key IS NULL",
         {INT8OID}};

@@ -71,9 +71,7 @@ KOBA_FUNCTION(kobatela_add_to_allowlist) {
 // Certification vouches for a receiver, so a key bound to a user (an end user's key) may not
 // grant it, not even to its own user: only admin keys and unbound sender keys (the platform).
 KOBA_FUNCTION(kobatela_add_certification) {
-    const api::Principal caller = api::require_scope(core::kBusinessWrite);
-    if (caller.user_id)
-        throw Error(ErrorCode::INSUFFICIENT_SCOPE, "A key bound to a user may not certify accounts.");
+    api::require_unbound(api::require_scope(core::kBusinessWrite), "A key bound to a user may not certify accounts.");
     const pg::Args args(fcinfo);
     const int64_t user_id = args.int8(0, "user_id");
     const std::string level = core::normalize_certification_level(args.text(1, "level"));

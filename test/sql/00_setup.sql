@@ -13,6 +13,21 @@ EXCEPTION WHEN OTHERS THEN
     RETURN state || ' ' || message || coalesce(': ' || nullif(detail, ''), '');
 END $$;
 
+-- Runs a call as PostgREST's kobatela_anon with `api_key` authenticated: the call's one text value,
+-- or the error message. A suite grants kobatela_anon EXECUTE on it while it uses it.
+CREATE FUNCTION t.as_key(api_key text, call text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    outcome text;
+BEGIN
+    SET LOCAL ROLE kobatela_anon;
+    PERFORM kobatela.authenticate(api_key);
+    EXECUTE call INTO outcome;
+    RESET ROLE;
+    RETURN outcome;
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLERRM;
+END $$;
+
 -- Row count of every table in schema kobatela, to prove that a failed call wrote nothing.
 CREATE FUNCTION t.row_counts() RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE

@@ -87,18 +87,6 @@ SET kobatela.api_key_pepper = 'escrow-pepper-do-not-log';
 SELECT api_key AS client_key FROM kobatela.create_api_key('e client', 'sender', :client) \gset
 SELECT api_key AS provider_key FROM kobatela.create_api_key('e provider', 'sender', :provider) \gset
 SELECT t.new_escrow(20) AS p \gset
-CREATE FUNCTION t.as_key(api_key text, call text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    outcome text;
-BEGIN
-    SET LOCAL ROLE kobatela_anon;
-    PERFORM kobatela.authenticate(api_key);
-    EXECUTE call INTO outcome;
-    RESET ROLE;
-    RETURN outcome;
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLERRM;
-END $$;
 GRANT USAGE ON SCHEMA t TO kobatela_anon;
 GRANT EXECUTE ON FUNCTION t.as_key(text, text) TO kobatela_anon;
 SELECT t.as_key(:'client_key', format('SELECT status::text FROM kobatela.escrow_deposit(%s, 20)', :p)) AS client_deposits;

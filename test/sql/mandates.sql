@@ -355,21 +355,8 @@ SELECT api_key AS kofi_key FROM kobatela.create_api_key('md kofi', 'sender', :ko
 SELECT api_key AS yao_key FROM kobatela.create_api_key('md yao', 'sender', :yao) \gset
 SELECT api_key AS sender_key FROM kobatela.create_api_key('md sender', 'sender') \gset
 SELECT api_key AS support_key FROM kobatela.create_api_key('md support', 'support') \gset
--- Runs a call as PostgREST's kobatela_anon with the key authenticated: its text, or the error code.
-CREATE FUNCTION t.md_as_key(api_key text, call text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    outcome text;
-BEGIN
-    SET LOCAL ROLE kobatela_anon;
-    PERFORM kobatela.authenticate(api_key);
-    EXECUTE call INTO outcome;
-    RESET ROLE;
-    RETURN outcome;
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLERRM;
-END $$;
 GRANT USAGE ON SCHEMA t TO kobatela_anon;
-GRANT EXECUTE ON FUNCTION t.md_as_key(text, text) TO kobatela_anon;
+GRANT EXECUTE ON FUNCTION t.as_key(text, text) TO kobatela_anon;
 CREATE TEMP TABLE md_scope_calls (ord int, who text, api_key text, call text);
 INSERT INTO md_scope_calls VALUES
   (1,  'unbound sender: category',      :'sender_key',  $$SELECT code FROM kobatela.create_spend_category('MD_BOOKS', 'Books')$$),
@@ -390,8 +377,8 @@ INSERT INTO md_scope_calls VALUES
   (16, 'unbound sender: expire',        :'sender_key',  'SELECT kobatela.expire_mandates()::text'),
   (17, 'bound amara: expire',           :'amara_key',   'SELECT kobatela.expire_mandates()::text'),
   (18, 'support: expire',               :'support_key', 'SELECT kobatela.expire_mandates()::text');
-SELECT who, t.md_as_key(api_key, call) AS outcome FROM md_scope_calls ORDER BY ord;
-REVOKE ALL ON FUNCTION t.md_as_key(text, text) FROM kobatela_anon;
+SELECT who, t.as_key(api_key, call) AS outcome FROM md_scope_calls ORDER BY ord;
+REVOKE ALL ON FUNCTION t.as_key(text, text) FROM kobatela_anon;
 REVOKE ALL ON SCHEMA t FROM kobatela_anon;
 RESET kobatela.api_key_pepper;
 

@@ -251,20 +251,8 @@ SET kobatela.api_key_pepper = 'spend-pepper-do-not-log';
 SELECT api_key AS client_key FROM kobatela.create_api_key('sp client', 'sender', :client) \gset
 SELECT api_key AS provider_key FROM kobatela.create_api_key('sp provider', 'sender', :provider) \gset
 SELECT api_key AS support_key FROM kobatela.create_api_key('sp support', 'support') \gset
-CREATE FUNCTION t.sp_as_key(api_key text, call text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    outcome text;
-BEGIN
-    SET LOCAL ROLE kobatela_anon;
-    PERFORM kobatela.authenticate(api_key);
-    EXECUTE call INTO outcome;
-    RESET ROLE;
-    RETURN outcome;
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLERRM;
-END $$;
 GRANT USAGE ON SCHEMA t TO kobatela_anon;
-GRANT EXECUTE ON FUNCTION t.sp_as_key(text, text) TO kobatela_anon;
+GRANT EXECUTE ON FUNCTION t.as_key(text, text) TO kobatela_anon;
 CREATE TEMP TABLE sp_scope_calls (ord int, who text, api_key text, call text);
 INSERT INTO sp_scope_calls VALUES
   (1, 'provider: add payee', :'provider_key', format($$SELECT payee_ref FROM kobatela.add_allowed_payee(%s, 'sp-payee-K', 'K')$$, :e2)),
@@ -274,8 +262,8 @@ INSERT INTO sp_scope_calls VALUES
   (5, 'support: spend',      :'support_key',  format($$SELECT status::text FROM kobatela.spend(%s, 'sp-payee-K', 1)$$, :e2)),
   (6, 'client: spend',       :'client_key',   format($$SELECT status::text FROM kobatela.spend(%s, 'sp-payee-K', 1)$$, :e2)),
   (7, 'provider: replay a client''s key', :'provider_key', format($$SELECT status::text FROM kobatela.spend(%s, 'sp-payee-A', 90, NULL, 'sp-k1')$$, :e));
-SELECT who, t.sp_as_key(api_key, call) AS outcome FROM sp_scope_calls ORDER BY ord;
-REVOKE ALL ON FUNCTION t.sp_as_key(text, text) FROM kobatela_anon;
+SELECT who, t.as_key(api_key, call) AS outcome FROM sp_scope_calls ORDER BY ord;
+REVOKE ALL ON FUNCTION t.as_key(text, text) FROM kobatela_anon;
 REVOKE ALL ON SCHEMA t FROM kobatela_anon;
 RESET kobatela.api_key_pepper;
 
