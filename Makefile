@@ -5,6 +5,10 @@
 #
 # Both install missing Debian packages first (scripts/ensure_deps.sh), so they work on a fresh
 # Debian 12 machine as root.
+#
+#   make package-test   build the Debian package (also installing debhelper and pg_buildext),
+#                       install it, use it in its own cluster, purge it, restore `make install`
+#                       (test/ops/zz_package.sh, also run by make test; see docs/packaging.md)
 
 EXTENSION   = kobatela
 EXTVERSION  = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
@@ -21,6 +25,8 @@ SQL_PARTS   = sql/types.sql sql/functions_base.sql sql/tables_identity.sql sql/t
               sql/functions_auth.sql sql/functions_escrow.sql \
               sql/functions_proofs.sql sql/functions_psp.sql sql/functions_spend.sql sql/audit.sql sql/security.sql
 DATA_built  = build/$(EXTENSION)--$(EXTVERSION).sql
+# Earlier versions' install scripts (frozen) and the upgrade scripts between versions.
+DATA        = $(sort $(wildcard sql/versions/$(EXTENSION)--*.sql))
 EXTRA_CLEAN = build $(OBJS:.o=.d) test/results test/regression.* test/isolation/output_iso test/isolation/results \
               test/isolation/regression.*
 
@@ -30,12 +36,13 @@ REGRESS_OPTS   = --inputdir=test --outputdir=test --load-extension=kobatela
 ISOLATION      = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation --load-extension=kobatela
 
-PG_CPPFLAGS = -Isrc
+# libpq (src/pg/remote_session.cpp reaches pg_cron's database) sits in the client include dir.
+PG_CPPFLAGS = -Isrc -I$(shell $(PG_CONFIG) --includedir 2>/dev/null)
 # -MMD -MP: each object also records the headers it includes (src/**/*.d), so changing a
 # header rebuilds what depends on it (PGXS alone does not track C++ headers).
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-register -Wno-unused-parameter \
               -Wno-missing-field-initializers -fno-omit-frame-pointer -MMD -MP
-SHLIB_LINK  = -lcrypto -lstdc++
+SHLIB_LINK  = -lcrypto -lpq -lstdc++
 
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(PGXS),)
@@ -55,7 +62,7 @@ $(DATA_built): $(SQL_PARTS) $(EXTENSION).control
 	@mkdir -p build
 	cat $(SQL_PARTS) > $@
 
-.PHONY: deps test unit demo demo-stop bench
+.PHONY: deps test unit demo demo-stop bench package-test
 deps:
 	@scripts/ensure_deps.sh
 
@@ -65,6 +72,9 @@ test: deps
 
 unit:
 	$(MAKE) -C test/unit run
+
+package-test: deps
+	@bash test/ops/zz_package.sh
 
 demo: deps
 	@scripts/demo.sh start

@@ -310,5 +310,13 @@ SELECT count(*) AS audit_rows, kobatela.verify_audit_chain() AS chain_intact FRO
 SELECT actor, action, entity FROM kobatela.audit_log ORDER BY id DESC LIMIT 5;
 COMMIT;
 
-\echo '17. Health:'
+\echo '17. In production nobody calls those jobs by hand: the DBA registers them with pg_cron once for the'
+\echo '    cluster (here every 5 minutes; running it again only changes the schedule):'
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'admin_key') \g /dev/null
+SELECT * FROM kobatela.schedule_maintenance('*/5 * * * *') AS job_id;
+COMMIT;
+
+\echo '18. Health, with both jobs:'
 SELECT jsonb_pretty(kobatela.health()) AS health;

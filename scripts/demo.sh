@@ -13,7 +13,8 @@ case "${1:-start}" in
     make -s all install >/dev/null
     echo "Starting a local PostgreSQL cluster on port $port (pg_cron and kobatela preloaded)..."
     eval "$(scripts/cluster.sh start demo "$port")"
-    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db"
+    # pg_cron keeps its jobs in cron.database_name (postgres); Kobatela schedules there from $db.
+    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db" -c "CREATE EXTENSION pg_cron"
     # Secrets, generated for this cluster: the API key pepper (never printed) and the secret the
     # payment provider signs its webhooks with (the story plays the PSP, so it is handed to psql).
     psp_secret="whsec_$(openssl rand -hex 16)"

@@ -7,6 +7,7 @@
 #   4. pg_regress: test/sql/*.sql             (API slice, bridge barrier, bad input)
 #   5. isolation: test/isolation/specs/*.spec (concurrency)
 #   6. pgTAP via pg_prove: test/pgtap/*.sql
+#   7. operations suites: test/ops/*.sh (shell, TAP lines: pg_cron, dump/restore, upgrade, package)
 # Exit status is non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -77,6 +78,21 @@ if [ "$tap_status" -ne 0 ] && [ "$tap_failed" -eq 0 ]; then tap_failed=1; fi
 passed=$((passed + ${tap_total:-0} - tap_failed))
 [ "$passed" -lt 0 ] && passed=0
 failed=$((failed + tap_failed))
+
+banner "operations suites (test/ops/*.sh: pg_cron, dump/restore, upgrade, package)"
+for suite in test/ops/*.sh; do
+  [ "$(basename "$suite")" = lib.sh ] && continue
+  echo "-- $suite"
+  bash "$suite" 2>&1 | tee "$logs/ops-$(basename "$suite" .sh).log"
+  suite_status=${PIPESTATUS[0]}
+  suite_ok=$(count_lines '^ok [0-9]+' "$logs/ops-$(basename "$suite" .sh).log")
+  suite_failed=$(count_lines '^not ok [0-9]+' "$logs/ops-$(basename "$suite" .sh).log")
+  passed=$((passed + suite_ok))
+  failed=$((failed + suite_failed))
+  if [ "$suite_status" -ne 0 ] && [ "$suite_failed" -eq 0 ]; then
+    echo "$suite exited with status $suite_status"; failed=$((failed + 1))
+  fi
+done
 
 banner "no secret in the server log"
 # The suites use secrets marked do-not-log / do_not_print / SECRETMARKER, some in failing calls.

@@ -61,9 +61,9 @@ CREATE FUNCTION kobatela.current_user_id()
     RETURNS bigint
     LANGUAGE C STABLE PARALLEL RESTRICTED AS 'MODULE_PATHNAME', 'kobatela_current_user_id';
 COMMENT ON FUNCTION kobatela.current_user_id() IS
-    'The user the authenticated key is bound to (it acts only where that user is a party); NULL when unbound.';
+    'The user the authenticated key, or a PostgREST JWT''s kobatela_user_id claim, binds the caller to (it acts only where that user is a party); NULL when unbound.';
 
 CREATE FUNCTION kobatela.current_actor()
     RETURNS text
     LANGUAGE C STABLE PARALLEL RESTRICTED AS 'MODULE_PATHNAME', 'kobatela_current_actor';
-COMMENT ON FUNCTION kobatela.current_actor() IS 'What the audit log records as actor: apikey:<id> or role:<name>.';
+COMMENT ON FUNCTION kobatela.current_actor() IS 'What the audit log records as actor: apikey:<id>, role:<name>, or role:<name>/user:<id> when a JWT claim binds the role.';

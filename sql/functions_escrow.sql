@@ -54,6 +54,13 @@ CREATE FUNCTION kobatela.escrow_check_deadline(escrow_id bigint)
 COMMENT ON FUNCTION kobatela.escrow_check_deadline(bigint) IS
     'A FUNDED escrow past its deadline is RELEASED as if the client approved; otherwise unchanged.';
 
+CREATE FUNCTION kobatela.release_overdue_escrows()
+    RETURNS integer
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_release_overdue_escrows';
+COMMENT ON FUNCTION kobatela.release_overdue_escrows() IS
+    'Admin: every FUNDED escrow past its deadline RELEASED as escrow_check_deadline does; how many. Safe to run concurrently.';
+
 CREATE FUNCTION kobatela.get_escrow(escrow_id bigint)
     RETURNS kobatela.escrow_agreements
     LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp

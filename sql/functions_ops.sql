@@ -1,4 +1,5 @@
--- Pure helpers and operations (src/api/geo.cpp, crypto.cpp, health.cpp, error_catalogue.cpp).
+-- Pure helpers and operations (src/api/geo.cpp, crypto.cpp, health.cpp, maintenance.cpp,
+-- error_catalogue.cpp).
 
 CREATE FUNCTION kobatela.geo_distance_m(lat1 float8, lng1 float8, lat2 float8, lng2 float8)
     RETURNS float8
@@ -25,6 +26,20 @@ CREATE FUNCTION kobatela.health()
     AS 'MODULE_PATHNAME', 'kobatela_health';
 COMMENT ON FUNCTION kobatela.health() IS
     'Version, database, pg_cron jobs and whether the PSP secret is configured (never the secret).';
+
+CREATE FUNCTION kobatela.schedule_maintenance(schedule text DEFAULT '*/5 * * * *')
+    RETURNS SETOF bigint
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_schedule_maintenance';
+COMMENT ON FUNCTION kobatela.schedule_maintenance(text) IS
+    'Admin: registers (or re-schedules) the mandate-expiry and escrow-deadline jobs with pg_cron, once per database; the job ids.';
+
+CREATE FUNCTION kobatela.unschedule_maintenance()
+    RETURNS integer
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_unschedule_maintenance';
+COMMENT ON FUNCTION kobatela.unschedule_maintenance() IS
+    'Admin: removes this database''s Kobatela jobs from pg_cron; how many.';
 
 CREATE FUNCTION kobatela.error_catalogue(OUT code text, OUT sqlstate text, OUT http_status integer, OUT detail text)
     RETURNS SETOF record

@@ -74,7 +74,9 @@ KOBA_FUNCTION(kobatela_authenticate) {
 // pre_request() RETURNS void: PostgREST's db-pre-request. Authenticates the X-API-Key header, or
 // an "Authorization: Bearer koba_..." header; a Bearer token that is not a Kobatela key is a JWT,
 // which PostgREST itself has verified (it chose the role), so it is left alone. No header: the
-// request stays anonymous and only functions that need no scope will answer.
+// request stays anonymous and only functions that need no scope will answer. (PostgREST 12 parses
+// every Bearer token as a JWT itself and rejects a Kobatela key before this runs: under plain
+// PostgREST only X-API-Key reaches here; the Bearer form serves proxies that pass it through.)
 KOBA_FUNCTION(kobatela_pre_request) {
     pg::Spi spi;
     std::optional<std::string> key = api::request_header(spi, "x-api-key");

@@ -228,11 +228,39 @@ KOBA_FUNCTION(kobatela_escrow_client_reject) {
     return simple_transition(fcinfo, EscrowEvent::ClientReject, api::EscrowParty::Client, data.str());
 }
 
+namespace {
+// The event data of a release by deadline, for one escrow or the sweep.
+std::string deadline_event_data() { return core::JsonObject().add_null("note").add("reason", "deadline").str(); }
+}  // namespace
+
 // escrow_check_deadline(escrow_id bigint): a FUNDED escrow past its deadline is released as if
 // the client had approved it.
 KOBA_FUNCTION(kobatela_escrow_check_deadline) {
-    return simple_transition(fcinfo, EscrowEvent::CheckDeadline, api::EscrowParty::Either,
-                             core::JsonObject().add_null("note").add("reason", "deadline").str());
+    return simple_transition(fcinfo, EscrowEvent::CheckDeadline, api::EscrowParty::Either, deadline_event_data());
+}
+
+// release_overdue_escrows() RETURNS integer: every FUNDED escrow past its deadline released as
+// escrow_check_deadline releases one; how many. Maintenance (pg_cron's escrow-deadlines job), so
+// admin only. One statement locks the overdue escrows, skipping those another transaction holds
+// (a concurrent sweep, a deposit, a payout): concurrent runs split the work instead of waiting,
+// and an escrow is released, with its event and audit row, exactly once.
+KOBA_FUNCTION(kobatela_release_overdue_escrows) {
+    api::require_scope(core::kAdminOnly);
+    static pg::Statement overdue{
+        "SELECT id FROM kobatela.escrow_agreements WHERE status = 'FUNDED' AND deadline_at <= now() "
+        "ORDER BY id FOR UPDATE SKIP LOCKED",
+        {}};
+    pg::Spi spi;
+    const pg::Result due = spi.run(overdue);
+    std::vector<int64_t> ids;
+    for (uint64_t i = 0; i < due.size(); ++i) ids.push_back(due.int8(i, 1));
+    for (const int64_t id : ids) {
+        const api::Escrow escrow = api::lock_escrow(spi, id);  // already this transaction's: no wait
+        const core::EscrowFacts facts{false, escrow.deadline_passed};
+        api::apply_escrow_step(spi, escrow, core::escrow_step(escrow.status, EscrowEvent::CheckDeadline, facts),
+                               deadline_event_data());
+    }
+    return Int32GetDatum(static_cast<int32_t>(ids.size()));
 }
 
 // get_escrow(escrow_id bigint) RETURNS escrow_agreements

@@ -1,34 +1,76 @@
 // health(): what a load balancer or an operator asks first. Needs no scope and reveals no secret.
+#include "api/cron_link.hpp"
+#include "api/identity.hpp"
+#include "core/cron_jobs.hpp"
+#include "core/errors.hpp"
 #include "core/json_writer.hpp"
 #include "pg/guard.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
 
+#include <memory>
+
 using namespace koba;
+
+namespace {
+
+// One maintenance job as pg_cron has it: {"name", "scheduled"} and, when scheduled, its id,
+// schedule, whether it is active, and its last run's status and start (UTC).
+std::string job_json(api::CronLink& cron, const core::MaintenanceJob& job) {
+    core::JsonObject out;
+    out.add("name", cron.job_name(job));
+    const api::CronLink::Rows rows = cron.job_state(job);
+    out.add_bool("scheduled", !rows.empty());
+    if (rows.empty()) return out.str();
+    const pg::RemoteSession::Row& row = rows[0];
+    const auto text_or_null = [&](const char* key, const std::optional<std::string>& value) {
+        value ? out.add(key, *value) : out.add_null(key);
+    };
+    out.add_int("jobid", std::stoll(row[0].value_or("0")));
+    text_or_null("schedule", row[1]);
+    out.add_bool("active", row[2] == std::optional<std::string>("t"));
+    text_or_null("last_status", row[3]);
+    text_or_null("last_start", row[4]);
+    return out.str();
+}
+
+// pg_cron's side: {"available": true, "database", "jobs": [...]} or {"available": false,
+// "problem"}. The problem (which may name the socket and role used to reach the cron database)
+// is told to admin callers only; others learn that it is unavailable.
+std::string cron_json(pg::Spi& spi) {
+    core::JsonObject cron;
+    std::unique_ptr<api::CronLink> link;
+    try {
+        link = std::make_unique<api::CronLink>(spi);
+    } catch (const core::Error& e) {
+        const std::optional<api::Principal> caller = api::current_principal();
+        const bool admin = caller && caller->scope == core::Scope::Admin;
+        return cron.add_bool("available", false)
+            .add("problem", admin ? e.detail() : "pg_cron is not available; an admin sees why.")
+            .str();
+    }
+    std::string jobs = "[";
+    for (const core::MaintenanceJob& job : core::kMaintenanceJobs)
+        jobs += (jobs.size() > 1 ? "," : "") + job_json(*link, job);
+    jobs += "]";
+    return cron.add_bool("available", true).add("database", link->cron_database()).add_raw("jobs", jobs).str();
+}
+
+}  // namespace
 
 KOBA_FUNCTION(kobatela_health) {
     static pg::Statement facts{
         "SELECT (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'kobatela'), "
-        "       current_database()::text, to_regclass('cron.job') IS NOT NULL",
+        "       current_database()::text",
         {}};
     pg::Spi spi;
     const pg::Result r = spi.run(facts);
-    const bool cron_installed = r.boolean(0, 3);
-
-    core::JsonObject cron;
-    cron.add_bool("installed", cron_installed);
-    if (cron_installed) {
-        // cron.job exists only in the database pg_cron lives in: looked up by name at run time.
-        const pg::Result jobs = spi.run_text(
-            "SELECT count(*) FROM cron.job WHERE jobname LIKE 'kobatela%' AND database = current_database()");
-        cron.add_int("jobs", jobs.int8(0, 1));
-    }
     const std::string json = core::JsonObject()
                                  .add("status", "ok")
                                  .add("version", r.text(0, 1))
                                  .add("database", r.text(0, 2))
                                  .add_bool("psp_secret_configured", !pg::settings::psp_webhook_secret().empty())
-                                 .add_raw("pg_cron", cron.str())
+                                 .add_raw("pg_cron", cron_json(spi))
                                  .str();
     return pg::jsonb_datum(json);
 }

@@ -1,6 +1,7 @@
 #include "api/identity.hpp"
 
 #include "core/errors.hpp"
+#include "core/text_rules.hpp"
 #include "pg/guard.hpp"
 #include "pg/postgres.hpp"
 
@@ -67,6 +68,36 @@ std::optional<core::Scope> role_scope() {
     return std::nullopt;
 }
 
+// The kobatela_user_id claim of the JWT PostgREST verified (request.jwt.claims), as text: a JSON
+// number's digits or a string's content; NULL when there is none. In the caller's memory.
+const char* jwt_user_claim() {
+    return pg::pg_call([]() -> const char* {
+        const char* claims = GetConfigOption("request.jwt.claims", true, false);
+        if (claims == nullptr || claims[0] == '\0') return nullptr;
+        Jsonb* document = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(claims)));
+        if (!JB_ROOT_IS_OBJECT(document)) return nullptr;
+        static const char kClaim[] = "kobatela_user_id";
+        JsonbValue* value = getKeyJsonValueFromContainer(&document->root, kClaim, sizeof kClaim - 1, nullptr);
+        if (value == nullptr || value->type == jbvNull) return nullptr;
+        if (value->type == jbvNumeric)
+            return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(value->val.numeric)));
+        if (value->type == jbvString) return pnstrdup(value->val.string.val, value->val.string.len);
+        return "";  // any other JSON type: not an id
+    });
+}
+
+// Without an API key, a role's scope is bound to a user by the JWT's kobatela_user_id claim, as a
+// key's user_id binds it. Any session can SET request.jwt.claims, but a binding only narrows what
+// the unbound role may already do (party checks, no platform calls), so a forged claim gains
+// nothing. A claim that is not a user id is refused rather than ignored: ignoring it would widen.
+std::optional<int64_t> jwt_user_id() {
+    const char* claim = jwt_user_claim();
+    if (claim == nullptr) return std::nullopt;
+    const std::optional<int64_t> id = core::parse_row_id(claim);
+    if (!id) throw core::Error(core::ErrorCode::UNAUTHORIZED, "The JWT's kobatela_user_id claim is not a user id.");
+    return id;
+}
+
 }  // namespace
 
 void register_identity_callbacks() {
@@ -80,14 +111,17 @@ void set_authenticated_key(int64_t key_id, core::Scope scope, std::optional<int6
 
 std::optional<Principal> current_principal() {
     if (g_key) return Principal{g_key->scope, g_key->key_id, g_key->user_id};
-    if (const std::optional<core::Scope> scope = role_scope()) return Principal{*scope, std::nullopt, std::nullopt};
+    if (const std::optional<core::Scope> scope = role_scope()) return Principal{*scope, std::nullopt, jwt_user_id()};
     return std::nullopt;
 }
 
 std::string current_actor() {
     if (g_key) return "apikey:" + std::to_string(g_key->key_id);
     const char* name = pg::pg_call([] { return GetUserNameFromId(GetOuterUserId(), false); });
-    return std::string("role:") + name;
+    std::string actor = std::string("role:") + name;
+    // (The claim first: it is absent outside PostgREST, and this runs for every audit row.)
+    if (const std::optional<int64_t> user = jwt_user_id(); user && role_scope()) actor += "/user:" + std::to_string(*user);
+    return actor;
 }
 
 Principal require_scope(core::ScopeSet allowed) {

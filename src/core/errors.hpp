@@ -91,7 +91,9 @@ namespace koba::core {
     X(INTERNAL_ERROR, 500, "PT500", "An unexpected internal error occurred.")                      \
     X(OUT_OF_MEMORY, 503, "53200", "The server ran out of memory.")                                \
     X(PSP_SECRET_MISSING, 503, "PT503", "The PSP webhook secret is not configured.")              \
-    X(APIKEY_PEPPER_MISSING, 503, "PT503", "The API key pepper (kobatela.api_key_pepper) is not configured.")
+    X(APIKEY_PEPPER_MISSING, 503, "PT503", "The API key pepper (kobatela.api_key_pepper) is not configured.") \
+    X(PG_CRON_UNAVAILABLE, 503, "PT503",                                                           \
+      "pg_cron is not available to schedule Kobatela's maintenance jobs.")
 
 enum class ErrorCode {
 #define KOBA_ERROR_ENUM(name, http, sqlstate, detail) name,

@@ -178,6 +178,17 @@ void require_text(std::string_view value, const char* field, std::size_t max_len
     }
 }
 
+std::optional<int64_t> parse_row_id(std::string_view text) noexcept {
+    if (text.empty() || text.size() > 19 || text[0] == '0') return std::nullopt;
+    uint64_t value = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') return std::nullopt;
+        value = value * 10 + static_cast<uint64_t>(c - '0');  // 19 digits fit in uint64
+    }
+    if (value > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+    return static_cast<int64_t>(value);
+}
+
 std::string excerpt(std::string_view input, std::size_t max_chars) {
     std::string out;
     std::size_t chars = 0;

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +43,10 @@ bool valid_utf8(std::string_view text) noexcept;
 // or has more than max_len code points.
 void require_text(std::string_view value, const char* field, std::size_t max_len,
                   bool allow_empty = false);
+
+// A row id written as decimal digits only (no sign, no spaces, no leading zero): 1 to INT64_MAX;
+// anything else gives nullopt.
+std::optional<int64_t> parse_row_id(std::string_view text) noexcept;
 
 // User input made safe to echo in an error detail: at most max_chars code points (then "..."),
 // control characters and invalid UTF-8 bytes replaced by '?'.

@@ -15,6 +15,7 @@ int g_psp_webhook_skew_s = 300;
 char* g_psp_webhook_secret = nullptr;
 char* g_psp_webhook_secret_previous = nullptr;
 char* g_api_key_pepper = nullptr;
+char* g_cron_conninfo = nullptr;
 
 std::string_view view(const char* value) { return value == nullptr ? std::string_view() : value; }
 
@@ -45,6 +46,7 @@ const char* show_secret_set(const char* value) {
 const char* show_psp_webhook_secret() { return show_secret_set(g_psp_webhook_secret); }
 const char* show_psp_webhook_secret_previous() { return show_secret_set(g_psp_webhook_secret_previous); }
 const char* show_api_key_pepper() { return show_secret_set(g_api_key_pepper); }
+const char* show_cron_conninfo() { return show_secret_set(g_cron_conninfo); }
 
 void define_secret(const char* name, const char* description, char** variable, GucShowHook show) {
     DefineCustomStringVariable(name, description, nullptr, variable, "", PGC_SUSET,
@@ -80,6 +82,11 @@ void define() {
                   &g_psp_webhook_secret_previous, show_psp_webhook_secret_previous);
     define_secret("kobatela.api_key_pepper", "Server-side key mixed into API key hashes.",
                   &g_api_key_pepper, show_api_key_pepper);
+    // A conninfo may carry a password, so it is kept like a secret.
+    define_secret("kobatela.cron_conninfo",
+                  "libpq conninfo to pg_cron's database (cron.database_name) when Kobatela lives in "
+                  "another one; empty: the local socket, as the extension's owner.",
+                  &g_cron_conninfo, show_cron_conninfo);
     MarkGUCPrefixReserved("kobatela");
 }
 
@@ -91,5 +98,6 @@ int psp_webhook_skew_s() { return g_psp_webhook_skew_s; }
 std::string_view psp_webhook_secret() { return view(g_psp_webhook_secret); }
 std::string_view psp_webhook_secret_previous() { return view(g_psp_webhook_secret_previous); }
 std::string_view api_key_pepper() { return view(g_api_key_pepper); }
+std::string_view cron_conninfo() { return view(g_cron_conninfo); }
 
 }  // namespace koba::pg::settings

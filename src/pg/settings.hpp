@@ -17,5 +17,7 @@ int psp_webhook_skew_s();
 std::string_view psp_webhook_secret();
 std::string_view psp_webhook_secret_previous();
 std::string_view api_key_pepper();
+// How to reach pg_cron's database when it is not this one (a libpq conninfo); may hold a password.
+std::string_view cron_conninfo();
 
 }  // namespace koba::pg::settings

@@ -199,7 +199,26 @@ Result Spi::finish_statement(int rc) {
 // ---- set-returning functions -------------------------------------------------------------------
 
 void prepare_set_result(FunctionCallInfo fcinfo) {
-    pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
+    pg_call([&] {
+        Oid result_type;
+        if (get_call_result_type(fcinfo, &result_type, nullptr) == TYPEFUNC_COMPOSITE) {
+            InitMaterializedSRF(fcinfo, 0);
+            return;
+        }
+        // SETOF <scalar>: InitMaterializedSRF wants a row type, so the same set-up by hand, with a
+        // one-column descriptor.
+        auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+        if (rsinfo == nullptr || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("set-valued function called in context that cannot accept a set")));
+        MemoryContext caller = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+        TupleDesc desc = CreateTemplateTupleDesc(1);
+        TupleDescInitEntry(desc, 1, "result", result_type, -1, 0);
+        rsinfo->setResult = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0, false, work_mem);
+        rsinfo->setDesc = desc;
+        rsinfo->returnMode = SFRM_Materialize;
+        MemoryContextSwitchTo(caller);
+    });
 }
 
 void Result::append_to_set(FunctionCallInfo fcinfo) const {

@@ -72,6 +72,7 @@ public:
 
     uint64_t size() const { return rows_; }
     bool empty() const { return rows_ == 0; }
+    int columns() const { return table_ == nullptr ? 0 : table_->tupdesc->natts; }
 
     bool is_null(uint64_t row, int column) const;
     int64_t int8(uint64_t row, int column) const;
@@ -125,7 +126,8 @@ private:
     int uncaught_at_start_;
 };
 
-// Sets up a set-returning function's result (materialize mode) in the caller's memory.
+// Sets up a set-returning function's result (materialize mode) in the caller's memory, for
+// SETOF a row type or SETOF a scalar.
 void prepare_set_result(FunctionCallInfo fcinfo);
 
 }  // namespace koba::pg

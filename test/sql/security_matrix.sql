@@ -66,6 +66,7 @@ INSERT INTO t.matrix_calls VALUES
     ('current_actor',      'SELECT kobatela.current_actor()'),
     ('health',             'SELECT kobatela.health()'),
     ('psp_webhook',        $$SELECT kobatela.psp_webhook('{}', repeat('0', 64), extract(epoch FROM now())::bigint::text)$$),
+    ('psp_webhook_raw',    $$SELECT kobatela.psp_webhook_raw('{}')$$),   -- no X-PSP-* headers: unsigned
     ('verify_audit_chain', 'SELECT kobatela.verify_audit_chain()'),
     ('audit_chain_tips',   'SELECT kobatela.audit_chain_tips()'),
     ('error_catalogue',    'SELECT kobatela.error_catalogue()'),
@@ -77,6 +78,11 @@ INSERT INTO t.matrix_calls VALUES
     ('allow_usage',        format('SELECT kobatela.allow_usage(%s, %s)', :bob, :shop)),
     ('create_mandate',     format('SELECT kobatela.create_mandate(%s, %s, 10)', :alice, :carol)),
     ('expire_mandates',    'SELECT kobatela.expire_mandates()'),
+    ('release_overdue_escrows', 'SELECT kobatela.release_overdue_escrows()'),
+    -- pg_cron has no extension in the test cluster's cron database while this suite runs: an
+    -- admin gets past the scope check to PG_CRON_UNAVAILABLE.
+    ('schedule_maintenance',   'SELECT kobatela.schedule_maintenance()'),
+    ('unschedule_maintenance', 'SELECT kobatela.unschedule_maintenance()'),
     ('create_purchase',    format('SELECT kobatela.create_purchase(%s, %s, 1, beneficiary_id => %s)', :alice, :shop, :bob)),
     ('add_allowed_payee',  format($$SELECT kobatela.add_allowed_payee(%s, 'm_pharmacy', 'Pharmacy')$$, :funded)),
     ('spend',              format($$SELECT kobatela.spend(%s, 'm_clinic', 1)$$, :funded));

@@ -168,3 +168,14 @@ TEST(AsciiHelpers, TrimAndCase) {
     EXPECT_EQ(lower_ascii("APPROVED"), "approved");
     EXPECT_EQ(lower_ascii("Camera9_"), "camera9_");
 }
+
+TEST(RowIds, DigitsOnlyPositiveAndWithinBigint) {
+    using namespace koba::core;
+    EXPECT_EQ(parse_row_id("1"), 1);
+    EXPECT_EQ(parse_row_id("42"), 42);
+    EXPECT_EQ(parse_row_id("9223372036854775807"), INT64_MAX);
+    EXPECT_EQ(parse_row_id("9223372036854775808"), std::nullopt);   // past bigint
+    EXPECT_EQ(parse_row_id("99999999999999999999"), std::nullopt);  // 20 digits
+    for (const char* bad : {"", "0", "007", "-1", "+1", "1.0", "1e3", " 1", "1 ", "abc", "12a"})
+        EXPECT_EQ(parse_row_id(bad), std::nullopt) << bad;
+}

@@ -1,0 +1,24 @@
+#include "core/cron_jobs.hpp"
+
+namespace koba::core {
+
+namespace {
+constexpr size_t kPgNameMaxBytes = 63;  // NAMEDATALEN - 1
+}
+
+std::string cron_job_name(const MaintenanceJob& job, std::string_view database, uint32_t database_oid) {
+    std::string name = "kobatela:" + std::string(job.purpose) + ":";
+    if (name.size() + database.size() <= kPgNameMaxBytes) return name.append(database);
+    return name + "oid" + std::to_string(database_oid);
+}
+
+std::string conninfo_value(std::string_view value) {
+    std::string quoted = "'";
+    for (char c : value) {
+        if (c == '\\' || c == '\'') quoted += '\\';
+        quoted += c;
+    }
+    return quoted + "'";
+}
+
+}  // namespace koba::core

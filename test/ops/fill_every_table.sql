@@ -1,0 +1,144 @@
+-- fill_every_table.sql — puts at least one row into every table of schema kobatela, through the API
+-- only (the audit trigger fills audit_log). Used by the operations suites:
+--   test/ops/dump_restore.sh  fills a database, dumps and restores it, then fills the restored
+--                             database again (new ids must not collide with the restored ones);
+--   test/ops/upgrade.sh       fills a database at each released version before ALTER EXTENSION UPDATE,
+--                             and again afterwards.
+-- It is re-runnable in one database: psql variable `run` (default a) makes every name and
+-- idempotency key of one run unique.
+--
+-- Versions: the first part uses only the API of 0.1.0, the oldest released version (upgrade.sh runs
+-- this file at each released version). What a later version adds goes into a section of its own
+-- at the end, run only when the database has that version (\if :at_least_X_Y_Z): a new table must
+-- be filled there (dump_restore.sh fails on an empty table), a new function called there
+-- (upgrade.sh runs this file again after ALTER EXTENSION UPDATE, so each new call is tried on an
+-- updated database as well as on a fresh one).
+--
+--   psql -X -q -v ON_ERROR_STOP=1 -v run=a [-v key_file=PATH] -f test/ops/fill_every_table.sql
+--
+-- With key_file, the last step writes the platform's sender key (plaintext) to that file, so that a
+-- suite can check the key still authenticates after a restore or an upgrade.
+-- Runs as a superuser (scope admin), except where a key is used, as PostgREST would.
+\set QUIET on
+\pset footer off
+\if :{?run}
+\else
+\set run a
+\endif
+
+-- Test secrets, session only (never ALTER SYSTEM: the test cluster is shared with the other
+-- suites). Marked do-not-log: scripts/run_tests.sh fails when one reaches the server log.
+SET kobatela.api_key_pepper = 'ops-pepper-do-not-log';
+\set psp_secret 'whsec_ops-do-not-log'
+SET kobatela.psp_webhook_secret = :'psp_secret';
+
+-- HMAC-SHA256 (RFC 2104) in plain SQL, as the PSP signs its webhooks: no extension is created, so
+-- the dump holds Kobatela alone. Temporary: gone with the session.
+CREATE FUNCTION pg_temp.hmac_sha256_hex(secret text, message text) RETURNS text LANGUAGE sql AS $$
+    WITH k AS (SELECT CASE WHEN octet_length(convert_to(secret, 'UTF8')) > 64
+                           THEN sha256(convert_to(secret, 'UTF8')) ELSE convert_to(secret, 'UTF8') END AS key),
+         pads AS (
+             SELECT decode(string_agg(lpad(to_hex(b # 54), 2, '0'), '' ORDER BY i), 'hex') AS ipad,
+                    decode(string_agg(lpad(to_hex(b # 92), 2, '0'), '' ORDER BY i), 'hex') AS opad
+             FROM (SELECT i, CASE WHEN i < octet_length(key) THEN get_byte(key, i) ELSE 0 END AS b
+                   FROM k, generate_series(0, 63) AS i) AS bytes)
+    SELECT encode(sha256(opad || sha256(ipad || convert_to(message, 'UTF8'))), 'hex') FROM pads $$;
+
+-- api_keys: an admin key (by the superuser), then the platform's sender key with it, as PostgREST.
+SELECT api_key AS admin_key FROM kobatela.create_api_key('ops admin ' || :'run', 'admin') \gset
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'admin_key') \g /dev/null
+SELECT api_key AS platform_key FROM kobatela.create_api_key('ops platform ' || :'run', 'sender') \gset
+COMMIT;
+
+-- users, certified_accounts (as the platform's key)
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'platform_key') \g /dev/null
+SELECT id AS amara    FROM kobatela.create_user('amara_' || :'run', 'amara_' || :'run' || '@example.fr') \gset
+SELECT id AS kofi     FROM kobatela.create_user('kofi_' || :'run', 'kofi_' || :'run' || '@example.ci') \gset
+SELECT id AS pharmacy FROM kobatela.create_user('pharmacy_' || :'run', 'pharmacy_' || :'run' || '@example.ci') \gset
+SELECT id AS stranger FROM kobatela.create_user('stranger_' || :'run', 'stranger_' || :'run' || '@example.net') \gset
+SELECT id AS builder  FROM kobatela.create_user('builder_' || :'run', 'builder_' || :'run' || '@example.ci') \gset
+SELECT kobatela.add_certification(:pharmacy, 'gold') \g /dev/null
+COMMIT;
+
+-- An API key bound to a user (the rest runs as the superuser).
+SELECT api_key AS amara_key FROM kobatela.create_api_key('amara phone ' || :'run', 'sender', :amara) \gset
+
+-- allowed_recipients, transactions (one COMPLETED, one to a certified account, one REJECTED),
+-- alerts (the refused transfer raises UNAUTHORIZED_TRANSFER_ATTEMPT); as Amara's bound key.
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'amara_key') \g /dev/null
+SELECT kobatela.add_to_allowlist(:amara, :kofi) \g /dev/null
+SELECT id FROM kobatela.create_transaction(:amara, :kofi, 150.00, 'EUR', 'ops-tx-' || :'run') \g /dev/null
+SELECT id FROM kobatela.create_transaction(:amara, :pharmacy, 42.50, 'USD') \g /dev/null
+SELECT id FROM kobatela.create_transaction(:amara, :stranger, 500, 'EUR') \g /dev/null
+COMMIT;
+
+-- escrow_agreements, milestones, escrow_deposits, escrow_events, proofs, payments: a PHOTO proof
+-- on site pays milestone 1 at once; an untrusted photo waits, is approved, pays milestone 2 and
+-- releases the escrow.
+SELECT id AS house FROM kobatela.create_escrow(:amara, :builder, 1500.00, 'EUR',
+    '{"project": "house"}', now() + interval '90 days') \gset
+SELECT kobatela.add_milestone(:house, 1, 'Foundations', 600.00, 'PHOTO', 'SENDER', 5.3210, -4.0123, 200) \g /dev/null
+SELECT kobatela.add_milestone(:house, 2, 'Walls and roof', 900.00) \g /dev/null
+SELECT kobatela.escrow_deposit(:house, 1500.00, 'ops-deposit-' || :'run') \g /dev/null
+SELECT kobatela.submit_proof(:house, 1, 'PHOTO', 's3://house/foundations.jpg',
+    encode(sha256(convert_to('foundations ' || :'run', 'UTF8')), 'hex'),
+    jsonb_build_object('exif_timestamp', to_char(now() AT TIME ZONE 'UTC' - interval '20 minutes', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                       'gps_lat', 5.3212, 'gps_lng', -4.0121, 'source', 'camera')) \g /dev/null
+SELECT id AS walls_proof FROM kobatela.submit_proof(:house, 2, 'PHOTO', 's3://house/walls.jpg',
+    encode(sha256(convert_to('walls ' || :'run', 'UTF8')), 'hex'),
+    jsonb_build_object('exif_timestamp', to_char(now() AT TIME ZONE 'UTC' - interval '5 minutes', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                       'source', 'photo-editor')) \gset
+SELECT kobatela.decide_proof(:walls_proof, 'approved', 'walls look good') \g /dev/null
+
+-- psp_webhook_events: the PSP settles the first payout with a signed webhook (its own transaction:
+-- the timestamp is checked against now()).
+SELECT psp_ref AS pay_ref FROM kobatela.payments WHERE escrow_id = :house ORDER BY id LIMIT 1 \gset
+SELECT extract(epoch FROM now())::bigint::text AS psp_ts \gset
+SELECT format('{"id":"evt_ops_%s","type":"payment.settled","psp_ref":"%s"}', :'run', :'pay_ref') AS psp_body \gset
+SELECT pg_temp.hmac_sha256_hex(:'psp_secret', :'psp_ts' || '.' || :'psp_body') AS psp_signature \gset
+SELECT kobatela.psp_webhook(:'psp_body', :'psp_signature', :'psp_ts') \g /dev/null
+
+-- spend_categories, merchants, usage_mandates, allowed_usages, purchases
+SELECT id AS groceries FROM kobatela.create_spend_category('GROCERIES_' || :'run', 'Groceries') \gset
+SELECT id AS supermarket FROM kobatela.create_merchant('Supermarket ' || :'run', :groceries) \gset
+SELECT kobatela.create_mandate(:amara, :kofi, 300.00, 'EUR', :groceries) \g /dev/null
+SELECT kobatela.allow_usage(:kofi, NULL, :groceries) \g /dev/null
+SELECT kobatela.create_purchase(:amara, :supermarket, 45.80, 'EUR', NULL, :kofi, 'ops-purchase-' || :'run') \g /dev/null
+
+-- allowed_payees, and a spend (a payment to a payee)
+SELECT id AS care FROM kobatela.create_escrow(:amara, :kofi, 400.00, 'EUR', '{"purpose": "care"}',
+    now() + interval '180 days') \gset
+SELECT kobatela.escrow_deposit(:care, 400.00, 'ops-care-deposit-' || :'run') \g /dev/null
+SELECT kobatela.add_allowed_payee(:care, 'clinic', 'Clinic', 100.00, 300.00) \g /dev/null
+SELECT kobatela.spend(:care, 'clinic', 80.00, 'consultation', 'ops-spend-' || :'run') \g /dev/null
+
+-- ---- sections of later versions ---------------------------------------------------------------
+SELECT string_to_array(extversion, '.')::int[] >= '{0,2,0}' AS at_least_0_2_0
+FROM pg_catalog.pg_extension WHERE extname = 'kobatela' \gset
+
+\if :at_least_0_2_0
+-- 0.2.0: PostgREST's raw-body webhook entry point (signature and timestamp in the request headers,
+-- as PostgREST sets them) settles the spend's payment; the escrow deadline sweep.
+SELECT psp_ref AS spend_ref FROM kobatela.payments WHERE escrow_id = :care \gset
+SELECT extract(epoch FROM now())::bigint::text AS psp_ts \gset
+SELECT format('{"id":"evt_ops_raw_%s","type":"payment.settled","psp_ref":"%s"}', :'run', :'spend_ref') AS psp_body \gset
+SELECT pg_temp.hmac_sha256_hex(:'psp_secret', :'psp_ts' || '.' || :'psp_body') AS psp_signature \gset
+BEGIN;
+SELECT set_config('request.headers', jsonb_build_object('x-psp-signature', :'psp_signature',
+                                                        'x-psp-timestamp', :'psp_ts')::text, true) \g /dev/null
+SELECT kobatela.psp_webhook_raw(:'psp_body'::json) \g /dev/null
+COMMIT;
+SELECT kobatela.release_overdue_escrows() \g /dev/null
+\endif
+
+\if :{?key_file}
+\pset tuples_only on
+\pset format unaligned
+SELECT :'platform_key' \g :key_file
+\endif

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# pg_cron really runs Kobatela's maintenance jobs (issue: "pg_cron once per cluster").
+#
+# Kobatela lives in database kobatela_cron; pg_cron in cron.database_name (postgres), so
+# schedule_maintenance() reaches it over libpq and registers the jobs with
+# cron.schedule_in_database. A mandate and an escrow fall due, pg_cron runs both jobs at the next
+# minute (pg_cron 1.4 has minute granularity: one wait of up to ~65 s), and the suite checks
+# cron.job_run_details, the expired and released rows, health(), re-scheduling, unscheduling, and
+# the same calls from the cron database itself.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. test/ops/lib.sh
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
+
+app=kobatela_cron
+cron_db=$(q -d postgres -c "SHOW cron.database_name") || bail_out "no test cluster with pg_cron preloaded"
+q -d "$cron_db" -c "DROP DATABASE IF EXISTS $app" -c "CREATE DATABASE $app" -c "CREATE EXTENSION IF NOT EXISTS pg_cron" \
+  && q -d "$app" -c "CREATE EXTENSION kobatela" || bail_out "cannot set up database $app"
+trap 'q -d "$cron_db" -c "SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname LIKE '"'"'kobatela:%'"'"'" >/dev/null 2>&1' EXIT
+
+# Something for each job to do: a mandate and a funded escrow that fall due in two seconds.
+q -d "$app" >/dev/null <<'SQL'
+SELECT id AS sender FROM kobatela.create_user('cron_sender', 'cron_sender@example.com') \gset
+SELECT id AS beneficiary FROM kobatela.create_user('cron_beneficiary', 'cron_beneficiary@example.com') \gset
+SELECT kobatela.create_mandate(:sender, :beneficiary, 50, 'USD', NULL, NULL, now() + interval '2 seconds');
+SELECT kobatela.escrow_deposit(e.id, 80)
+FROM kobatela.create_escrow(:sender, :beneficiary, 80, 'USD', '{}', now() + interval '2 seconds') AS e;
+SQL
+check_eq "a mandate is ACTIVE and an escrow FUNDED before the jobs run" "ACTIVE FUNDED" \
+  "$(q -d "$app" -c "SELECT (SELECT status FROM kobatela.usage_mandates) || ' ' || (SELECT status FROM kobatela.escrow_agreements)")"
+
+# Scheduling: two jobs in the cron database that run in Kobatela's; again: the same jobs, updated.
+ids=$(q -d "$app" -c "SELECT string_agg(id::text, ',') FROM kobatela.schedule_maintenance('0 3 * * *') AS id")
+again=$(q -d "$app" -c "SELECT string_agg(id::text, ',') FROM kobatela.schedule_maintenance('* * * * *') AS id")
+check_eq "re-scheduling returns the same two job ids" "$ids" "$again"
+check_eq "the jobs are registered once, for Kobatela's database, with the new schedule" \
+  "kobatela:escrow-deadlines:$app|* * * * *|SELECT kobatela.release_overdue_escrows()|$app
+kobatela:expire-mandates:$app|* * * * *|SELECT kobatela.expire_mandates()|$app" \
+  "$(q -d "$cron_db" -c "SELECT jobname, schedule, command, database FROM cron.job WHERE jobname LIKE 'kobatela:%' ORDER BY jobname")"
+check "schedule_maintenance refuses a schedule pg_cron rejects (INVALID_ARGUMENT)" \
+  bash -c "q() { psql -X -qAt \"\$@\"; }; q -d $app -c \"SELECT kobatela.schedule_maintenance('every 5 seconds')\" 2>&1 | grep -q 'INVALID_ARGUMENT'"
+
+# pg_cron runs both at the next minute (background workers; the wait is at most ~65 s).
+runs=0
+for _ in $(seq 1 80); do
+  runs=$(q -d "$cron_db" -c "SELECT count(DISTINCT j.jobid) FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+                             WHERE j.jobname LIKE 'kobatela:%' AND d.status IN ('succeeded', 'failed')")
+  [ "$runs" -ge 2 ] && break
+  sleep 1
+done
+check_eq "pg_cron ran both jobs, and both succeeded" "escrow-deadlines|succeeded
+expire-mandates|succeeded" \
+  "$(q -d "$cron_db" -c "SELECT DISTINCT split_part(j.jobname, ':', 2), d.status FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+                         WHERE j.jobname LIKE 'kobatela:%' ORDER BY 1")"
+check_eq "the mandate was expired and the escrow released, each audited once" "EXPIRED RELEASED 1 1" \
+  "$(q -d "$app" -c "SELECT (SELECT status FROM kobatela.usage_mandates) || ' ' || (SELECT status FROM kobatela.escrow_agreements) || ' ' ||
+                            (SELECT count(*) FROM kobatela.audit_log WHERE action = 'MANDATE_EXPIRED') || ' ' ||
+                            (SELECT count(*) FROM kobatela.audit_log WHERE action = 'ESCROW_RELEASED' AND entity = 'escrow_agreements')")"
+check_eq "health() shows both jobs scheduled with their last run" "true true|succeeded,succeeded" \
+  "$(q -d "$app" -c "SELECT h->'pg_cron'->>'available' || ' ' || bool_and((j->>'scheduled')::boolean) || '|' ||
+                            string_agg(j->>'last_status', ',')
+                     FROM kobatela.health() h, jsonb_array_elements(h->'pg_cron'->'jobs') j GROUP BY h")"
+
+# Unscheduling removes exactly these jobs; a second time, none.
+check_eq "unschedule_maintenance removes both jobs, then none" "2 0 0" \
+  "$(q -d "$app" -c "SELECT kobatela.unschedule_maintenance()") $(q -d "$app" -c "SELECT kobatela.unschedule_maintenance()") $(q -d "$cron_db" -c "SELECT count(*) FROM cron.job WHERE jobname LIKE 'kobatela:%'")"
+
+# Kobatela in the cron database itself: the same calls, through SPI, in the caller's transaction.
+q -d "$cron_db" -c "CREATE EXTENSION kobatela"
+check_eq "in the cron database, scheduling registers the jobs for that database" "2 $cron_db" \
+  "$(q -d "$cron_db" -c "SELECT count(*) FROM kobatela.schedule_maintenance()") $(q -d "$cron_db" -c "SELECT DISTINCT database FROM cron.job WHERE jobname LIKE 'kobatela:%'")"
+check_eq "there, a rolled-back schedule leaves no job (same transaction)" "0" \
+  "$(q -d "$cron_db" -c "SELECT kobatela.unschedule_maintenance()" >/dev/null; q -d "$cron_db" -c "BEGIN" -c "SELECT count(*) FROM kobatela.schedule_maintenance()" -c "ROLLBACK" >/dev/null; q -d "$cron_db" -c "SELECT count(*) FROM cron.job WHERE jobname LIKE 'kobatela:%'")"
+q -d "$cron_db" -c "DROP EXTENSION kobatela" -c "DROP DATABASE $app" -c "DROP EXTENSION pg_cron"
+
+done_testing

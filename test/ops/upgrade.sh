@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# upgrade.sh — ALTER EXTENSION kobatela UPDATE from every earlier released version (the frozen
+# install scripts sql/versions/kobatela--<version>.sql) to default_version (kobatela.control), on a
+# database full of data, must:
+#   * keep every row of every table (row counts and a digest of the rows, over the columns the
+#     table had before the upgrade);
+#   * leave the schema exactly as a fresh CREATE EXTENSION of the new version does: pg_dump
+#     --schema-only --binary-upgrade of both databases (binary-upgrade mode, because a plain pg_dump
+#     leaves extension members out: it prints CREATE EXTENSION and nothing else), oids and
+#     relfilenodes removed, one dump entry per object sorted by its text: every function signature
+#     and body, table column (in order), constraint, index, policy, trigger, grant, comment and
+#     extension membership must be equal; plus the extension's members (pg_depend, by identity) and
+#     its configuration tables (pg_extension_config_dump);
+#   * keep the API working: API keys still authenticate, the whole fill runs again, now with the
+#     sections of the newer versions (their new functions, on an updated database), and the audit
+#     chain still verifies, also against the tips taken before the upgrade.
+# The last checks prove the comparison sensitive: each alters one object of a copy of the fresh
+# database and expects a difference.
+# Runs against the cluster in PGHOST/PGPORT/PGUSER (a superuser); prints TAP lines.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR
+source "$here/lib.sh"
+source "$here/helpers.bash"
+repo=$(cd "$here/../.." && pwd)
+
+target=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$repo/kobatela.control")
+# Released versions: the frozen install scripts (kobatela--X.sql, not the upgrade scripts X--Y).
+mapfile -t from_versions < <(ls "$repo/sql/versions" | sed -n 's/^kobatela--\([^-]*\)\.sql$/\1/p' | sort -V)
+pepper='ops-pepper-do-not-log'
+fresh=ops_upgrade_fresh
+scratch=ops_upgrade_scratch
+
+# schema_of DB: the normalised schema dump (see the head of this file).
+schema_of() {
+  "$pg_bin/pg_dump" --schema-only --binary-upgrade -d "$1" | awk '
+    function flush() {
+      if (n == 0) return
+      if (acl) {  # GRANTs come in aclitem order, which is history, not meaning: sorted, but only
+                  # between the init_privs markers (initial privileges and later changes stay apart)
+        for (i = 2; i <= n; i++) {
+          if (b[i] ~ /binary_upgrade_set_record_init_privs/) continue
+          for (j = i + 1; j <= n && b[j] !~ /binary_upgrade_set_record_init_privs/; j++)
+            if (b[j] < b[i]) { t = b[i]; b[i] = b[j]; b[j] = t }
+        }
+      }
+      s = b[1]; for (i = 2; i <= n; i++) s = s "\037" b[i]
+      print s
+      n = 0
+    }
+    /^\\(un)?restrict / || /^--$/ || /^$/ || /^-- For binary upgrade/ { next }
+    # oids, relfilenodes, frozen xids, attribute versions: the same schema gets other numbers
+    /binary_upgrade_set_next_/ { next }
+    /^UPDATE pg_catalog\.pg_class$/ || /^SET relfrozenxid = .*, relminmxid = / { next }
+    /^WHERE oid = (\x27[0-9]+\x27|\x27[^\x27]*\x27::pg_catalog\.regclass);$/ { next }
+    # a column an upgrade dropped stays in the table as ".....pg.dropped.N....": not part of the schema
+    /^UPDATE pg_catalog\.pg_attribute$/ || /^SET attlen = / { next }
+    skip_next { skip_next = 0; next }
+    /pg\.dropped\./ { if ($0 ~ /^WHERE attname = /) skip_next = 1; next }
+    # one entry per object; sequence values are data
+    /^-- Name: / { flush(); acl = ($0 ~ /; Type: ACL;/); skip = ($0 ~ /; Type: SEQUENCE SET;/) }
+    skip { next }
+    { sub(/,$/, "")   # (a dropped last column leaves a comma behind)
+      # the configuration tables as oids: compared by name in config_of
+      sub(/binary_upgrade_create_empty_extension\(.*/, "binary_upgrade_create_empty_extension(...)")
+      b[++n] = $0 }
+    END { flush() }
+  ' | LC_ALL=C sort | tr '\037' '\n'
+}
+# members_of DB: the objects that belong to the extension (pg_depend deptype 'e'), by identity.
+members_of() {
+  q -d "$1" -c "SELECT o.type || ' ' || o.identity
+                FROM pg_catalog.pg_depend d, pg_catalog.pg_identify_object(d.classid, d.objid, d.objsubid) o
+                WHERE d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e'
+                  AND d.refobjid = (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'kobatela')
+                ORDER BY 1"
+}
+# config_of DB: the tables and sequences pg_dump dumps the rows of, with their filter.
+config_of() {
+  q -d "$1" -c "SELECT u.c::regclass::text || ' ' || coalesce(quote_literal(nullif(u.w, '')), 'all rows')
+                FROM pg_catalog.pg_extension e, unnest(e.extconfig, e.extcondition) AS u(c, w)
+                WHERE e.extname = 'kobatela' ORDER BY 1"
+}
+# describe DB DIR: all three into DIR.
+describe() {
+  mkdir -p "$2"
+  schema_of "$1" >"$2/schema" && members_of "$1" >"$2/members" && config_of "$1" >"$2/config"
+}
+
+# ---- the reference: a fresh install of the new version -------------------------------------------
+for db in "$fresh" "$scratch"; do drop_db "$db"; done
+for v in "${from_versions[@]}"; do drop_db "ops_upgrade_${v//./_}"; done
+
+check "the installed extension is this tree's (default_version $target)" \
+  test "$(q -d postgres -c "SELECT default_version FROM pg_available_extensions WHERE name = 'kobatela'")" = "$target"
+install_fresh() { recreate_db "$fresh" && quietly q -d "$fresh" -c 'CREATE EXTENSION kobatela'; }
+check "a fresh install of $target" install_fresh
+describe "$fresh" "$tmp/fresh" 2>"$tmp/out" || diag "$tmp/out"
+check "released versions to upgrade from (sql/versions): ${from_versions[*]:-none}" test "${#from_versions[@]}" -gt 0
+
+# ---- each released version, filled, then updated ------------------------------------------------
+for v in "${from_versions[@]}"; do
+  [ "$v" = "$target" ] && continue
+  db=ops_upgrade_${v//./_}
+  if ! { recreate_db "$db" && quietly q -d "$db" -c "CREATE EXTENSION kobatela VERSION '$v'"; }; then
+    not_ok "$v: CREATE EXTENSION kobatela VERSION '$v'"; continue
+  fi
+  check_eq "$v: installed at version $v" "$v" "$(q -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'kobatela'")"
+  check "$v: filled through the $v API (test/ops/fill_every_table.sql)" fill "$db" a "$tmp/key"
+  check_eq "$v: every table has rows" "" "$(empty_tables "$db")"
+
+  row_digest_query "$db" >"$tmp/digest.sql"
+  row_digests "$db" "$tmp/digest.sql" >"$tmp/before" 2>"$tmp/out" || diag "$tmp/out"
+  check_eq "$v: a digest of the rows of every table" "$(count_tables "$db")" "$(grep -c . "$tmp/before")"
+  tips=$(chain_tips "$db")
+
+  check "$v: ALTER EXTENSION kobatela UPDATE" quietly q -d "$db" -c 'ALTER EXTENSION kobatela UPDATE'
+  check_eq "$v: now at version $target" "$target" "$(q -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'kobatela'")"
+  row_digests "$db" "$tmp/digest.sql" >"$tmp/after" 2>&1
+  compare_files "$v: every row of every table kept (rows and digests before = after)" "$tmp/before" "$tmp/after" \
+    "before the upgrade" "after the upgrade"
+  check "$v: the audit chain verifies, against the tips taken before the upgrade too" \
+    chain_verifies "$db" "$tips"
+
+  describe "$db" "$tmp/$db" 2>"$tmp/out" || diag "$tmp/out"
+  compare_files "$v: schema identical to a fresh $target install (pg_dump --binary-upgrade, normalised)" \
+    "$tmp/fresh/schema" "$tmp/$db/schema" "fresh install of $target" "$v updated to $target"
+  compare_files "$v: the same objects belong to the extension (pg_depend)" \
+    "$tmp/fresh/members" "$tmp/$db/members" "fresh install of $target" "$v updated to $target"
+  compare_files "$v: the same configuration tables (pg_extension_config_dump)" \
+    "$tmp/fresh/config" "$tmp/$db/config" "fresh install of $target" "$v updated to $target"
+
+  check "$v: an API key made at $v still authenticates" key_works "$db" "$(cat "$tmp/key" 2>/dev/null)" "$pepper"
+  check_eq "$v: health() reports $target" "$target" "$(q -d "$db" -c "SELECT kobatela.health() ->> 'version'" 2>&1)"
+  # The fill again, now with the sections of the versions after $v: the new API on an updated database.
+  check "$v: the whole fill runs again on the updated database, $target sections included" fill "$db" b
+  # (0.2.0's section: the raw-body webhook entry point. Each later version adds its own check here.)
+  check_eq "$v: the 0.2.0 section ran (psp_webhook_raw recorded its event)" 1 \
+    "$(q -d "$db" -c "SELECT count(*) FROM kobatela.psp_webhook_events WHERE event_id = 'evt_ops_raw_b'" 2>&1)"
+  check "$v: the audit chain verifies after new writes" chain_verifies "$db" "$tips"
+done
+
+# ---- the comparison catches a difference --------------------------------------------------------
+# Each case alters one object of a copy of the fresh install, as an upgrade script that forgot
+# something (or did one thing too many) would leave it.
+mutations=(
+  "an extra function|CREATE FUNCTION kobatela.only_in_one() RETURNS int LANGUAGE sql AS 'SELECT 1'; ALTER EXTENSION kobatela ADD FUNCTION kobatela.only_in_one()"
+  "a function's attributes|ALTER FUNCTION kobatela.health() VOLATILE"
+  "a function's body|CREATE OR REPLACE FUNCTION kobatela.health() RETURNS jsonb LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp AS '\$libdir/kobatela', 'kobatela_error_catalogue'"
+  "a function's settings|ALTER FUNCTION kobatela.health() SET search_path = pg_catalog"
+  "a column|ALTER TABLE kobatela.users ADD COLUMN note text"
+  "a constraint|ALTER TABLE kobatela.users DROP CONSTRAINT users_username_check"
+  "an index|DROP INDEX kobatela.alerts_created_at_idx"
+  "a policy|ALTER POLICY read_by_scope ON kobatela.merchants USING (true)"
+  "a trigger|DROP TRIGGER audit ON kobatela.merchants"
+  "a grant|REVOKE SELECT ON kobatela.merchants FROM kobatela_anon"
+  "a comment|COMMENT ON TABLE kobatela.users IS 'changed'"
+  "an enum value|ALTER TYPE kobatela.payment_status ADD VALUE 'LOST'"
+  "membership of the extension|ALTER EXTENSION kobatela DROP FUNCTION kobatela.health()"
+  "a dump filter|UPDATE pg_catalog.pg_extension SET extcondition[1] = 'WHERE false' WHERE extname = 'kobatela'"
+)
+# caught SQL: 0 when the comparison sees the change, 1 when it does not, 2 when SQL failed.
+caught() {
+  recreate_db "$scratch" "$fresh" && quietly q -d "$scratch" -c "$1" || return 2
+  if ! describe "$scratch" "$tmp/scratch" 2>"$tmp/out"; then diag "$tmp/out"; return 2; fi
+  ! { diff -q "$tmp/fresh/schema" "$tmp/scratch/schema" && diff -q "$tmp/fresh/members" "$tmp/scratch/members" \
+        && diff -q "$tmp/fresh/config" "$tmp/scratch/config"; } >/dev/null
+}
+if [ -s "$tmp/fresh/schema" ]; then
+  for m in "${mutations[@]}"; do
+    check "the comparison catches ${m%%|*}" caught "${m#*|}"
+  done
+else
+  not_ok "the comparison catches a difference (no fresh install to compare with)"
+fi
+
+if done_testing; then
+  for db in "$fresh" "$scratch"; do drop_db "$db"; done
+  for v in "${from_versions[@]}"; do drop_db "ops_upgrade_${v//./_}"; done
+  exit 0
+fi
+exit 1

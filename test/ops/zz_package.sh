@@ -1,0 +1,341 @@
+#!/usr/bin/env bash
+# zz_package.sh — packaging: META.json for PGXN and the Debian package postgresql-15-kobatela.
+#
+#   1. META.json is valid JSON and valid PGXN metadata (meta-spec 1.0.0), and its version agrees
+#      with kobatela.control's default_version and debian/changelog
+#   2. dpkg-buildpackage builds the .deb from a copy of the working tree (tracked files and
+#      untracked ones that are not ignored, so uncommitted work is packaged too), without tests
+#   3. the .deb holds kobatela.so (no RPATH), the control file, the install scripts and the
+#      upgrade script
+#   4. dpkg -i; a fresh cluster "pkg" (port 54339) runs CREATE EXTENSION and real calls, and
+#      updates 0.1.0 to the new version; dpkg --purge removes every file; `make -s install`
+#      restores the developer install
+#
+# Step 4 changes the system-wide extension files, so it holds /tmp/kobatela-install.lock from
+# dpkg -i to the restoring `make install`; the EXIT trap stops the cluster, purges the package and
+# restores the developer install on failure too. Runs on its own cluster: no PG environment needed.
+# Build logs: build/test-logs/package-*.log (their tail is printed on failure).
+# As root only (apt-get, dpkg -i): otherwise steps 2 to 4 are skipped.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. test/ops/lib.sh
+
+repo=$PWD
+logs=$repo/build/test-logs
+work=$repo/build/package
+port=${KOBATELA_PACKAGE_PORT:-54339}
+pkg=postgresql-15-kobatela
+lock=/tmp/kobatela-install.lock
+pg_config=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+mkdir -p "$logs"
+
+# Prints a log's tail as TAP comments.
+show_tail() { tail -n "${2:-25}" "$1" 2>/dev/null | sed 's/^/#   /'; }
+
+version=$(sed -n "s/^default_version = '\(.*\)'/\1/p" kobatela.control)
+
+# --- 1. META.json ----------------------------------------------------------------------------
+check "META.json is valid JSON" python3 -m json.tool META.json /dev/null
+
+# PGXN's own validator (PGXN::Meta::Validator, validate_pgxn_meta) is not packaged for Debian 12;
+# this implements the rules of meta-spec 1.0.0: required keys, term/tag/version/license/URL
+# syntax, prereq phases and relations, custom keys only as x_*.
+meta_errors=$(python3 - META.json <<'PY'
+import json, re, sys
+
+meta = json.load(open(sys.argv[1]))
+errors = []
+SEMVER = re.compile(r'(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-?[A-Za-z][0-9A-Za-z-]*)?\Z')
+LICENSES = set('''agpl_3 apache_1_1 apache_2_0 artistic_1 artistic_2 bsd freebsd gfdl_1_2 gfdl_1_3
+    gpl_1 gpl_2 gpl_3 lgpl_2_1 lgpl_3_0 mit mozilla_1_0 mozilla_1_1 openssl perl_5 postgresql
+    qpl_1_0 ssleay sun zlib open_source restricted unrestricted unknown'''.split())
+
+def err(path, message): errors.append('/%s: %s' % (path, message))
+def string(path, v):
+    if not isinstance(v, str) or v == '': err(path, 'must be a non-empty string')
+def strings(path, v):
+    for i, s in enumerate(v if isinstance(v, list) else [v]): string('%s[%d]' % (path, i), s)
+def version(path, v):
+    if not isinstance(v, str) or not SEMVER.match(v): err(path, '%r is not a semantic version' % (v,))
+def term(path, v):
+    if not isinstance(v, str) or len(v) < 2 or re.search(r'[\s\x00-\x1f\x7f/\\]', v):
+        err(path, '%r is not a term (2+ characters, no space, control character, / or \\)' % (v,))
+def tag(path, v):
+    if not isinstance(v, str) or not 1 <= len(v) <= 256 or re.search(r'[\x00-\x1f\x7f/\\]', v):
+        err(path, '%r is not a tag' % (v,))
+def url(path, v):
+    if not isinstance(v, str) or not re.match(r'[A-Za-z][A-Za-z0-9+.-]*://[^/?#]+', v):
+        err(path, '%r is not a URL' % (v,))
+def exversion(path, v):
+    if v == 0 or v == '0': return
+    if not isinstance(v, str) or v == '': return err(path, '%r is not a version range' % (v,))
+    for part in re.split(r',\s*', v):
+        m = re.match(r'(<=|>=|==|!=|<|>)?\s*(.*)\Z', part)
+        if m.group(2) != '0' and not SEMVER.match(m.group(2)): err(path, '%r is not a version range' % (v,))
+def custom(path, key):
+    if not re.match(r'x_', key, re.I): err(path, 'unknown key; custom keys begin with x_')
+def mapping(path, v):
+    if isinstance(v, dict): return True
+    err(path, 'must be a map'); return False
+
+for key in ('name', 'version', 'abstract', 'maintainer', 'license', 'provides', 'meta-spec'):
+    if key not in meta: err(key, 'required field missing')
+for key, v in meta.items():
+    if key == 'name': term(key, v)
+    elif key == 'version': version(key, v)
+    elif key in ('abstract', 'description', 'generated_by'): string(key, v)
+    elif key == 'maintainer': strings(key, v)
+    elif key == 'license':
+        if isinstance(v, dict):
+            for name, link in v.items(): url('license/' + name, link)
+        else:
+            for i, name in enumerate(v if isinstance(v, list) else [v]):
+                if name not in LICENSES: err('license[%d]' % i, '%r is an unknown license' % (name,))
+    elif key == 'release_status':
+        if v not in ('stable', 'testing', 'unstable'): err(key, 'must be stable, testing or unstable')
+    elif key == 'meta-spec' and mapping(key, v):
+        if 'version' not in v: err(key + '/version', 'required field missing')
+        for k, x in v.items():
+            if k == 'version':
+                if not (isinstance(x, str) and re.match(r'1\.0\.[0-9]+\Z', x)): err(key + '/version', 'must be 1.0.x')
+            elif k == 'url': url(key + '/url', x)
+            else: custom(key + '/' + k, k)
+    elif key == 'provides' and mapping(key, v):
+        if not v: err(key, 'must provide at least one extension')
+        for ext, p in v.items():
+            path = 'provides/' + ext
+            term(path, ext)
+            if not mapping(path, p): continue
+            for k in ('file', 'version'):
+                if k not in p: err(path + '/' + k, 'required field missing')
+            for k, x in p.items():
+                if k == 'version': version(path + '/version', x)
+                elif k in ('file', 'docfile', 'abstract'): string(path + '/' + k, x)
+                else: custom(path + '/' + k, k)
+    elif key == 'tags':
+        for i, t in enumerate(v if isinstance(v, list) else [v]): tag('tags[%d]' % i, t)
+    elif key == 'no_index' and mapping(key, v):
+        for k, x in v.items():
+            if k in ('file', 'directory'): strings(key + '/' + k, x)
+            else: custom(key + '/' + k, k)
+    elif key == 'prereqs' and mapping(key, v):
+        for phase, relations in v.items():
+            if phase not in ('configure', 'build', 'test', 'runtime', 'develop'): custom('prereqs/' + phase, phase)
+            if not mapping('prereqs/' + phase, relations): continue
+            for relation, terms in relations.items():
+                path = 'prereqs/%s/%s' % (phase, relation)
+                if relation not in ('requires', 'recommends', 'suggests', 'conflicts'): custom(path, relation)
+                if not mapping(path, terms): continue
+                for name, r in terms.items():
+                    term(path + '/' + name, name)
+                    exversion(path + '/' + name, r)
+    elif key == 'resources' and mapping(key, v):
+        for k, x in v.items():
+            path = 'resources/' + k
+            if k == 'homepage': url(path, x)
+            elif k == 'license':
+                for i, link in enumerate(x if isinstance(x, list) else [x]): url('%s[%d]' % (path, i), link)
+            elif k in ('bugtracker', 'repository') and mapping(path, x):
+                for kk, xx in x.items():
+                    if kk in ('web', 'url'): url(path + '/' + kk, xx)
+                    elif kk == 'mailto' and '@' not in str(xx): err(path + '/mailto', 'not an email address')
+                    elif kk == 'type' and (not isinstance(xx, str) or xx != xx.lower()): err(path + '/type', 'must be lowercase')
+                    elif kk not in ('web', 'url', 'mailto', 'type'): custom(path + '/' + kk, kk)
+            elif k not in ('bugtracker', 'repository'): custom(path, k)
+    elif key not in ('meta-spec', 'provides', 'no_index', 'prereqs', 'resources'):
+        custom(key, key)
+print('\n'.join(errors))
+PY
+)
+check_eq "META.json follows PGXN meta-spec 1.0.0" "" "$meta_errors"
+
+meta() { python3 -c 'import json, sys; m = json.load(open("META.json")); print(eval(sys.argv[1]))' "$1" 2>/dev/null; }
+check_eq "META.json version is kobatela.control's default_version" "$version" "$(meta 'm["version"]')"
+check_eq "META.json provides kobatela at that version" "$version" "$(meta 'm["provides"]["kobatela"]["version"]')"
+check_eq "META.json needs PostgreSQL 15" "15.0.0" "$(meta 'm["prereqs"]["runtime"]["requires"]["PostgreSQL"]')"
+check "META.json's provided file and docfile exist" \
+  test -f "$(meta 'm["provides"]["kobatela"]["file"]')" -a -f "$(meta 'm["provides"]["kobatela"]["docfile"]')"
+check_eq "debian/changelog is at version $version-N" "$version" \
+  "$(sed -n '1s/^kobatela (\([^-]*\)-[0-9][^)]*).*/\1/p' debian/changelog)"
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "# skipped: building and installing the Debian package need root (apt-get, dpkg -i)"
+  done_testing; exit
+fi
+
+# --- 2. Build --------------------------------------------------------------------------------
+# What make test needs (server, pg_cron, compiler), then what the package build needs.
+scripts/ensure_deps.sh >"$logs/package-deps.log" 2>&1 || { show_tail "$logs/package-deps.log"; }
+# (dpkg-buildpackage also requires build-essential; readelf is in binutils.)
+packaging=(build-essential debhelper dpkg-dev binutils postgresql-server-dev-all)
+missing=()
+for p in "${packaging[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "# installing Debian packages: ${missing[*]}"
+  { export DEBIAN_FRONTEND=noninteractive; apt-get update -qq \
+      && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >>"$logs/package-deps.log" 2>&1
+fi
+check "packaging tools installed (debhelper, pg_buildext)" \
+  bash -c 'command -v dh pg_buildext dpkg-buildpackage readelf >/dev/null'
+check "debian/control is up to date with debian/control.in" pg_buildext checkcontrol
+
+rm -rf "$work"
+src=$work/kobatela-$version
+mkdir -p "$src"
+# Tracked files and untracked ones that are not ignored, as they are in the working tree
+# (files deleted but not yet committed are left out). Outside a git checkout: everything but
+# build products.
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  git ls-files -z -co --exclude-standard \
+    | while IFS= read -r -d '' f; do if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\0' "$f"; fi; done \
+    | xargs -0 -r cp -P --parents -t "$src"
+else
+  tar -c --exclude=./.git --exclude=./build --exclude=./test/unit/build \
+      --exclude='*.o' --exclude='*.so' --exclude='*.d' --exclude='*.bc' . | tar -x -C "$src"
+fi
+check "the working tree is copied to build/package" test -f "$src/debian/rules" -a -f "$src/Makefile"
+
+build_log=$logs/package-build.log
+started=$SECONDS
+(cd "$src" && dpkg-buildpackage -us -uc -b) >"$build_log" 2>&1
+build_status=$?
+deb=$work/${pkg}_$(sed -n '1s/^kobatela (\([^)]*\)).*/\1/p' debian/changelog)_$(dpkg --print-architecture).deb
+if [ "$build_status" -eq 0 ] && [ -f "$deb" ]; then
+  ok "dpkg-buildpackage builds $(basename "$deb") ($((SECONDS - started)) s)"
+else
+  not_ok "dpkg-buildpackage builds $(basename "$deb") (log: $build_log)"
+  show_tail "$build_log" 40
+  done_testing; exit
+fi
+check "the package build runs no test (no unit tests, no installcheck)" \
+  bash -c '! grep -qE "test/unit|gtest|installcheck|pg_regress|pg_virtualenv" "$1"' _ "$build_log"
+
+# --- 3. Contents -----------------------------------------------------------------------------
+listing=$(dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's|^\./|/|')
+libdir=$("$pg_config" --pkglibdir)
+extdir=$("$pg_config" --sharedir)/extension
+# The library, the control file, the current install script, and every earlier install script
+# and upgrade script in sql/versions (0.1.0 and 0.1.0 -> 0.2.0 at least).
+expected=$(printf '%s\n' kobatela.control "kobatela--$version.sql" kobatela--0.1.0.sql kobatela--0.1.0--0.2.0.sql \
+             $(cd sql/versions && ls kobatela--*.sql 2>/dev/null) | sort -u)
+for f in "$libdir/kobatela.so" $(sed "s|^|$extdir/|" <<<"$expected"); do
+  check "the package holds $f" grep -qxF "$f" <<<"$listing"
+done
+check_eq "package name and version" "$pkg $(sed -n '1s/^kobatela (\([^)]*\)).*/\1/p' debian/changelog)" \
+  "$(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version)"
+check "the package depends on postgresql-15 and libssl3" \
+  bash -c 'd=$(dpkg-deb -f "$1" Depends); [[ $d == *postgresql-15* && $d == *libssl3* ]]' _ "$deb"
+rm -rf "$work/contents"
+dpkg-deb -x "$deb" "$work/contents"
+check "kobatela.so has no RPATH or RUNPATH" \
+  bash -c '! readelf -d "$1" | grep -qE "RPATH|RUNPATH"' _ "$work/contents$libdir/kobatela.so"
+check "kobatela.so is stripped (debug symbols in the -dbgsym package)" \
+  bash -c '! readelf -S "$1" | grep -q "\.debug_info"' _ "$work/contents$libdir/kobatela.so"
+
+# --- 4. Install, use, purge, restore ---------------------------------------------------------
+install_log=$logs/package-install.log
+: >"$install_log"
+cluster_started=no
+restored=no
+locked=no
+
+# Purges the package when it is there (even half-installed).
+restore_purge() {
+  local status
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null)
+  if [ -n "$status" ] && [ "$status" != not-installed ]; then
+    dpkg --purge "$pkg" >>"$install_log" 2>&1 || true
+  fi
+}
+
+restore() {
+  if [ "$cluster_started" = yes ]; then
+    scripts/cluster.sh stop pkg >>"$install_log" 2>&1 || true
+    cluster_started=no
+  fi
+  [ "$locked" = yes ] || return 0    # the system-wide files are not ours to touch without the lock
+  restore_purge
+  if [ "$restored" = no ]; then
+    echo "# restoring the developer install (make -s install)"
+    make -s -C "$repo" install >>"$install_log" 2>&1 || show_tail "$install_log"
+    restored=yes
+  fi
+  flock -u 9
+  locked=no
+}
+trap restore EXIT
+trap 'exit 130' INT TERM
+
+exec 9>"$lock"
+if ! flock -w 1200 9; then
+  not_ok "got $lock within 20 minutes"; done_testing; exit
+fi
+locked=yes
+
+# A package left by an interrupted run goes first; then the developer install's files, so that
+# the cluster below sees the package's files only (a file the package lacks must not be found).
+restore_purge
+rm -f "$libdir/kobatela.so" "$extdir/kobatela.control" "$extdir"/kobatela--*.sql
+
+if dpkg -i "$deb" >>"$install_log" 2>&1; then
+  ok "dpkg -i $(basename "$deb")"
+else
+  not_ok "dpkg -i $(basename "$deb")"; show_tail "$install_log"
+fi
+check_eq "dpkg knows $pkg as installed" "install ok installed" \
+  "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)"
+check "the installed files are the package's (dpkg --verify)" \
+  bash -c '[ -z "$(dpkg --verify "$1" 2>&1)" ]' _ "$pkg"
+check "every kobatela file installed belongs to the package" \
+  bash -c 'for f in "$2/kobatela.so" "$3"/kobatela*; do dpkg -S "$f" 2>/dev/null | grep -q "^$1:" || exit 1; done' \
+  _ "$pkg" "$libdir" "$extdir"
+
+if cluster_env=$(scripts/cluster.sh start pkg "$port" 2>>"$install_log"); then
+  cluster_started=yes
+  eval "$cluster_env"
+  ok "a fresh cluster with kobatela preloaded starts (port $port)"
+else
+  not_ok "a fresh cluster with kobatela preloaded starts (port $port)"
+  show_tail /var/tmp/kobatela-pkg/server.log
+fi
+
+if [ "$cluster_started" = yes ]; then
+  check "CREATE EXTENSION kobatela" q -d postgres -c 'CREATE EXTENSION kobatela'
+  check_eq "kobatela.health() reports version $version" "$version" \
+    "$(q -d postgres -c "SELECT kobatela.health()->>'version'" 2>&1)"
+  check "kobatela.error_catalogue() lists error codes" \
+    test "$(q -d postgres -c 'SELECT count(*) FROM kobatela.error_catalogue()' 2>/dev/null || echo 0)" -gt 0
+  check_eq "kobatela.create_user writes a user" "pkg_amara 1" \
+    "$(q -d postgres -c "SELECT username FROM kobatela.create_user('pkg_amara', 'pkg_amara@example.com')" \
+         -c "SELECT count(*) FROM kobatela.users WHERE username = 'pkg_amara'" 2>&1 | paste -sd' ')"
+  check_eq "the packaged scripts update 0.1.0 to $version" "0.1.0 $version" \
+    "$(q -d postgres -c 'CREATE DATABASE pkg_upgrade' >/dev/null 2>&1
+       q -d pkg_upgrade -c "CREATE EXTENSION kobatela VERSION '0.1.0'" \
+         -c "SELECT extversion FROM pg_extension WHERE extname = 'kobatela'" \
+         -c 'ALTER EXTENSION kobatela UPDATE' \
+         -c "SELECT extversion FROM pg_extension WHERE extname = 'kobatela'" 2>&1 | paste -sd' ')"
+  scripts/cluster.sh stop pkg >>"$install_log" 2>&1
+  cluster_started=no
+fi
+
+if dpkg --purge "$pkg" >>"$install_log" 2>&1; then
+  ok "dpkg --purge $pkg"
+else
+  not_ok "dpkg --purge $pkg"; show_tail "$install_log"
+fi
+check "the purge removed every kobatela file" \
+  bash -c '! compgen -G "$1/kobatela*" >/dev/null && ! compgen -G "$2/kobatela*" >/dev/null' _ "$libdir" "$extdir"
+
+if make -s -C "$repo" install >>"$install_log" 2>&1; then
+  ok "make -s install restores the developer install"
+else
+  not_ok "make -s install restores the developer install"; show_tail "$install_log"
+fi
+restored=yes
+check "the developer install is back" cmp -s "$repo/kobatela.so" "$libdir/kobatela.so"
+flock -u 9
+locked=no
+
+done_testing

@@ -1,0 +1,1063 @@
+-- PostgREST, request by request (docs/postgrest.md). No PostgREST binary runs here: each HTTP
+-- request is replayed as the statements PostgREST v12.2 sends for it, in its order:
+--
+--   BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE     (READ ONLY for GET, and for POST to a
+--                                                       STABLE or IMMUTABLE function)
+--   SELECT set_config('search_path', ...), set_config('role', <JWT role or db-anon-role>),
+--          set_config('request.jwt.claims', ...), set_config('request.method', ...),
+--          set_config('request.path', ...), set_config('request.headers', <JSON, names lower-cased>),
+--          set_config('request.cookies', ...)            -- one statement, all transaction-local
+--   SELECT "kobatela"."pre_request"()                   -- db-pre-request
+--   WITH pgrst_source AS (<the call>) SELECT ..., response_headers, response_status FROM ...
+--   COMMIT, or ABORT when a statement failed (or for Prefer: tx=rollback)
+--
+-- The call: a JSON object body becomes the named arguments through json_to_recordset (only the
+-- keys the body has, so omitted arguments take their defaults); a function with a single unnamed
+-- json parameter gets the raw body, `$1::json`. The body is the psql variable `body` (PostgREST's
+-- $1). Each main statement is PostgREST's own; it is wrapped in `SELECT ... FROM (...) AS
+-- response` only to print the parts of the row that do not change from run to run (ids and
+-- timestamps do). An error is what PostgREST turns into the HTTP answer: SQLSTATE PTxxx is
+-- status xxx, and the JSON body is {code: SQLSTATE, message: MESSAGE, details: DETAIL, hint:
+-- HINT}; PostgREST never sends the CONTEXT, so neither does this file.
+--
+-- The requests run in a superuser session that switches role per transaction exactly as
+-- PostgREST's authenticator does; the first section shows that the authenticator role itself
+-- (NOINHERIT, granted the four Kobatela roles) works the same way.
+\set SHOW_CONTEXT never
+SET kobatela.api_key_pepper = 'rest-pepper-do-not-log';
+-- The PSP signs with pgcrypto's HMAC (as test/sql/psp.sql does); the secret lives in a table so
+-- that no statement that may be logged holds it.
+CREATE EXTENSION pgcrypto SCHEMA t;
+CREATE TABLE t.rest_secrets (name text PRIMARY KEY, secret text NOT NULL);
+\set psp_secret 'whsec_rest-do-not-log'
+INSERT INTO t.rest_secrets VALUES ('psp', :'psp_secret');
+SET kobatela.psp_webhook_secret = :'psp_secret';
+-- X-PSP-Signature: lower-case hex HMAC-SHA256(secret, ts || '.' || body), ts = seconds since the epoch.
+CREATE FUNCTION t.rest_sign(ts text, body text) RETURNS text LANGUAGE sql AS $$
+    SELECT encode(t.hmac(convert_to(ts || '.' || body, 'UTF8'), convert_to(secret, 'UTF8'), 'sha256'), 'hex')
+    FROM t.rest_secrets WHERE name = 'psp' $$;
+-- The first admin key is created by a superuser in psql (docs/security.md); every later one
+-- through PostgREST.
+SELECT id AS admin_key_id, api_key AS admin_key FROM kobatela.create_api_key('rest admin', 'admin') \gset
+-- Fixtures of the platform: two more users, and a key bound to dave (an end user's key).
+SELECT id AS carol FROM kobatela.create_user('rest_carol', 'rest_carol@example.com') \gset
+SELECT id AS dave FROM kobatela.create_user('rest_dave', 'rest_dave@example.com') \gset
+SELECT api_key AS dave_key FROM kobatela.create_api_key('rest dave', 'sender', :dave) \gset
+
+-- ===== The authenticator: PostgREST's login role (db-uri), NOINHERIT, member of the four roles.
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS t_rest_authenticator;
+RESET client_min_messages;
+CREATE ROLE t_rest_authenticator NOINHERIT;   -- LOGIN PASSWORD '...' in production
+GRANT kobatela_anon, kobatela_sender, kobatela_support, kobatela_admin TO t_rest_authenticator;
+SET SESSION AUTHORIZATION t_rest_authenticator;
+-- On its own it can do nothing: NOINHERIT, so the roles' privileges apply only after the switch.
+SELECT kobatela.health();
+-- GET /rpc/health (anonymous: no key, no JWT). health is STABLE: READ ONLY, like every GET.
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/health', true),
+       set_config('request.headers', '{"accept":"application/json","host":"api.example.com"}', true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'status' AS status, body -> 'psp_secret_configured' AS psp_secret_configured, response_status
+FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT "kobatela"."health"() pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total,
+           coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "health".* FROM "pgrst_source" AS "health") _postgrest_t
+) AS response;
+-- (not a PostgREST statement: who the request was)
+SELECT session_user, current_user, kobatela.current_scope() AS scope, kobatela.current_actor() AS actor;
+COMMIT;
+-- The authenticator may become any of the four roles, as a JWT's role claim asks.
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('role', 'kobatela_sender', true) \g /dev/null
+SELECT current_user, kobatela.current_scope() AS scope;
+COMMIT;
+RESET SESSION AUTHORIZATION;
+
+-- ===== No key: the pre-request lets the request through anonymous; the function refuses it.
+-- POST /rpc/create_user {"username": "rest_alice", "email": "rest_alice@example.com"}
+SELECT json_build_object('username', 'rest_alice', 'email', 'rest_alice@example.com')::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/create_user', true),
+       set_config('request.headers', '{"accept":"application/json","content-type":"application/json"}', true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'username' AS username FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "username", "email" FROM json_to_recordset(pgrst_uniform_json.val) AS _("username" text, "email" text) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."create_user"("username" := pgrst_body."username", "email" := pgrst_body."email") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "users".* FROM "pgrst_source" AS "users") _postgrest_t
+) AS response;
+ABORT;
+SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message, substr(:'LAST_ERROR_SQLSTATE', 3)::int AS http_status;
+
+-- A key that is not valid fails the request in the pre-request, whatever it calls (even health).
+-- GET /rpc/health  X-API-Key: koba_000000.<43 characters>
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/health', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', 'koba_000000.' || repeat('A', 43))::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+ABORT;
+SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message, substr(:'LAST_ERROR_SQLSTATE', 3)::int AS http_status;
+
+-- ===== Users, as the admin key. The same request with X-API-Key: 200 and the new user.
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/create_user', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'admin_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'username' AS username, body ->> 'email' AS email, body -> 'is_active' AS is_active, response_status
+FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "username", "email" FROM json_to_recordset(pgrst_uniform_json.val) AS _("username" text, "email" text) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."create_user"("username" := pgrst_body."username", "email" := pgrst_body."email") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "users".* FROM "pgrst_source" AS "users") _postgrest_t
+) AS response;
+COMMIT;
+SELECT id AS alice FROM kobatela.users WHERE username = 'rest_alice' \gset
+-- POST /rpc/create_user {"username": "rest_bob", "email": "rest_bob@example.com", "is_active": true}
+SELECT json_build_object('username', 'rest_bob', 'email', 'rest_bob@example.com', 'is_active', true)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/create_user', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'admin_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'username' AS username, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "username", "email", "is_active" FROM json_to_recordset(pgrst_uniform_json.val) AS _("username" text, "email" text, "is_active" boolean) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."create_user"("username" := pgrst_body."username", "email" := pgrst_body."email", "is_active" := pgrst_body."is_active") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "users".* FROM "pgrst_source" AS "users") _postgrest_t
+) AS response;
+COMMIT;
+SELECT id AS bob FROM kobatela.users WHERE username = 'rest_bob' \gset
+-- Under PostgREST session_user is the authenticator: the audit actor is the key.
+SELECT action, actor = 'apikey:' || :admin_key_id AS actor_is_the_admin_key
+FROM kobatela.audit_log WHERE entity = 'users' AND entity_id = :alice ORDER BY id;
+
+-- ===== Keys. The admin key creates the platform's sender key; the plaintext is in the answer once.
+-- POST /rpc/create_api_key {"name": "rest platform", "scope": "sender"}
+SELECT json_build_object('name', 'rest platform', 'scope', 'sender')::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/create_api_key', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'admin_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'api_key' AS sender_key, body ->> 'prefix' AS sender_prefix FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "name", "scope" FROM json_to_recordset(pgrst_uniform_json.val) AS _("name" text, "scope" kobatela.api_scope) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."create_api_key"("name" := pgrst_body."name", "scope" := pgrst_body."scope") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "create_api_key".* FROM "pgrst_source" AS "create_api_key") _postgrest_t
+) AS response \gset
+COMMIT;
+SELECT :'sender_key' ~ '^koba_[0-9a-f]{6}\.[A-Za-z0-9_-]{43}$' AS well_formed, left(:'sender_key', 11) = :'sender_prefix' AS prefix,
+       (SELECT scope FROM kobatela.api_keys WHERE prefix = :'sender_prefix') AS scope;
+-- The sender key calling an admin function: 403.
+-- POST /rpc/create_api_key {"name": "rest escalation", "scope": "admin"}  X-API-Key: <sender key>
+SELECT json_build_object('name', 'rest escalation', 'scope', 'admin')::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/create_api_key', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'prefix' AS prefix FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "name", "scope" FROM json_to_recordset(pgrst_uniform_json.val) AS _("name" text, "scope" kobatela.api_scope) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."create_api_key"("name" := pgrst_body."name", "scope" := pgrst_body."scope") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "create_api_key".* FROM "pgrst_source" AS "create_api_key") _postgrest_t
+) AS response;
+ABORT;
+SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message, substr(:'LAST_ERROR_SQLSTATE', 3)::int AS http_status;
+
+-- ===== Allowlist and certification (the platform's sender key). Both return text: a scalar.
+-- POST /rpc/add_to_allowlist {"owner_id": alice, "recipient_id": bob}
+SELECT json_build_object('owner_id', :alice, 'recipient_id', :bob)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/add_to_allowlist', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "owner_id", "recipient_id" FROM json_to_recordset(pgrst_uniform_json.val) AS _("owner_id" bigint, "recipient_id" bigint) LIMIT 1) pgrst_body,
+          LATERAL (SELECT "kobatela"."add_to_allowlist"("owner_id" := pgrst_body."owner_id", "recipient_id" := pgrst_body."recipient_id") pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "add_to_allowlist".* FROM "pgrst_source" AS "add_to_allowlist") _postgrest_t
+) AS response;
+COMMIT;
+-- POST /rpc/add_certification {"user_id": carol, "level": "gold"}
+SELECT json_build_object('user_id', :carol, 'level', 'gold')::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/add_certification', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "user_id", "level" FROM json_to_recordset(pgrst_uniform_json.val) AS _("user_id" bigint, "level" text) LIMIT 1) pgrst_body,
+          LATERAL (SELECT "kobatela"."add_certification"("user_id" := pgrst_body."user_id", "level" := pgrst_body."level") pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "add_certification".* FROM "pgrst_source" AS "add_certification") _postgrest_t
+) AS response;
+COMMIT;
+
+-- ===== Transfers. The idempotency key comes from the Idempotency-Key header (no argument).
+-- POST /rpc/create_transaction {"sender_id": alice, "receiver_id": bob, "amount": 25.50, "currency": "USD"}
+--      Idempotency-Key: rest-tx-1
+SELECT json_build_object('sender_id', :alice, 'receiver_id', :bob, 'amount', 25.50, 'currency', 'USD')::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/create_transaction', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key', 'idempotency-key', 'rest-tx-1')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'status' AS status, body ->> 'amount' AS amount, body ->> 'idempotency_key' AS idempotency_key, response_status, response_headers
+FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "sender_id", "receiver_id", "amount", "currency" FROM json_to_recordset(pgrst_uniform_json.val) AS _("sender_id" bigint, "receiver_id" bigint, "amount" numeric, "currency" text) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."create_transaction"("sender_id" := pgrst_body."sender_id", "receiver_id" := pgrst_body."receiver_id", "amount" := pgrst_body."amount", "currency" := pgrst_body."currency") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "transactions".* FROM "pgrst_source" AS "transactions") _postgrest_t
+) AS response;
+COMMIT;
+SELECT id AS tx1 FROM kobatela.transactions WHERE sender_id = :alice AND idempotency_key = 'rest-tx-1' \gset
+-- The client retries the same request: the first transaction again, no second transaction.
+SELECT t.row_counts() AS before \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/create_transaction', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key', 'idempotency-key', 'rest-tx-1')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT (body ->> 'id')::bigint = :tx1 AS same_transaction, body ->> 'status' AS status, response_status
+FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "sender_id", "receiver_id", "amount", "currency" FROM json_to_recordset(pgrst_uniform_json.val) AS _("sender_id" bigint, "receiver_id" bigint, "amount" numeric, "currency" text) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."create_transaction"("sender_id" := pgrst_body."sender_id", "receiver_id" := pgrst_body."receiver_id", "amount" := pgrst_body."amount", "currency" := pgrst_body."currency") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "transactions".* FROM "pgrst_source" AS "transactions") _postgrest_t
+) AS response;
+COMMIT;
+-- What the retry wrote: only the audit row of the key's use (every authenticated request has one).
+SELECT key AS changed, (t.row_counts() -> key)::int - (:'before'::jsonb -> key)::int AS added
+FROM jsonb_object_keys(:'before'::jsonb) AS key WHERE t.row_counts() -> key <> :'before'::jsonb -> key ORDER BY key;
+-- The same key with another amount: 409.
+SELECT json_build_object('sender_id', :alice, 'receiver_id', :bob, 'amount', 30, 'currency', 'USD')::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/create_transaction', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key', 'idempotency-key', 'rest-tx-1')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'status' AS status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "sender_id", "receiver_id", "amount", "currency" FROM json_to_recordset(pgrst_uniform_json.val) AS _("sender_id" bigint, "receiver_id" bigint, "amount" numeric, "currency" text) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."create_transaction"("sender_id" := pgrst_body."sender_id", "receiver_id" := pgrst_body."receiver_id", "amount" := pgrst_body."amount", "currency" := pgrst_body."currency") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "transactions".* FROM "pgrst_source" AS "transactions") _postgrest_t
+) AS response;
+ABORT;
+SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message, substr(:'LAST_ERROR_SQLSTATE', 3)::int AS http_status;
+-- A receiver neither allowlisted nor certified: refused as data. The function sets
+-- response.status and response.headers, PostgREST reads them in the same statement and answers
+-- 403 with X-Kobatela-Error, and the transaction COMMITS: the REJECTED row and its alert stay.
+-- POST /rpc/create_transaction {"sender_id": alice, "receiver_id": dave, "amount": 10}  Idempotency-Key: rest-tx-2
+SELECT json_build_object('sender_id', :alice, 'receiver_id', :dave, 'amount', 10)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/create_transaction', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key', 'idempotency-key', 'rest-tx-2')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'status' AS status, body ->> 'currency' AS currency, response_status, response_headers,
+       json_typeof(response_headers::json) = 'array' AND (SELECT bool_and(json_typeof(h) = 'object') FROM json_array_elements(response_headers::json) h) AS array_of_objects
+FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "sender_id", "receiver_id", "amount" FROM json_to_recordset(pgrst_uniform_json.val) AS _("sender_id" bigint, "receiver_id" bigint, "amount" numeric) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."create_transaction"("sender_id" := pgrst_body."sender_id", "receiver_id" := pgrst_body."receiver_id", "amount" := pgrst_body."amount") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "transactions".* FROM "pgrst_source" AS "transactions") _postgrest_t
+) AS response;
+COMMIT;
+SELECT tx.status, tx.idempotency_key, a.type AS alert
+FROM kobatela.transactions tx JOIN kobatela.alerts a ON (a.payload ->> 'transaction_id')::bigint = tx.id
+WHERE tx.sender_id = :alice AND tx.receiver_id = :dave;
+-- After the commit the GUCs read '' (PostgREST's pool reuses the connection).
+SELECT current_setting('response.status', true) = '' AS status_cleared, current_setting('request.headers', true) = '' AS headers_cleared;
+
+-- ===== An escrow, its milestones, a deposit with Idempotency-Key, proofs, a decision, payouts.
+-- POST /rpc/create_escrow {"client_id": alice, "provider_id": bob, "amount_total": 100, "currency": "USD",
+--                          "release_conditions": {"milestones": 2}, "deadline_at": <in 30 days>}
+SELECT json_build_object('client_id', :alice, 'provider_id', :bob, 'amount_total', 100, 'currency', 'USD',
+                         'release_conditions', json_build_object('milestones', 2),
+                         'deadline_at', now() + interval '30 days')::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/create_escrow', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'status' AS status, body -> 'release_conditions' AS release_conditions, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "client_id", "provider_id", "amount_total", "currency", "release_conditions", "deadline_at" FROM json_to_recordset(pgrst_uniform_json.val) AS _("client_id" bigint, "provider_id" bigint, "amount_total" numeric, "currency" text, "release_conditions" jsonb, "deadline_at" timestamp with time zone) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."create_escrow"("client_id" := pgrst_body."client_id", "provider_id" := pgrst_body."provider_id", "amount_total" := pgrst_body."amount_total", "currency" := pgrst_body."currency", "release_conditions" := pgrst_body."release_conditions", "deadline_at" := pgrst_body."deadline_at") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "escrow_agreements".* FROM "pgrst_source" AS "escrow_agreements") _postgrest_t
+) AS response;
+COMMIT;
+SELECT id AS e FROM kobatela.escrow_agreements WHERE client_id = :alice AND provider_id = :bob AND amount_total = 100 \gset
+-- POST /rpc/add_milestone {"escrow_id": e, "idx": 1, "label": "Foundations", "amount": 60,
+--                          "geofence_lat": 5.321, "geofence_lng": -4.0123, "geofence_radius_m": 500}
+SELECT json_build_object('escrow_id', :e, 'idx', 1, 'label', 'Foundations', 'amount', 60,
+                         'geofence_lat', 5.321, 'geofence_lng', -4.0123, 'geofence_radius_m', 500)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/add_milestone', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'idx' AS idx, body ->> 'proof_type' AS proof_type, body ->> 'status' AS status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "escrow_id", "idx", "label", "amount", "geofence_lat", "geofence_lng", "geofence_radius_m" FROM json_to_recordset(pgrst_uniform_json.val) AS _("escrow_id" bigint, "idx" integer, "label" text, "amount" numeric, "geofence_lat" double precision, "geofence_lng" double precision, "geofence_radius_m" double precision) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."add_milestone"("escrow_id" := pgrst_body."escrow_id", "idx" := pgrst_body."idx", "label" := pgrst_body."label", "amount" := pgrst_body."amount", "geofence_lat" := pgrst_body."geofence_lat", "geofence_lng" := pgrst_body."geofence_lng", "geofence_radius_m" := pgrst_body."geofence_radius_m") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "milestones".* FROM "pgrst_source" AS "milestones") _postgrest_t
+) AS response;
+COMMIT;
+-- POST /rpc/add_milestone {"escrow_id": e, "idx": 2, "label": "Handover", "amount": 40, "proof_type": "DOCUMENT"}
+SELECT json_build_object('escrow_id', :e, 'idx', 2, 'label', 'Handover', 'amount', 40, 'proof_type', 'DOCUMENT')::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/add_milestone', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'idx' AS idx, body ->> 'proof_type' AS proof_type, body ->> 'status' AS status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "escrow_id", "idx", "label", "amount", "proof_type" FROM json_to_recordset(pgrst_uniform_json.val) AS _("escrow_id" bigint, "idx" integer, "label" text, "amount" numeric, "proof_type" text) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."add_milestone"("escrow_id" := pgrst_body."escrow_id", "idx" := pgrst_body."idx", "label" := pgrst_body."label", "amount" := pgrst_body."amount", "proof_type" := pgrst_body."proof_type") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "milestones".* FROM "pgrst_source" AS "milestones") _postgrest_t
+) AS response;
+COMMIT;
+-- POST /rpc/escrow_deposit {"escrow_id": e, "amount": 100}  Idempotency-Key: rest-dep-1
+SELECT json_build_object('escrow_id', :e, 'amount', 100)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/escrow_deposit', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key', 'idempotency-key', 'rest-dep-1')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'status' AS status, body ->> 'deposited_amount' AS deposited_amount, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "escrow_id", "amount" FROM json_to_recordset(pgrst_uniform_json.val) AS _("escrow_id" bigint, "amount" numeric) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."escrow_deposit"("escrow_id" := pgrst_body."escrow_id", "amount" := pgrst_body."amount") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "escrow_agreements".* FROM "pgrst_source" AS "escrow_agreements") _postgrest_t
+) AS response;
+COMMIT;
+-- The client did not get the answer and retries: the escrow as it is, one deposit.
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/escrow_deposit', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key', 'idempotency-key', 'rest-dep-1')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'status' AS status, body ->> 'deposited_amount' AS deposited_amount, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "escrow_id", "amount" FROM json_to_recordset(pgrst_uniform_json.val) AS _("escrow_id" bigint, "amount" numeric) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."escrow_deposit"("escrow_id" := pgrst_body."escrow_id", "amount" := pgrst_body."amount") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "escrow_agreements".* FROM "pgrst_source" AS "escrow_agreements") _postgrest_t
+) AS response;
+COMMIT;
+SELECT count(*) AS deposits, max(idempotency_key) AS idempotency_key FROM kobatela.escrow_deposits WHERE escrow_id = :e;
+-- POST /rpc/submit_proof: a fresh photo inside the geofence is approved and paid out at once.
+SELECT json_build_object('escrow_id', :e, 'milestone_idx', 1, 'type', 'PHOTO', 'storage_url', 's3://rest/foundations.jpg',
+                         'sha256', encode(sha256('rest-foundations'::bytea), 'hex'),
+                         'metadata', json_build_object('exif_timestamp', to_char((now() - interval '10 minutes') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                                                       'gps_lat', 5.3212, 'gps_lng', -4.0125, 'source', 'app'))::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/submit_proof', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'type' AS type, body ->> 'status' AS status, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "escrow_id", "milestone_idx", "type", "storage_url", "sha256", "metadata" FROM json_to_recordset(pgrst_uniform_json.val) AS _("escrow_id" bigint, "milestone_idx" integer, "type" text, "storage_url" text, "sha256" text, "metadata" jsonb) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."submit_proof"("escrow_id" := pgrst_body."escrow_id", "milestone_idx" := pgrst_body."milestone_idx", "type" := pgrst_body."type", "storage_url" := pgrst_body."storage_url", "sha256" := pgrst_body."sha256", "metadata" := pgrst_body."metadata") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "proofs".* FROM "pgrst_source" AS "proofs") _postgrest_t
+) AS response;
+COMMIT;
+-- POST /rpc/submit_proof: a document waits for the client's decision.
+SELECT json_build_object('escrow_id', :e, 'milestone_idx', 2, 'type', 'PDF', 'storage_url', 's3://rest/handover.pdf',
+                         'sha256', encode(sha256('rest-handover'::bytea), 'hex'))::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/submit_proof', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'type' AS type, body ->> 'status' AS status, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "escrow_id", "milestone_idx", "type", "storage_url", "sha256" FROM json_to_recordset(pgrst_uniform_json.val) AS _("escrow_id" bigint, "milestone_idx" integer, "type" text, "storage_url" text, "sha256" text) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."submit_proof"("escrow_id" := pgrst_body."escrow_id", "milestone_idx" := pgrst_body."milestone_idx", "type" := pgrst_body."type", "storage_url" := pgrst_body."storage_url", "sha256" := pgrst_body."sha256") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "proofs".* FROM "pgrst_source" AS "proofs") _postgrest_t
+) AS response;
+COMMIT;
+SELECT id AS p2 FROM kobatela.proofs WHERE sha256 = encode(sha256('rest-handover'::bytea), 'hex') \gset
+-- POST /rpc/decide_proof {"proof_id": p2, "decision": "approved", "note": "keys handed over"}
+SELECT json_build_object('proof_id', :p2, 'decision', 'approved', 'note', 'keys handed over')::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/decide_proof', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'status' AS status, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "proof_id", "decision", "note" FROM json_to_recordset(pgrst_uniform_json.val) AS _("proof_id" bigint, "decision" text, "note" text) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."decide_proof"("proof_id" := pgrst_body."proof_id", "decision" := pgrst_body."decision", "note" := pgrst_body."note") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "proofs".* FROM "pgrst_source" AS "proofs") _postgrest_t
+) AS response;
+COMMIT;
+-- Both milestones were paid out; the escrow closed.
+SELECT m.idx, m.status AS milestone, p.amount, p.status AS payment FROM kobatela.milestones m
+JOIN kobatela.payments p ON p.milestone_id = m.id WHERE m.escrow_id = :e ORDER BY m.idx;
+SELECT p.id AS pay1, p.psp_ref AS ref1 FROM kobatela.payments p JOIN kobatela.milestones m ON m.id = p.milestone_id
+WHERE m.escrow_id = :e AND m.idx = 1 \gset
+-- POST /rpc/execute_payment {"payment_id": pay1}: a SENT payment is returned as it is.
+SELECT json_build_object('payment_id', :pay1)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/execute_payment', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'status' AS status, body ->> 'amount' AS amount, body ->> 'psp_ref' = :'ref1' AS same_psp_ref FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "payment_id" FROM json_to_recordset(pgrst_uniform_json.val) AS _("payment_id" bigint) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."execute_payment"("payment_id" := pgrst_body."payment_id") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "payments".* FROM "pgrst_source" AS "payments") _postgrest_t
+) AS response;
+COMMIT;
+-- GET /rpc/get_escrow?escrow_id=<e>: arguments from the query string, as JSON strings; READ ONLY.
+SELECT json_build_object('escrow_id', :e::text)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/get_escrow', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'status' AS status, body ->> 'deposited_amount' AS deposited, body ->> 'paid_amount' AS paid FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "escrow_id" FROM json_to_recordset(pgrst_uniform_json.val) AS _("escrow_id" bigint) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."get_escrow"("escrow_id" := pgrst_body."escrow_id") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "escrow_agreements".* FROM "pgrst_source" AS "escrow_agreements") _postgrest_t
+) AS response;
+COMMIT;
+-- The same GET with dave's key (bound to a user who is no party to this escrow): 403.
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/get_escrow', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'dave_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'status' AS status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "escrow_id" FROM json_to_recordset(pgrst_uniform_json.val) AS _("escrow_id" bigint) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."get_escrow"("escrow_id" := pgrst_body."escrow_id") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "escrow_agreements".* FROM "pgrst_source" AS "escrow_agreements") _postgrest_t
+) AS response;
+ABORT;
+SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message, substr(:'LAST_ERROR_SQLSTATE', 3)::int AS http_status;
+-- GET on a function that writes: the transaction is READ ONLY, so PostgreSQL refuses the write
+-- (25006, which PostgREST answers 405). Writes go through POST.
+-- GET /rpc/create_user?username=rest_eve&email=rest_eve@example.com
+SELECT json_build_object('username', 'rest_eve', 'email', 'rest_eve@example.com')::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/create_user', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'admin_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'username' AS username FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "username", "email" FROM json_to_recordset(pgrst_uniform_json.val) AS _("username" text, "email" text) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."create_user"("username" := pgrst_body."username", "email" := pgrst_body."email") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "users".* FROM "pgrst_source" AS "users") _postgrest_t
+) AS response;
+ABORT;
+SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message;
+
+-- ===== The PSP's webhook: POST /rpc/psp_webhook_raw with the PSP's own body, byte for byte
+-- (Content-Type: application/json), signed in X-PSP-Signature / X-PSP-Timestamp. The single
+-- unnamed json parameter makes PostgREST pass the raw body as `$1::json`, and json keeps the text
+-- exactly as sent: the spacing below is part of what was signed.
+SELECT format('{"id": "evt_rest_1",  "type": "payment.settled", "psp_ref": "%s"}', :'ref1') AS raw \gset
+SELECT extract(epoch FROM now())::text AS ts \gset
+SELECT t.rest_sign(:'ts', :'raw') AS sig \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/psp_webhook_raw', true),
+       set_config('request.headers', json_build_object('accept', '*/*', 'content-type', 'application/json', 'user-agent', 'psp-webhooks/1.0', 'x-psp-signature', :'sig', 'x-psp-timestamp', :'ts')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body -> 'ok' AS ok, body ->> 'event_id' AS event_id, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT "kobatela"."psp_webhook_raw"(:'raw'::json) pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "psp_webhook_raw".* FROM "pgrst_source" AS "psp_webhook_raw") _postgrest_t
+) AS response;
+COMMIT;
+SELECT status AS payment FROM kobatela.payments WHERE id = :pay1;
+SELECT event_id, kind, psp_ref = :'ref1' AS names_the_payment FROM kobatela.psp_webhook_events WHERE event_id = 'evt_rest_1';
+-- The PSP retries the delivery (same bytes, same headers): the first answer, nothing written.
+SELECT t.row_counts() AS before \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/psp_webhook_raw', true),
+       set_config('request.headers', json_build_object('accept', '*/*', 'content-type', 'application/json', 'user-agent', 'psp-webhooks/1.0', 'x-psp-signature', :'sig', 'x-psp-timestamp', :'ts')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body -> 'ok' AS ok, body ->> 'event_id' AS event_id, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT "kobatela"."psp_webhook_raw"(:'raw'::json) pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "psp_webhook_raw".* FROM "pgrst_source" AS "psp_webhook_raw") _postgrest_t
+) AS response;
+COMMIT;
+SELECT t.row_counts() = :'before' AS nothing_written;
+-- Why json and not jsonb: jsonb would hand the function its own re-serialisation of the body,
+-- which is not what the PSP signed.
+SELECT :'raw'::jsonb::text = :'raw' AS jsonb_keeps_the_bytes, :'raw'::json::text = :'raw' AS json_keeps_the_bytes;
+-- A bad signature: 401, nothing written. The second event's body signed, but another body sent.
+SELECT format('{"id": "evt_rest_2", "type": "payment.failed", "psp_ref": "%s"}', :'ref1') AS raw \gset
+SELECT t.rest_sign(:'ts', '{"id": "evt_rest_2", "type": "ping"}') AS sig \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/psp_webhook_raw', true),
+       set_config('request.headers', json_build_object('accept', '*/*', 'content-type', 'application/json', 'x-psp-signature', :'sig', 'x-psp-timestamp', :'ts')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'event_id' AS event_id FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT "kobatela"."psp_webhook_raw"(:'raw'::json) pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "psp_webhook_raw".* FROM "pgrst_source" AS "psp_webhook_raw") _postgrest_t
+) AS response;
+ABORT;
+SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message, substr(:'LAST_ERROR_SQLSTATE', 3)::int AS http_status;
+-- A stale timestamp: correctly signed 301 seconds ago (the allowed skew is 300): 401.
+SELECT (extract(epoch FROM now()) - 301)::text AS ts \gset
+SELECT t.rest_sign(:'ts', :'raw') AS sig \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/psp_webhook_raw', true),
+       set_config('request.headers', json_build_object('accept', '*/*', 'content-type', 'application/json', 'x-psp-signature', :'sig', 'x-psp-timestamp', :'ts')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'event_id' AS event_id FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT "kobatela"."psp_webhook_raw"(:'raw'::json) pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "psp_webhook_raw".* FROM "pgrst_source" AS "psp_webhook_raw") _postgrest_t
+) AS response;
+ABORT;
+SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message, substr(:'LAST_ERROR_SQLSTATE', 3)::int AS http_status;
+SELECT t.row_counts() = :'before' AS nothing_written, (SELECT status FROM kobatela.payments WHERE id = :pay1) AS payment;
+
+-- ===== A mandate and a purchase under it (the catalogue first: platform data).
+-- POST /rpc/create_spend_category {"code": "REST_PHARMACY", "label": "Pharmacy"}
+SELECT json_build_object('code', 'REST_PHARMACY', 'label', 'Pharmacy')::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/create_spend_category', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'code' AS code, body ->> 'label' AS label FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "code", "label" FROM json_to_recordset(pgrst_uniform_json.val) AS _("code" text, "label" text) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."create_spend_category"("code" := pgrst_body."code", "label" := pgrst_body."label") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "spend_categories".* FROM "pgrst_source" AS "spend_categories") _postgrest_t
+) AS response;
+COMMIT;
+SELECT id AS cat FROM kobatela.spend_categories WHERE code = 'REST_PHARMACY' \gset
+-- POST /rpc/create_merchant {"name": "rest_pharmacy", "category_id": cat, "is_certified": true}
+SELECT json_build_object('name', 'rest_pharmacy', 'category_id', :cat, 'is_certified', true)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/create_merchant', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'name' AS name, body -> 'is_certified' AS is_certified FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "name", "category_id", "is_certified" FROM json_to_recordset(pgrst_uniform_json.val) AS _("name" text, "category_id" bigint, "is_certified" boolean) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."create_merchant"("name" := pgrst_body."name", "category_id" := pgrst_body."category_id", "is_certified" := pgrst_body."is_certified") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "merchants".* FROM "pgrst_source" AS "merchants") _postgrest_t
+) AS response;
+COMMIT;
+SELECT id AS shop FROM kobatela.merchants WHERE name = 'rest_pharmacy' \gset
+-- POST /rpc/create_mandate {"sender_id": alice, "beneficiary_id": dave, "total_amount": 50, "allowed_category_id": cat}
+SELECT json_build_object('sender_id', :alice, 'beneficiary_id', :dave, 'total_amount', 50, 'allowed_category_id', :cat)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/create_mandate', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'status' AS status, body ->> 'total_amount' AS total_amount, body ->> 'currency' AS currency FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "sender_id", "beneficiary_id", "total_amount", "allowed_category_id" FROM json_to_recordset(pgrst_uniform_json.val) AS _("sender_id" bigint, "beneficiary_id" bigint, "total_amount" numeric, "allowed_category_id" bigint) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."create_mandate"("sender_id" := pgrst_body."sender_id", "beneficiary_id" := pgrst_body."beneficiary_id", "total_amount" := pgrst_body."total_amount", "allowed_category_id" := pgrst_body."allowed_category_id") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "usage_mandates".* FROM "pgrst_source" AS "usage_mandates") _postgrest_t
+) AS response;
+COMMIT;
+-- POST /rpc/create_purchase {"sender_id": alice, "merchant_id": shop, "amount": 20, "beneficiary_id": dave}
+--      Idempotency-Key: rest-buy-1
+SELECT json_build_object('sender_id', :alice, 'merchant_id', :shop, 'amount', 20, 'beneficiary_id', :dave)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/create_purchase', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key', 'idempotency-key', 'rest-buy-1')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'status' AS status, body ->> 'amount' AS amount, body ->> 'idempotency_key' AS idempotency_key FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "sender_id", "merchant_id", "amount", "beneficiary_id" FROM json_to_recordset(pgrst_uniform_json.val) AS _("sender_id" bigint, "merchant_id" bigint, "amount" numeric, "beneficiary_id" bigint) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."create_purchase"("sender_id" := pgrst_body."sender_id", "merchant_id" := pgrst_body."merchant_id", "amount" := pgrst_body."amount", "beneficiary_id" := pgrst_body."beneficiary_id") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "purchases".* FROM "pgrst_source" AS "purchases") _postgrest_t
+) AS response;
+COMMIT;
+-- Its retry: the same purchase, the mandate consumed once.
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/create_purchase', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key', 'idempotency-key', 'rest-buy-1')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'status' AS status, body ->> 'amount' AS amount, body ->> 'idempotency_key' AS idempotency_key FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "sender_id", "merchant_id", "amount", "beneficiary_id" FROM json_to_recordset(pgrst_uniform_json.val) AS _("sender_id" bigint, "merchant_id" bigint, "amount" numeric, "beneficiary_id" bigint) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."create_purchase"("sender_id" := pgrst_body."sender_id", "merchant_id" := pgrst_body."merchant_id", "amount" := pgrst_body."amount", "beneficiary_id" := pgrst_body."beneficiary_id") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "purchases".* FROM "pgrst_source" AS "purchases") _postgrest_t
+) AS response;
+COMMIT;
+SELECT m.status, m.total_spent, (SELECT count(*) FROM kobatela.purchases p WHERE p.mandate_id = m.id) AS purchases
+FROM kobatela.usage_mandates m WHERE m.sender_id = :alice AND m.beneficiary_id = :dave;
+
+-- ===== A payee and a spend. Fixture: a second escrow of alice's, funded with 50.
+SELECT id AS e2 FROM kobatela.create_escrow(:alice, :bob, 50, 'USD', '{}', now() + interval '30 days') \gset
+SELECT status FROM kobatela.escrow_deposit(:e2, 50);
+-- POST /rpc/add_allowed_payee {"escrow_id": e2, "payee_ref": "rest_clinic", "label": "Clinic", "daily_limit": 30, "total_limit": 40}
+SELECT json_build_object('escrow_id', :e2, 'payee_ref', 'rest_clinic', 'label', 'Clinic', 'daily_limit', 30, 'total_limit', 40)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/add_allowed_payee', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'payee_ref' AS payee_ref, body ->> 'daily_limit' AS daily_limit, body ->> 'total_limit' AS total_limit FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "escrow_id", "payee_ref", "label", "daily_limit", "total_limit" FROM json_to_recordset(pgrst_uniform_json.val) AS _("escrow_id" bigint, "payee_ref" text, "label" text, "daily_limit" numeric, "total_limit" numeric) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."add_allowed_payee"("escrow_id" := pgrst_body."escrow_id", "payee_ref" := pgrst_body."payee_ref", "label" := pgrst_body."label", "daily_limit" := pgrst_body."daily_limit", "total_limit" := pgrst_body."total_limit") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "allowed_payees".* FROM "pgrst_source" AS "allowed_payees") _postgrest_t
+) AS response;
+COMMIT;
+-- POST /rpc/spend {"escrow_id": e2, "payee_ref": "rest_clinic", "amount": 20, "note": "consultation"}
+--      Idempotency-Key: rest-spend-1
+SELECT json_build_object('escrow_id', :e2, 'payee_ref', 'rest_clinic', 'amount', 20, 'note', 'consultation')::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/spend', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key', 'idempotency-key', 'rest-spend-1')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'status' AS status, body ->> 'amount' AS amount, body ->> 'idempotency_key' AS idempotency_key FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "escrow_id", "payee_ref", "amount", "note" FROM json_to_recordset(pgrst_uniform_json.val) AS _("escrow_id" bigint, "payee_ref" text, "amount" numeric, "note" text) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."spend"("escrow_id" := pgrst_body."escrow_id", "payee_ref" := pgrst_body."payee_ref", "amount" := pgrst_body."amount", "note" := pgrst_body."note") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "payments".* FROM "pgrst_source" AS "payments") _postgrest_t
+) AS response;
+COMMIT;
+-- Another 15 today, with a new key: over the daily limit of 30, 409, nothing written.
+SELECT json_build_object('escrow_id', :e2, 'payee_ref', 'rest_clinic', 'amount', 15)::text AS body \gset
+SELECT t.row_counts() AS before \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/spend', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key', 'idempotency-key', 'rest-spend-2')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'status' AS status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "escrow_id", "payee_ref", "amount" FROM json_to_recordset(pgrst_uniform_json.val) AS _("escrow_id" bigint, "payee_ref" text, "amount" numeric) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."spend"("escrow_id" := pgrst_body."escrow_id", "payee_ref" := pgrst_body."payee_ref", "amount" := pgrst_body."amount") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "payments".* FROM "pgrst_source" AS "payments") _postgrest_t
+) AS response;
+ABORT;
+SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message, substr(:'LAST_ERROR_SQLSTATE', 3)::int AS http_status;
+SELECT t.row_counts() = :'before' AS nothing_written;
+SELECT spent_today, spent_total FROM kobatela.allowed_payees WHERE escrow_id = :e2;
+
+-- ===== JWT instead of an API key. PostgREST verified `Authorization: Bearer <jwt>` itself and
+-- switched to the role its role claim names (jwt-role-claim-key); it adds that role to the
+-- claims it sets. pre_request leaves a Bearer token that is not a Kobatela key alone. The role
+-- gives the scope; the kobatela_user_id claim binds it to one user, as a key's user_id does.
+-- POST /rpc/create_transaction {"sender_id": alice, "receiver_id": bob, "amount": 5}
+--      Authorization: Bearer <jwt {"role": "kobatela_sender", "sub": "rest-backend", "kobatela_user_id": dave}>
+--      Idempotency-Key: rest-tx-jwt-1
+SELECT json_build_object('role', 'kobatela_sender', 'sub', 'rest-backend', 'kobatela_user_id', :dave)::text AS claims \gset
+SELECT json_build_object('sender_id', :alice, 'receiver_id', :bob, 'amount', 5)::text AS body \gset
+SELECT t.row_counts() AS before \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_sender', true),
+       set_config('request.jwt.claims', :'claims', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/create_transaction', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'authorization', 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoia29iYXRlbGFfc2VuZGVyIn0.c2lnbmF0dXJl', 'idempotency-key', 'rest-tx-jwt-1')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+-- (not a PostgREST statement: who the request is) The role's scope, bound to dave by the claim;
+-- the audit actor names both.
+SELECT kobatela.current_scope() AS scope, kobatela.current_user_id() = :dave AS bound_to_dave,
+       kobatela.current_actor() = 'role:kobatela_sender/user:' || :dave AS actor_names_role_and_user;
+SELECT body ->> 'status' AS status, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "sender_id", "receiver_id", "amount" FROM json_to_recordset(pgrst_uniform_json.val) AS _("sender_id" bigint, "receiver_id" bigint, "amount" numeric) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."create_transaction"("sender_id" := pgrst_body."sender_id", "receiver_id" := pgrst_body."receiver_id", "amount" := pgrst_body."amount") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "transactions".* FROM "pgrst_source" AS "transactions") _postgrest_t
+) AS response;
+ABORT;
+-- dave may not move alice's money: 403, nothing written.
+SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message, substr(:'LAST_ERROR_SQLSTATE', 3)::int AS http_status;
+SELECT t.row_counts() = :'before' AS nothing_written;
+-- GET /rpc/get_user?id=<dave> with the same JWT: dave reads himself (200), and only himself.
+SELECT json_build_object('id', :dave::text)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_sender', true),
+       set_config('request.jwt.claims', :'claims', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/get_user', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'authorization', 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoia29iYXRlbGFfc2VuZGVyIn0.c2lnbmF0dXJl')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'username' AS username, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "id" FROM json_to_recordset(pgrst_uniform_json.val) AS _("id" bigint) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."get_user"("id" := pgrst_body."id") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "users".* FROM "pgrst_source" AS "users") _postgrest_t
+) AS response;
+-- (not a PostgREST statement) The same JWT reading alice: NOT_A_PARTY.
+SELECT username FROM kobatela.get_user(:alice);
+ABORT;
+-- A kobatela_user_id claim that is not a user id is refused, not ignored (ignoring would widen).
+BEGIN;
+SET LOCAL ROLE kobatela_sender;
+SELECT set_config('request.jwt.claims', '{"role": "kobatela_sender", "kobatela_user_id": "1; DROP"}', true) \g /dev/null
+SELECT kobatela.current_scope();
+ROLLBACK;
+BEGIN;
+SET LOCAL ROLE kobatela_sender;
+SELECT set_config('request.jwt.claims', '{"role": "kobatela_sender", "kobatela_user_id": 1.5}', true) \g /dev/null
+SELECT kobatela.current_user_id();
+ROLLBACK;
+-- Without the claim the role's scope is unbound (a platform backend's JWT).
+BEGIN;
+SET LOCAL ROLE kobatela_sender;
+SELECT set_config('request.jwt.claims', '{"role": "kobatela_sender", "sub": "rest-backend"}', true) \g /dev/null
+SELECT kobatela.current_scope() AS scope, kobatela.current_user_id() AS user_id;
+ROLLBACK;
+-- The JWT's sender role calling an admin function: 403.
+-- POST /rpc/create_api_key {"name": "rest escalation", "scope": "admin"}  Authorization: Bearer <the same jwt>
+SELECT json_build_object('name', 'rest escalation', 'scope', 'admin')::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_sender', true),
+       set_config('request.jwt.claims', :'claims', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/create_api_key', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'authorization', 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoia29iYXRlbGFfc2VuZGVyIn0.c2lnbmF0dXJl')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'prefix' AS prefix FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "name", "scope" FROM json_to_recordset(pgrst_uniform_json.val) AS _("name" text, "scope" kobatela.api_scope) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."create_api_key"("name" := pgrst_body."name", "scope" := pgrst_body."scope") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "create_api_key".* FROM "pgrst_source" AS "create_api_key") _postgrest_t
+) AS response;
+ABORT;
+SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message, substr(:'LAST_ERROR_SQLSTATE', 3)::int AS http_status;
+-- A JWT and an X-API-Key together: the key decides. GET /rpc/current_scope, X-API-Key: <admin key>
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_sender', true),
+       set_config('request.jwt.claims', :'claims', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/current_scope', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'authorization', 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoia29iYXRlbGFfc2VuZGVyIn0.c2lnbmF0dXJl', 'x-api-key', :'admin_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT "kobatela"."current_scope"() pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "current_scope".* FROM "pgrst_source" AS "current_scope") _postgrest_t
+) AS response;
+COMMIT;
+
+-- ===== Prefer: tx=rollback (with db-tx-end = commit-allow-override): PostgREST answers as usual,
+-- then runs SET CONSTRAINTS ALL IMMEDIATE and ends with ABORT: nothing of it stays.
+-- POST /rpc/create_user {"username": "rest_ghost", "email": "rest_ghost@example.com"}  Prefer: tx=rollback
+SELECT json_build_object('username', 'rest_ghost', 'email', 'rest_ghost@example.com')::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/create_user', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'prefer', 'tx=rollback', 'x-api-key', :'admin_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'username' AS username, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "username", "email" FROM json_to_recordset(pgrst_uniform_json.val) AS _("username" text, "email" text) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."create_user"("username" := pgrst_body."username", "email" := pgrst_body."email") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "users".* FROM "pgrst_source" AS "users") _postgrest_t
+) AS response;
+SET CONSTRAINTS ALL IMMEDIATE;
+ABORT;
+SELECT count(*) AS ghosts FROM kobatela.users WHERE username = 'rest_ghost';
+
+-- The suite's data is consistent: every deposit covers what was paid out of it.
+SELECT e.amount_total, e.status, e.deposited_amount, e.paid_amount FROM kobatela.escrow_agreements e
+WHERE e.id IN (:e, :e2) ORDER BY e.amount_total DESC;
+
+-- Later files must not find this file's helpers, settings or role.
+RESET kobatela.api_key_pepper;
+RESET kobatela.psp_webhook_secret;
+DROP FUNCTION t.rest_sign(text, text);
+DROP TABLE t.rest_secrets;
+DROP EXTENSION pgcrypto;
+DROP ROLE t_rest_authenticator;
+\set SHOW_CONTEXT errors
