@@ -129,7 +129,7 @@ Principal require_scope(core::ScopeSet allowed) {
     if (!principal) throw core::Error(core::ErrorCode::UNAUTHORIZED);
     if (!core::allows(allowed, principal->scope))
         throw core::Error(core::ErrorCode::INSUFFICIENT_SCOPE,
-                          "A key with scope " + std::string(core::scope_name(principal->scope)) +
+                          "A caller with scope " + std::string(core::scope_name(principal->scope)) +
                               " may not make this call.");
     return *principal;
 }

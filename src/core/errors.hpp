@@ -42,7 +42,7 @@ namespace koba::core {
     X(MANDATE_CATEGORY_FORBIDDEN, 403, "PT403", "The mandate does not allow this category.")       \
     X(UNAUTHORIZED_USAGE, 403, "PT403", "The beneficiary may not spend at this merchant.")         \
     X(PAYEE_NOT_ALLOWED, 403, "PT403", "The payee is not allowed for this escrow.")                \
-    X(NOT_A_PARTY, 403, "PT403", "The API key's user is not a party to this object.")              \
+    X(NOT_A_PARTY, 403, "PT403", "The caller's user is not a party to this object.")              \
     X(AUDIT_LOG_APPEND_ONLY, 403, "PT403", "The audit log is append-only.")                        \
     /* 404: an id names nothing */                                                                 \
     X(USER_NOT_FOUND, 404, "PT404", "User not found.")                                             \
