@@ -83,10 +83,11 @@ banner "operations suites (test/ops/*.sh: pg_cron, dump/restore, upgrade, packag
 for suite in test/ops/*.sh; do
   [ "$(basename "$suite")" = lib.sh ] && continue
   echo "-- $suite"
-  bash "$suite" 2>&1 | tee "$logs/ops-$(basename "$suite" .sh).log"
+  suite_log="$logs/ops-$(basename "$suite" .sh).log"
+  bash "$suite" 2>&1 | tee "$suite_log"
   suite_status=${PIPESTATUS[0]}
-  suite_ok=$(count_lines '^ok [0-9]+' "$logs/ops-$(basename "$suite" .sh).log")
-  suite_failed=$(count_lines '^not ok [0-9]+' "$logs/ops-$(basename "$suite" .sh).log")
+  suite_ok=$(count_lines '^ok [0-9]+' "$suite_log")
+  suite_failed=$(count_lines '^not ok [0-9]+' "$suite_log")
   passed=$((passed + suite_ok))
   failed=$((failed + suite_failed))
   if [ "$suite_status" -ne 0 ] && [ "$suite_failed" -eq 0 ]; then

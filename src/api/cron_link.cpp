@@ -29,7 +29,8 @@ pg::Statement g_job_state{
     "    ORDER BY start_time DESC NULLS LAST LIMIT 1) r ON true "
     "WHERE j.jobname = $1::text",
     {TEXTOID}};
-pg::Statement g_cron_installed{"SELECT to_regclass('cron.job') IS NOT NULL", {}};
+// Asked of the cron database only (here it is one of facts' columns).
+constexpr const char* kCronInstalled = "SELECT to_regclass('cron.job') IS NOT NULL";
 
 // The first socket directory the server listens on, else TCP on localhost.
 std::string local_host(const std::string& socket_directories) {
@@ -81,7 +82,7 @@ CronLink::CronLink(pg::Spi& spi) : spi_(spi) {
     }
     try {
         remote_ = std::make_unique<pg::RemoteSession>(conninfo);
-        const Rows installed = remote_->query(g_cron_installed.sql(), {});
+        const Rows installed = remote_->query(kCronInstalled, {});
         if (installed.empty() || installed[0][0] != std::optional<std::string>("t"))
             throw Error(ErrorCode::PG_CRON_UNAVAILABLE,
                         "pg_cron is loaded but has no extension in database " + cron_database_ + ". " + kEnableHint);

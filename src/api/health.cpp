@@ -4,6 +4,7 @@
 #include "core/cron_jobs.hpp"
 #include "core/errors.hpp"
 #include "core/json_writer.hpp"
+#include "core/text_rules.hpp"
 #include "pg/guard.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
@@ -26,7 +27,7 @@ std::string job_json(api::CronLink& cron, const core::MaintenanceJob& job) {
     const auto text_or_null = [&](const char* key, const std::optional<std::string>& value) {
         value ? out.add(key, *value) : out.add_null(key);
     };
-    out.add_int("jobid", std::stoll(row[0].value_or("0")));
+    out.add_int("jobid", core::parse_row_id(row[0].value_or("")).value_or(0));
     text_or_null("schedule", row[1]);
     out.add_bool("active", row[2] == std::optional<std::string>("t"));
     text_or_null("last_status", row[3]);

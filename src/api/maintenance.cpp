@@ -24,14 +24,12 @@ KOBA_FUNCTION(kobatela_schedule_maintenance) {
     pg::prepare_set_result(fcinfo);
     pg::Spi spi;
     api::CronLink cron(spi);
-    std::string ids;
     for (const core::MaintenanceJob& job : core::kMaintenanceJobs) {
         const api::CronLink::Rows rows = cron.schedule(job, schedule);
-        if (rows.size() != 1 || !rows[0][0]) throw core::Error(core::ErrorCode::INTERNAL_ERROR, "pg_cron returned no job id.");
-        ids += (ids.empty() ? "" : ",") + *rows[0][0];
+        const std::optional<int64_t> id = rows.size() == 1 && rows[0][0] ? core::parse_row_id(*rows[0][0]) : std::nullopt;
+        if (!id) throw core::Error(core::ErrorCode::INTERNAL_ERROR, "pg_cron returned no job id.");
+        pg::append_int8_to_set(fcinfo, *id);
     }
-    static pg::Statement as_rows{"SELECT unnest(string_to_array($1, ','))::bigint", {TEXTOID}};
-    spi.run(as_rows, pg::Params().text(ids)).append_to_set(fcinfo);
     return Datum(0);
 }
 

@@ -221,6 +221,15 @@ void prepare_set_result(FunctionCallInfo fcinfo) {
     });
 }
 
+void append_int8_to_set(FunctionCallInfo fcinfo, int64_t value) {
+    auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    pg_call([&] {
+        Datum datum = Int64GetDatum(value);
+        bool is_null = false;
+        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &datum, &is_null);  // copies
+    });
+}
+
 void Result::append_to_set(FunctionCallInfo fcinfo) const {
     auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
     SPITupleTable* table = table_;

@@ -129,5 +129,7 @@ private:
 // Sets up a set-returning function's result (materialize mode) in the caller's memory, for
 // SETOF a row type or SETOF a scalar.
 void prepare_set_result(FunctionCallInfo fcinfo);
+// One row of a RETURNS SETOF bigint function's result (after prepare_set_result).
+void append_int8_to_set(FunctionCallInfo fcinfo, int64_t value);
 
 }  // namespace koba::pg

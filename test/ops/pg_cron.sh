@@ -37,8 +37,12 @@ check_eq "the jobs are registered once, for Kobatela's database, with the new sc
   "kobatela:escrow-deadlines:$app|* * * * *|SELECT kobatela.release_overdue_escrows()|$app
 kobatela:expire-mandates:$app|* * * * *|SELECT kobatela.expire_mandates()|$app" \
   "$(q -d "$cron_db" -c "SELECT jobname, schedule, command, database FROM cron.job WHERE jobname LIKE 'kobatela:%' ORDER BY jobname")"
-check "schedule_maintenance refuses a schedule pg_cron rejects (INVALID_ARGUMENT)" \
-  bash -c "q() { psql -X -qAt \"\$@\"; }; q -d $app -c \"SELECT kobatela.schedule_maintenance('every 5 seconds')\" 2>&1 | grep -q 'INVALID_ARGUMENT'"
+refuses_bad_schedule() {  # (psql fails here, so its output is kept before grep: pipefail is on)
+  local out
+  out=$(q -d "$app" -c "SELECT kobatela.schedule_maintenance('every 5 seconds')" 2>&1)
+  grep -q 'INVALID_ARGUMENT' <<<"$out"
+}
+check "schedule_maintenance refuses a schedule pg_cron rejects (INVALID_ARGUMENT)" refuses_bad_schedule
 
 # pg_cron runs both at the next minute (background workers; the wait is at most ~65 s).
 runs=0
@@ -69,8 +73,10 @@ check_eq "unschedule_maintenance removes both jobs, then none" "2 0 0" \
 q -d "$cron_db" -c "CREATE EXTENSION kobatela"
 check_eq "in the cron database, scheduling registers the jobs for that database" "2 $cron_db" \
   "$(q -d "$cron_db" -c "SELECT count(*) FROM kobatela.schedule_maintenance()") $(q -d "$cron_db" -c "SELECT DISTINCT database FROM cron.job WHERE jobname LIKE 'kobatela:%'")"
+q -d "$cron_db" -c "SELECT kobatela.unschedule_maintenance()" >/dev/null
+q -d "$cron_db" -c "BEGIN" -c "SELECT count(*) FROM kobatela.schedule_maintenance()" -c "ROLLBACK" >/dev/null
 check_eq "there, a rolled-back schedule leaves no job (same transaction)" "0" \
-  "$(q -d "$cron_db" -c "SELECT kobatela.unschedule_maintenance()" >/dev/null; q -d "$cron_db" -c "BEGIN" -c "SELECT count(*) FROM kobatela.schedule_maintenance()" -c "ROLLBACK" >/dev/null; q -d "$cron_db" -c "SELECT count(*) FROM cron.job WHERE jobname LIKE 'kobatela:%'")"
+  "$(q -d "$cron_db" -c "SELECT count(*) FROM cron.job WHERE jobname LIKE 'kobatela:%'")"
 q -d "$cron_db" -c "DROP EXTENSION kobatela" -c "DROP DATABASE $app" -c "DROP EXTENSION pg_cron"
 
 done_testing
