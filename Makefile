@@ -62,7 +62,7 @@ $(DATA_built): $(SQL_PARTS) $(EXTENSION).control
 	@mkdir -p build
 	cat $(SQL_PARTS) > $@
 
-.PHONY: deps test unit demo demo-stop bench package-test
+.PHONY: deps test unit demo demo-stop bench bench-audit bench-ceilings package-test
 deps:
 	@scripts/ensure_deps.sh
 
@@ -84,3 +84,10 @@ demo-stop:
 
 bench: deps
 	@bench/run.sh
+
+bench-audit: deps
+	@bench/audit.sh
+
+# How far the targets of issues 3 and 5 are from PostgreSQL's own costs (docs/performance.md).
+bench-ceilings: deps
+	@bench/ceilings.sh

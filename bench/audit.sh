@@ -10,8 +10,10 @@
 #   BENCH_CLIENTS (default "1 8")
 #   BENCH_ROUNDS  (default 3)    rounds of (plain, koba, peer) per client count: TPS averaged,
 #                                ratio = median of the rounds' ratios
+#   BENCH_SKIP_INSTALL=1, BENCH_RESULTS (default bench/results): as in bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 seconds=${BENCH_SECONDS:-10}
 clients=${BENCH_CLIENTS:-1 8}
@@ -19,28 +21,12 @@ rounds=${BENCH_ROUNDS:-3}
 port=${KOBATELA_AUDIT_BENCH_PORT:-54333}
 name=${KOBATELA_AUDIT_BENCH_NAME:-audit-bench}   # not "bench": make bench (bench/run.sh) may run beside this one
 db=kobatela_bench
-out=bench/results/audit.md
+out=$results/audit.md
 
-make -s all install >/dev/null
-eval "$(scripts/cluster.sh start "$name" "$port")"
-trap 'scripts/cluster.sh stop "$name"' EXIT
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db"
-psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION kobatela'
+bench_cluster "$name" "$port"
 psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f bench/audit_setup.sql >/dev/null
 
-tps() {  # tps CLIENTS SCRIPT -> transactions per second, excluding connection time
-  local c=$1 script=$2
-  # Every run starts right after a checkpoint: otherwise whichever run meets the next checkpoint
-  # pays its full-page writes, and the ratios measure the checkpoint schedule (+-15 %).
-  psql -X -q -d "$db" -c CHECKPOINT
-  pgbench -n -M prepared -T "$seconds" -c "$c" -j "$(( c < 2 ? 1 : 2 ))" -f "$script" "$db" 2>/dev/null \
-    | sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p'
-}
-avg() { awk '{ s += $1; n++ } END { printf "%.0f", s / n }'; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-
-mkdir -p bench/results
+mkdir -p "$results"
 {
   echo "# Audit trigger benchmark"
   echo
@@ -56,15 +42,15 @@ mkdir -p bench/results
 for c in $clients; do
   plain=() koba=() peer=() koba_r=() peer_r=()
   for _ in $(seq "$rounds"); do
-    plain+=("$(tps "$c" bench/audit_insert_plain.pgbench)")
-    koba+=("$(tps "$c" bench/audit_insert_koba.pgbench)")
-    peer+=("$(tps "$c" bench/audit_insert_peer.pgbench)")
+    plain+=("$(tps "$c" -f bench/audit_insert_plain.pgbench)")
+    koba+=("$(tps "$c" -f bench/audit_insert_koba.pgbench)")
+    peer+=("$(tps "$c" -f bench/audit_insert_peer.pgbench)")
     koba_r+=("$(ratio "${koba[-1]}" "${plain[-1]}")")
     peer_r+=("$(ratio "${peer[-1]}" "${plain[-1]}")")
     echo "  $c client(s): no trigger ${plain[-1]}  audit_row ${koba[-1]} (${koba_r[-1]})  plpgsql ${peer[-1]} (${peer_r[-1]})" >&2
   done
-  echo "| $c | $(printf '%s\n' "${plain[@]}" | avg) | $(printf '%s\n' "${koba[@]}" | avg) |" \
-       "$(printf '%s\n' "${koba_r[@]}" | median) | $(printf '%s\n' "${peer[@]}" | avg) |" \
+  echo "| $c | $(printf '%s\n' "${plain[@]}" | mean) | $(printf '%s\n' "${koba[@]}" | mean) |" \
+       "$(printf '%s\n' "${koba_r[@]}" | median) | $(printf '%s\n' "${peer[@]}" | mean) |" \
        "$(printf '%s\n' "${peer_r[@]}" | median) |" >>"$out"
 done
 # The triggers' own time per row, without commits, clients or WAL flushes in the way: EXPLAIN

@@ -14,10 +14,12 @@
 #   BENCH_DOCS    (default 1 when BENCH_SCRIPTS is unset, else 0)   update docs/performance.md and
 #                                  docs/bench_spend.png
 #   BENCH_SKIP_INSTALL=1           measure the extension already installed (no make install)
+#   BENCH_RESULTS (default bench/results)   where the results go
 #   BENCH_PROOF_ESCROWS            escrows for submit_proof (default 120 000 per round; a multiple of 1 000)
 #   KOBATELA_BENCH_PORT (default 54332), KOBATELA_BENCH_NAME (default bench)   the throwaway cluster
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 all_scripts="create_transaction submit_proof psp_webhook spend peer_spend create_purchase create_purchase_one_mandate"
 seconds=${BENCH_SECONDS:-10}
@@ -28,7 +30,7 @@ if [ -z "${BENCH_SCRIPTS:-}" ]; then docs=${BENCH_DOCS:-1}; else docs=${BENCH_DO
 port=${KOBATELA_BENCH_PORT:-54332}
 name=${KOBATELA_BENCH_NAME:-bench}
 db=kobatela_bench
-out=bench/results/latest.md
+out=$results/latest.md
 doc=docs/performance.md
 chart=docs/bench_spend.png
 
@@ -53,11 +55,7 @@ ensure_gnuplot() {
 }
 if [ "$docs" = 1 ]; then ensure_gnuplot || true; fi
 
-[ "${BENCH_SKIP_INSTALL:-0}" = 1 ] || make -s all install >/dev/null
-eval "$(scripts/cluster.sh start "$name" "$port")"
-trap 'scripts/cluster.sh stop "$name"' EXIT
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db"
-psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION kobatela'
+bench_cluster "$name" "$port"
 psql -X -q -v ON_ERROR_STOP=1 -d postgres \
   -c "ALTER SYSTEM SET kobatela.psp_webhook_secret = 'bench-psp-secret'" -c "SELECT pg_reload_conf()" >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -v proof_escrows="$proof_escrows" -d "$db" -f bench/setup.sql >/dev/null
@@ -68,26 +66,7 @@ unset PGOPTIONS
 pgbench -q -i -s 1 "$db" >/dev/null 2>&1
 psql -X -q -d "$db" -c 'VACUUM ANALYZE'
 
-tps() {  # tps CLIENTS ARGS... -> transactions per second, excluding connection time
-  local c=$1; shift
-  local log=bench/results/pgbench.log
-  local rate
-  # Every run starts right after a checkpoint, so that no run pays more of the next checkpoint's
-  # full-page writes than another (bench/audit.sh measured +-15 % from that alone).
-  psql -X -q -d "$db" -c CHECKPOINT
-  rate=$(pgbench -n -M prepared -T "$seconds" -c "$c" -j "$(( c < 2 ? 1 : 2 ))" "$@" "$db" 2>"$log" \
-    | sed -n 's/^tps = \([0-9]*\).* (without initial connection time)/\1/p')
-  if [ -z "$rate" ] || grep -q 'aborted' "$log"; then
-    echo "pgbench failed ($*):" >&2; cat "$log" >&2; exit 1
-  fi
-  echo "$rate"
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-mean() { tr ' ' '\n' | awk 'NF { s += $1; n++ } END { printf "%.0f", s / n }'; }
-median() { tr ' ' '\n' | awk 'NF' | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-group() { sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\| \)/\1 \2\3/' -e 'ta' <<<"$1"; }   # 12345 -> 12 345
-
-mkdir -p bench/results
+mkdir -p "$results"
 # Each script runs right after its own TPC-B-like baseline, so drift (autovacuum, cache, WAL) affects
 # both sides of each ratio alike; spend and peer_spend run next to each other.
 declare -A base koba rat
@@ -110,7 +89,7 @@ when="$(date -u +%Y-%m-%d), PostgreSQL $(psql -X -At -d "$db" -c 'SHOW server_ve
 when+=" ${seconds} s per run after a CHECKPOINT, $rounds round(s), pgbench -M prepared, synchronous_commit on"
 if [ "$rounds" -gt 1 ]; then when+=" (TPS: mean of the rounds; ratios: median of the rounds' ratios)"; fi
 when+="."
-main=bench/results/table.md spend=bench/results/spend_table.md data=bench/results/spend_chart.dat
+main=$results/table.md spend=$results/spend_table.md data=$results/spend_chart.dat
 {
   echo "$when"
   echo
@@ -149,21 +128,11 @@ fi
   if [ -s "$spend" ]; then echo; echo "kobatela.spend against the PL/pgSQL peer:"; echo; cat "$spend"; fi
 } >"$out"
 
-fill() {  # fill NAME FILE: the lines between <!-- NAME:begin --> and <!-- NAME:end --> in $doc become FILE
-  if ! grep -qx "<!-- $1:begin -->" "$doc" || ! grep -qx "<!-- $1:end -->" "$doc"; then
-    echo "$doc has no <!-- $1:begin/end --> markers: not updated." >&2; return
-  fi
-  awk -v b="<!-- $1:begin -->" -v e="<!-- $1:end -->" -v f="$2" '
-    $0 == e { skip = 0 }
-    !skip   { print }
-    $0 == b { print ""; while ((getline line < f) > 0) print line; print ""; skip = 1 }' "$doc" >"$doc.tmp"
-  mv "$doc.tmp" "$doc"
-}
 if [ "$docs" = 1 ]; then
-  fill bench "$main"
+  fill "$doc" bench "$main"
   if [ -s "$spend" ]; then
-    { echo "$when"; echo; cat "$spend"; } >bench/results/spend_block.md
-    fill bench-spend bench/results/spend_block.md
+    { echo "$when"; echo; cat "$spend"; } >"$results/spend_block.md"
+    fill "$doc" bench-spend "$results/spend_block.md"
     if command -v gnuplot >/dev/null; then
       gnuplot -e "data='$data'; out='$chart'; subtitle='$(date -u +%Y-%m-%d), $(nproc) cores, ${seconds} s per run'" bench/chart.gp
     fi

@@ -1,0 +1,55 @@
+# Shared by the benchmark drivers (bench/run.sh, bench/audit.sh, bench/ceilings.sh); sourced, not run.
+# They set `db` (database name) and `seconds` (length of each pgbench run) before calling these.
+
+# Where the drivers write their results (BENCH_RESULTS: the test suite's smoke run writes elsewhere).
+results=${BENCH_RESULTS:-bench/results}
+
+# bench_cluster NAME PORT: builds and installs the extension (unless BENCH_SKIP_INSTALL=1), starts the
+# throwaway cluster NAME on PORT (stopped again when the script exits), and creates $db with kobatela.
+bench_cluster() {
+  [ "${BENCH_SKIP_INSTALL:-0}" = 1 ] || make -s all install >/dev/null
+  eval "$(scripts/cluster.sh start "$1" "$2")"
+  # shellcheck disable=SC2064   # the name is fixed now, on purpose
+  trap "scripts/cluster.sh stop '$1'" EXIT
+  psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db"
+  psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION kobatela'
+}
+
+# tps CLIENTS [PGBENCH ARGS...]: transactions per second of one run (excluding connection time);
+# pgbench's built-in TPC-B-like script without -f. Exits the script if pgbench failed or aborted.
+tps() {
+  local c=$1; shift
+  local log=$results/pgbench.log rate
+  mkdir -p "$results"
+  # Every run starts right after a checkpoint, so that no run pays more of the next checkpoint's
+  # full-page writes than another (bench/audit.sh measured +-15 % from that alone).
+  psql -X -q -d "$db" -c CHECKPOINT
+  rate=$(pgbench -n -M prepared -T "$seconds" -c "$c" -j "$(( c < 2 ? 1 : 2 ))" "$@" "$db" 2>"$log" \
+    | sed -n 's/^tps = \([0-9]*\).* (without initial connection time)/\1/p')
+  if [ -z "$rate" ] || grep -q 'aborted' "$log"; then
+    echo "pgbench failed ($*):" >&2; cat "$log" >&2; exit 1
+  fi
+  echo "$rate"
+}
+
+# Numbers in, separated by spaces or newlines.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+mean() { tr -s ' ' '\n' | awk 'NF { s += $1; n++ } END { printf "%.0f", s / n }'; }
+median() {
+  tr -s ' ' '\n' | awk 'NF' | sort -n \
+    | awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+group() { sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\| \)/\1 \2\3/' -e 'ta' <<<"$1"; }   # 12345 -> 12 345
+
+# fill DOC NAME FILE: the lines between <!-- NAME:begin --> and <!-- NAME:end --> in DOC become FILE.
+fill() {
+  local doc=$1 name=$2 file=$3
+  if ! grep -qx "<!-- $name:begin -->" "$doc" || ! grep -qx "<!-- $name:end -->" "$doc"; then
+    echo "$doc has no <!-- $name:begin/end --> markers: not updated." >&2; return
+  fi
+  awk -v b="<!-- $name:begin -->" -v e="<!-- $name:end -->" -v f="$file" '
+    $0 == e { skip = 0 }
+    !skip   { print }
+    $0 == b { print ""; while ((getline line < f) > 0) print line; print ""; skip = 1 }' "$doc" >"$doc.tmp"
+  mv "$doc.tmp" "$doc"
+}
