@@ -184,7 +184,7 @@ COMMIT;
 BEGIN;
 SET LOCAL ROLE kobatela_anon;
 SELECT kobatela.authenticate(:'amara_key') \g /dev/null
-SELECT status FROM kobatela.decide_proof(:walls_proof, 'approved', 'walls look good');
+SELECT status, metadata -> 'decision' AS decision FROM kobatela.decide_proof(:walls_proof, 'approved', 'walls look good');
 SELECT id, status FROM kobatela.get_escrow(:house);
 \echo '    The escrow''s timeline:'
 SELECT kind, data FROM kobatela.escrow_events(:house);

@@ -133,10 +133,12 @@ KOBA_FUNCTION(kobatela_submit_proof) {
     }
     require_current_milestone(spi, escrow_id, milestone);
 
+    // The submitted metadata, less `decision` (decide_proof's: a submitter cannot pre-fill it), plus
+    // the review reasons.
     static pg::Statement insert{
         "INSERT INTO kobatela.proofs (escrow_id, milestone_id, type, storage_url, sha256, metadata, status) "
         "VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::jsonb IS NULL AND $7 = '{}' THEN NULL "
-        "ELSE coalesce($6::jsonb, '{}') || $7::jsonb END, $8::kobatela.proof_status) "
+        "ELSE (coalesce($6::jsonb, '{}') - 'decision') || $7::jsonb END, $8::kobatela.proof_status) "
         "ON CONFLICT (sha256) DO NOTHING RETURNING id",
         {INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID}};
     const ProofStatus status = verdict.auto_approve ? ProofStatus::Approved : ProofStatus::Pending;
@@ -179,8 +181,12 @@ KOBA_FUNCTION(kobatela_decide_proof) {
         "SELECT p.status::text, p.milestone_id, m.amount, m.status::text FROM kobatela.proofs p "
         "JOIN kobatela.milestones m ON m.id = p.milestone_id WHERE p.id = $1 FOR UPDATE",
         {INT8OID}};
+    // The decision and the reviewer's note are kept in the proof (metadata.decision), where the
+    // provider reads why a proof was rejected; its audit row records them too.
     static pg::Statement set_status{
-        "UPDATE kobatela.proofs SET status = $2::kobatela.proof_status WHERE id = $1", {INT8OID, TEXTOID}};
+        "UPDATE kobatela.proofs SET status = $2::kobatela.proof_status, metadata = coalesce(metadata, '{}') || "
+        "jsonb_build_object('decision', jsonb_build_object('decision', $3::text, 'note', $4::text)) WHERE id = $1",
+        {INT8OID, TEXTOID, TEXTOID, TEXTOID}};
     pg::Spi spi;
     const pg::Result found = spi.run(find, pg::Params().int8(proof_id));
     if (found.empty()) throw Error(ErrorCode::PROOF_NOT_FOUND);
@@ -198,7 +204,7 @@ KOBA_FUNCTION(kobatela_decide_proof) {
     if (step.effect == core::Effect::NoOp) return proof_row(spi, proof_id, fcinfo);  // decided before: as it is
 
     const api::AuditReason reason(approve ? "APPROVE_PROOF" : "REJECT_PROOF");
-    spi.run(set_status, pg::Params().int8(proof_id).text(core::status_name(step.to)));
+    spi.run(set_status, pg::Params().int8(proof_id).text(core::status_name(step.to)).text(decision).opt_text(note));
     const auto milestone = core::milestone_step(milestone_status, approve ? core::MilestoneEvent::Approve
                                                                             : core::MilestoneEvent::Reject);
     set_milestone_status(spi, milestone_id, milestone.to);

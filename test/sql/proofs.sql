@@ -39,7 +39,8 @@ FROM kobatela.submit_proof(:e3, 2, 'PHOTO', 's3://3/2.jpg', t.sha('chain-2'), t.
 SELECT :'status' AS status, :'reasons' AS reasons, :'reason' AS reason;
 SELECT t.err(format($$SELECT kobatela.submit_proof(%s, 3, 'PHOTO', 's3://3/3.jpg', %L, t.photo('5 minutes', 5.3210, -4.0123))$$,
                     :e3, t.sha('chain-3-early'))) AS third_before_second;
-SELECT status FROM kobatela.decide_proof(:p2, ' Approved ');
+SELECT status, metadata -> 'decision' AS decision, metadata -> 'review_reasons' AS reasons_kept
+FROM kobatela.decide_proof(:p2, ' Approved ');
 SELECT status FROM kobatela.decide_proof(:p2, 'approved') AS approved_twice;
 SELECT status FROM kobatela.submit_proof(:e3, 3, 'PHOTO', 's3://3/3.jpg', t.sha('chain-3'), t.photo('5 minutes', 5.3210, -4.0123));
 SELECT string_agg(status::text, ', ' ORDER BY idx) AS milestones FROM kobatela.milestones WHERE escrow_id = :e3;
@@ -83,11 +84,15 @@ SELECT idx FROM kobatela.add_milestone(:d, 2, 'Receipt', 30, 'DOCUMENT');
 SELECT id AS doc, status FROM kobatela.submit_proof(:d, 1, 'PDF', 's3://d/1.pdf', t.sha('doc-1')) \gset
 SELECT :'status' AS status;
 SELECT t.err(format($$SELECT kobatela.decide_proof(%s, 'maybe')$$, :doc)) AS bad_decision;
-SELECT status FROM kobatela.decide_proof(:doc, 'REJECTED', 'blurry');
-SELECT status FROM kobatela.decide_proof(:doc, 'rejected') AS rejected_twice;
+-- The reviewer's note stays with the proof (and in its audit row); deciding again changes nothing.
+SELECT status, metadata FROM kobatela.decide_proof(:doc, 'REJECTED', 'blurry');
+SELECT status, metadata AS rejected_twice FROM kobatela.decide_proof(:doc, 'rejected');
+SELECT data -> 'new' -> 'metadata' -> 'decision' AS audited FROM kobatela.audit_log WHERE entity = 'proofs' AND entity_id = :doc AND action = 'REJECT_PROOF';
 SELECT t.err(format($$SELECT kobatela.decide_proof(%s, 'approved')$$, :doc)) AS approve_rejected;
 SELECT string_agg(status::text, ', ' ORDER BY idx) AS milestones FROM kobatela.milestones WHERE escrow_id = :d;
-SELECT status FROM kobatela.submit_proof(:d, 2, 'PDF', 's3://d/2.pdf', t.sha('doc-2')) AS next_milestone_is_open;
+-- A submitter cannot pre-fill the decision.
+SELECT status AS next_milestone_is_open, metadata
+FROM kobatela.submit_proof(:d, 2, 'PDF', 's3://d/2.pdf', t.sha('doc-2'), '{"page": 2, "decision": {"decision": "approved"}}');
 SELECT t.err('SELECT kobatela.decide_proof(-1, ''approved'')') AS unknown_proof;
 
 -- Money: a payout never exceeds the balance, and a failed payout leaves nothing behind.
