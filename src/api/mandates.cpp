@@ -79,19 +79,22 @@ KOBA_FUNCTION(kobatela_create_mandate) {
 }
 
 // expire_mandates() RETURNS integer: how many ACTIVE mandates past their expiry became EXPIRED.
-// Maintenance, so admin only (pg_cron runs it as its job's owner, a superuser). Concurrent runs
-// split the work instead of waiting for each other (SKIP LOCKED), and the status guard makes a
+// A business call (spec.md section 8: a sender may call every business function; the earlier
+// system's cleanup endpoint was a sender's) that pg_cron also runs, as its job's owner. A key bound
+// to a user expires only the mandates that user is a party to (sender or beneficiary). Concurrent
+// runs split the work instead of waiting for each other (SKIP LOCKED), and the status guard makes a
 // mandate expire, and be audited, once: a row a purchase holds is left for the next run.
 KOBA_FUNCTION(kobatela_expire_mandates) {
-    api::require_scope(core::kAdminOnly);
+    const api::Principal caller = api::require_scope(core::kBusinessWrite);
     static pg::Statement expire{
         "UPDATE kobatela.usage_mandates m SET status = 'EXPIRED' "
         "FROM (SELECT id FROM kobatela.usage_mandates WHERE status = 'ACTIVE' AND expires_at <= now() "
+        "      AND ($1::bigint IS NULL OR sender_id = $1 OR beneficiary_id = $1) "
         "      ORDER BY id FOR UPDATE SKIP LOCKED) AS due "
         "WHERE m.id = due.id AND m.status = 'ACTIVE' RETURNING m.id",
-        {}};
+        {INT8OID}};
     pg::Spi spi;
     const api::AuditReason reason(expired_action());
-    const uint64_t expired = spi.run(expire, pg::Params()).size();
+    const uint64_t expired = spi.run(expire, pg::Params().opt_int8(caller.user_id)).size();
     return Int32GetDatum(static_cast<int32_t>(expired));
 }

@@ -107,14 +107,24 @@ Locked lock_escrow_then_read(pg::Spi& spi, const SpendRequest& request) {
 }
 
 // A replay returns the first payment only if it paid the same payee of the same escrow the same
-// amount; a key first used by a milestone payout is someone else's.
+// amount with the same note (kept in the spend's USAGE_SPEND event); a key first used by a
+// milestone payout is someone else's.
 Datum replay(pg::Spi& spi, const SpendRequest& request, FunctionCallInfo fcinfo) {
     static pg::Statement find_by_key{"SELECT * FROM kobatela.payments WHERE idempotency_key = $1", {TEXTOID}};
     static pg::Statement payee_ref_of{"SELECT payee_ref FROM kobatela.allowed_payees WHERE id = $1", {INT8OID}};
+    static pg::Statement same_note{
+        "SELECT EXISTS (SELECT 1 FROM kobatela.escrow_events WHERE escrow_id = $1 AND kind = 'USAGE_SPEND' "
+        "AND data->>'payment_id' = $2::text AND (data->>'note') IS NOT DISTINCT FROM $3)",
+        {INT8OID, INT8OID, TEXTOID}};
     const pg::Result first = spi.run(find_by_key, pg::Params().text(*request.key));
     const std::optional<int64_t> payee_id = first.opt_int8(0, api::kPaymentPayeeId);
     if (first.int8(0, api::kPaymentEscrowId) != request.escrow_id || first.money(0, api::kPaymentAmount) != request.cents ||
-        !payee_id || spi.run(payee_ref_of, pg::Params().int8(*payee_id)).text(0, 1) != request.payee_ref)
+        !payee_id || spi.run(payee_ref_of, pg::Params().int8(*payee_id)).text(0, 1) != request.payee_ref ||
+        !spi.run(same_note, pg::Params()
+                                .int8(request.escrow_id)
+                                .int8(first.int8(0, api::kPaymentId))
+                                .opt_text(request.note))
+             .boolean(0, 1))
         throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
     return first.composite(0, fcinfo);
 }

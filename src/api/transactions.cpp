@@ -35,11 +35,17 @@ struct TransferRequest {
     std::optional<std::string> key;
 };
 
-// A replay returns the first result only if it asked for the same transfer.
-Datum replay(const pg::Result& first, const TransferRequest& request, FunctionCallInfo fcinfo) {
+// Under PostgREST a refused transfer answers 403 with the reason in a header (the row commits all
+// the same: it is the evidence).
+void answer_refused(pg::Spi& spi) { api::set_http_response(spi, 403, "X-Kobatela-Error", "UNAUTHORIZED_TRANSFER"); }
+
+// A replay returns the first result only if it asked for the same transfer — the whole result: a
+// replayed refusal answers 403 again, as the first call did.
+Datum replay(pg::Spi& spi, const pg::Result& first, const TransferRequest& request, FunctionCallInfo fcinfo) {
     if (first.int8(0, kReceiverId) != request.receiver_id || first.money(0, kAmount) != request.cents ||
         first.text(0, kCurrency) != request.currency)
         throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
+    if (first.text(0, kStatus) == "REJECTED") answer_refused(spi);
     return first.composite(0, fcinfo);
 }
 
@@ -78,7 +84,7 @@ KOBA_FUNCTION(kobatela_create_transaction) {
     // A replay needs neither the users nor the allowlist again: it is answered first.
     if (request.key) {
         const pg::Result first = spi.run(find_by_key, by_key());
-        if (!first.empty()) return replay(first, request, fcinfo);
+        if (!first.empty()) return replay(spi, first, request, fcinfo);
     }
     api::require_user(spi, request.sender_id);
     api::require_user(spi, request.receiver_id);
@@ -96,7 +102,7 @@ KOBA_FUNCTION(kobatela_create_transaction) {
                     .opt_text(request.key));
     if (row.empty()) {
         // A concurrent call with the same key committed first: answer as its replay.
-        return replay(spi.run(find_by_key, by_key()), request, fcinfo);
+        return replay(spi, spi.run(find_by_key, by_key()), request, fcinfo);
     }
     if (!allowed) {
         const std::string payload = core::JsonObject()
@@ -107,7 +113,7 @@ KOBA_FUNCTION(kobatela_create_transaction) {
                                         .add("currency", request.currency)
                                         .str();
         spi.run(insert_alert, pg::Params().int8(request.sender_id).jsonb(payload));
-        api::set_http_response(spi, 403, "X-Kobatela-Error", "UNAUTHORIZED_TRANSFER");
+        answer_refused(spi);
     }
     return row.composite(0, fcinfo);
 }

@@ -378,6 +378,15 @@ INSERT INTO md_scope_calls VALUES
   (17, 'bound amara: expire',           :'amara_key',   'SELECT kobatela.expire_mandates()::text'),
   (18, 'support: expire',               :'support_key', 'SELECT kobatela.expire_mandates()::text');
 SELECT who, t.as_key(api_key, call) AS outcome FROM md_scope_calls ORDER BY ord;
+-- expire_mandates with a bound key expires only the due mandates its user is a party to.
+SELECT id AS m_amara_big FROM kobatela.create_mandate(:amara, :big, 5, 'EUR') \gset
+SELECT id AS m_yao_big FROM kobatela.create_mandate(:yao, :big, 5, 'EUR') \gset
+UPDATE kobatela.usage_mandates SET expires_at = now() - interval '1 minute' WHERE id IN (:m_amara_big, :m_yao_big);
+SELECT t.as_key(:'kofi_key', 'SELECT kobatela.expire_mandates()::text') AS kofi_party_to_neither;
+SELECT t.as_key(:'amara_key', 'SELECT kobatela.expire_mandates()::text') AS amara_party_to_one;
+SELECT id = :m_amara_big AS is_amaras, status FROM kobatela.usage_mandates WHERE id IN (:m_amara_big, :m_yao_big) ORDER BY id;
+SELECT t.as_key(:'sender_key', 'SELECT kobatela.expire_mandates()::text') AS unbound_sender_all_due;
+SELECT status FROM kobatela.usage_mandates WHERE id = :m_yao_big;
 REVOKE ALL ON FUNCTION t.as_key(text, text) FROM kobatela_anon;
 REVOKE ALL ON SCHEMA t FROM kobatela_anon;
 RESET kobatela.api_key_pepper;

@@ -60,10 +60,13 @@ SELECT action, entity, count(*) FROM kobatela.audit_log WHERE id > :mark GROUP B
 SELECT entity, t.sp_changes(data) AS changed FROM kobatela.audit_log
 WHERE id > :mark AND entity IN ('allowed_payees', 'escrow_agreements') ORDER BY entity;
 
--- Replay k1: the same payment, nothing written (the note is not part of the request).
+-- Replay k1: the same payment, nothing written. The note is part of the request: another note,
+-- or none, with the same key is a conflict.
 SELECT t.row_counts() AS before \gset
 SELECT id = :s1 AS same_payment, status, amount FROM kobatela.spend(:e, 'sp-payee-A', 90, 'medicine', 'sp-k1');
-SELECT id = :s1 AS same_payment FROM kobatela.spend(:e, 'sp-payee-A', 90.00, NULL, 'sp-k1');
+SELECT id = :s1 AS same_payment FROM kobatela.spend(:e, 'sp-payee-A', 90.00, 'medicine', 'sp-k1');
+SELECT t.err(format($$SELECT kobatela.spend(%s, 'sp-payee-A', 90, NULL, 'sp-k1')$$, :e)) AS replay_without_the_note;
+SELECT t.err(format($$SELECT kobatela.spend(%s, 'sp-payee-A', 90, 'medicines', 'sp-k1')$$, :e)) AS replay_with_another_note;
 SELECT t.row_counts() = :'before' AS nothing_written;
 SELECT * FROM t.sp_payee(:payee_a);
 

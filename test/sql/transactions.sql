@@ -57,12 +57,15 @@ SELECT status, idempotency_key FROM kobatela.create_transaction(:sender, :strang
 SELECT current_setting('response.status', true) AS response_status,
        current_setting('response.headers', true) AS response_headers;
 COMMIT;
--- The same request again: a replay of the header's key, no second alert.
+-- The same request again: a replay of the header's key, no second alert, and the first call's
+-- answer again: 403 with X-Kobatela-Error.
 SELECT t.row_counts() AS before \gset
 BEGIN;
 SELECT set_config('request.method', 'POST', true),
        set_config('request.headers', '{"idempotency-key": "tx-header-key"}', true);
 SELECT status, idempotency_key FROM kobatela.create_transaction(:sender, :stranger, 5);
+SELECT current_setting('response.status', true) AS replay_response_status,
+       current_setting('response.headers', true) AS replay_response_headers;
 COMMIT;
 SELECT t.row_counts() = :'before' AS nothing_written;
 -- An explicit argument wins over the header.
