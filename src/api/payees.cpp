@@ -112,9 +112,12 @@ Locked lock_escrow_then_read(pg::Spi& spi, const SpendRequest& request) {
 Datum replay(pg::Spi& spi, const SpendRequest& request, FunctionCallInfo fcinfo) {
     static pg::Statement find_by_key{"SELECT * FROM kobatela.payments WHERE idempotency_key = $1", {TEXTOID}};
     static pg::Statement payee_ref_of{"SELECT payee_ref FROM kobatela.allowed_payees WHERE id = $1", {INT8OID}};
+    // The event was written in the payment's transaction, so its `at` is the payment's created_at
+    // (both now()): one probe of (escrow_id, at), however many events the escrow has.
     static pg::Statement same_note{
-        "SELECT EXISTS (SELECT 1 FROM kobatela.escrow_events WHERE escrow_id = $1 AND kind = 'USAGE_SPEND' "
-        "AND data->>'payment_id' = $2::text AND (data->>'note') IS NOT DISTINCT FROM $3)",
+        "SELECT EXISTS (SELECT 1 FROM kobatela.escrow_events e JOIN kobatela.payments p ON p.id = $2 "
+        "WHERE e.escrow_id = $1 AND e.at = p.created_at AND e.kind = 'USAGE_SPEND' "
+        "AND e.data->>'payment_id' = $2::text AND (e.data->>'note') IS NOT DISTINCT FROM $3)",
         {INT8OID, INT8OID, TEXTOID}};
     const pg::Result first = spi.run(find_by_key, pg::Params().text(*request.key));
     const std::optional<int64_t> payee_id = first.opt_int8(0, api::kPaymentPayeeId);
