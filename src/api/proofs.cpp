@@ -88,6 +88,17 @@ void set_milestone_status(pg::Spi& spi, int64_t milestone_id, MilestoneStatus st
     spi.run(update, pg::Params().int8(milestone_id).text(core::status_name(status)));
 }
 
+// The escrow, locked. A proof for a milestone that does not exist is MILESTONE_NOT_FOUND, also when
+// its escrow does not exist (spec.md section 4, step 1: one 404 for a proof to nowhere).
+api::Escrow lock_escrow_of_proof(pg::Spi& spi, int64_t escrow_id) {
+    try {
+        return api::lock_escrow(spi, escrow_id);
+    } catch (const Error& e) {
+        if (e.code() != ErrorCode::ESCROW_NOT_FOUND) throw;
+        throw Error(ErrorCode::MILESTONE_NOT_FOUND, "Milestone not found: the escrow does not exist.");
+    }
+}
+
 Datum proof_row(pg::Spi& spi, int64_t proof_id, FunctionCallInfo fcinfo) {
     static pg::Statement select{"SELECT * FROM kobatela.proofs WHERE id = $1", {INT8OID}};
     return spi.run(select, pg::Params().int8(proof_id)).composite(0, fcinfo);
@@ -115,11 +126,8 @@ KOBA_FUNCTION(kobatela_submit_proof) {
         throw Error(ErrorCode::INVALID_JSON, "metadata must be a JSON object.");
 
     pg::Spi spi;
-    const api::Escrow escrow = api::lock_escrow(spi, escrow_id);
+    const api::Escrow escrow = lock_escrow_of_proof(spi, escrow_id);
     api::require_escrow_party(caller, escrow, api::EscrowParty::Provider);  // who did the work proves it
-    if (core::is_terminal(escrow.status))
-        throw Error(ErrorCode::ESCROW_NOT_ACTIVE,
-                    "The escrow is " + std::string(core::status_name(escrow.status)) + ": it takes no proof.");
     const Milestone milestone = find_milestone(spi, escrow_id, idx);
 
     // A photo is judged before the milestone's state, as the spec orders it: a hard failure
@@ -132,6 +140,12 @@ KOBA_FUNCTION(kobatela_submit_proof) {
         verdict = core::validate_photo(photo_metadata(spi, metadata), milestone.fence, limits);
     }
     require_current_milestone(spi, escrow_id, milestone);
+    // A closed escrow whose milestone is still open (released at its deadline, refunded, cancelled)
+    // takes no more proofs. One whose milestones are all paid has none open: NO_OPEN_MILESTONE above,
+    // the spec's answer.
+    if (core::is_terminal(escrow.status))
+        throw Error(ErrorCode::ESCROW_NOT_ACTIVE,
+                    "The escrow is " + std::string(core::status_name(escrow.status)) + ": it takes no proof.");
 
     // The submitted metadata, less `decision` (decide_proof's: a submitter cannot pre-fill it), plus
     // the review reasons.

@@ -74,8 +74,24 @@ SELECT t.row_counts() = :'before' AS nothing_written;
 SELECT status, metadata FROM kobatela.submit_proof(:g, 1, 'PHOTO', 's3://g-none.jpg', t.sha('g-none'));
 SELECT t.err(format($$SELECT kobatela.submit_proof(%s, 1, 'PHOTO', 's3://g-again.jpg', %L, t.photo('5 minutes', 5.3210, -4.0123))$$,
                     :g, t.sha('g-again'))) AS milestone_under_review;
+-- A closed escrow: all of e3's milestones are paid, so none is open (the spec's answer); one
+-- released at its deadline with its milestone still waiting takes no proof either; an escrow that
+-- does not exist has no milestone. Each after the photo's own checks, and nothing written.
 SELECT t.err(format($$SELECT kobatela.submit_proof(%s, 1, 'PHOTO', 's3://dup.jpg', %L, t.photo('5 minutes', 5.3210, -4.0123))$$,
-                    :e3, t.sha('chain-1'))) AS closed_escrow;
+                    :e3, t.sha('chain-1'))) AS closed_escrow_all_paid;
+SELECT t.escrow(100, 100) AS late \gset
+SELECT idx FROM kobatela.add_milestone(:late, 1, 'Late step', 100, 'PHOTO', 'SENDER', 5.3210, -4.0123, 500);
+UPDATE kobatela.escrow_agreements SET deadline_at = now() - interval '1 minute' WHERE id = :late;
+SELECT status FROM kobatela.escrow_check_deadline(:late);
+SELECT t.row_counts() AS before \gset
+SELECT t.err(format($$SELECT kobatela.submit_proof(%s, 1, 'PHOTO', 's3://late.jpg', %L, t.photo('5 minutes', 5.3210, -4.0123))$$,
+                    :late, t.sha('late-1'))) AS released_at_deadline;
+SELECT t.err(format($$SELECT kobatela.submit_proof(%s, 1, 'PHOTO', 's3://late.jpg', %L, t.photo('5 hours', 5.3210, -4.0123))$$,
+                    :late, t.sha('late-1'))) AS released_at_deadline_stale_photo;
+SELECT t.err(format($$SELECT kobatela.submit_proof(%s, 1, 'PHOTO', 's3://nowhere.jpg', %L, t.photo('5 minutes', 5.3210, -4.0123))$$,
+                    -1, t.sha('nowhere'))) AS no_such_escrow;
+SELECT t.row_counts() = :'before' AS nothing_written;
+SELECT status FROM kobatela.milestones WHERE escrow_id = :late;
 
 -- Non-photo proofs always wait for a decision; a rejected milestone is no longer open.
 SELECT t.escrow(50, 50) AS d \gset
