@@ -186,7 +186,8 @@ CREATE TABLE kobatela.proofs (
 
     CONSTRAINT proofs_type_check        CHECK (btrim(type) <> '' AND char_length(type) <= 50),
     CONSTRAINT proofs_storage_url_check CHECK (btrim(storage_url) <> '' AND char_length(storage_url) <= 1024),
-    CONSTRAINT proofs_sha256_check      CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    -- spec.md: up to 128 characters, format free (a 64-digit hex SHA-256 arrives lower-cased).
+    CONSTRAINT proofs_sha256_check      CHECK (btrim(sha256) <> '' AND char_length(sha256) <= 128),
     CONSTRAINT proofs_sha256_key        UNIQUE (sha256)
 );
 
@@ -203,7 +204,7 @@ COMMENT ON COLUMN kobatela.proofs.type IS
 COMMENT ON COLUMN kobatela.proofs.storage_url IS
     'Where the evidence file is stored.';
 COMMENT ON COLUMN kobatela.proofs.sha256 IS
-    'Lower-case hex SHA-256 of the file; a file proves one milestone only.';
+    'Digest of the file, up to 128 characters (a hex SHA-256 is stored lower-case); a file proves one milestone only.';
 COMMENT ON COLUMN kobatela.proofs.metadata IS
     'Client metadata (exif_timestamp, gps_lat, gps_lng, source) plus review_reason / review_reasons.';
 

@@ -49,8 +49,8 @@ core::Scope authenticate_key(pg::Spi& spi, std::string_view key) {
     const core::Scope scope = core::parse_scope(row.text(0, 3)).value();
     api::set_authenticated_key(key_id, scope, row.opt_int8(0, 4));
     // A read-only transaction (PostgREST's GET) can write neither; the identity still holds.
+    // One API_KEY_USED row per use: the stamp's own audit row is an ordinary API_KEYS_UPDATE.
     if (!pg::pg_call([] { return XactReadOnly; })) {
-        const api::AuditReason reason("API_KEY_USED");
         spi.run(stamp, pg::Params().int8(key_id));
         api::audit_event("API_KEY_USED", "api_keys", key_id,
                          core::JsonObject().add("scope", core::scope_name(scope)).str());

@@ -69,7 +69,8 @@ KOBA_FUNCTION(kobatela_create_escrow) {
         throw Error(ErrorCode::INVALID_ARGUMENT, "client_id and provider_id must be different users.");
     if (conditions.empty() || conditions.front() != '{')
         throw Error(ErrorCode::INVALID_JSON, "release_conditions must be a JSON object.");
-    if (deadline <= pg::now_micros()) throw Error(ErrorCode::INVALID_ARGUMENT, "deadline_at must be in the future.");
+    // A deadline already past is allowed (spec.md sets no rule): once FUNDED, the escrow is released by
+    // escrow_check_deadline or the deadline sweep, as any escrow whose deadline has passed.
 
     static pg::Statement insert{
         "INSERT INTO kobatela.escrow_agreements (client_id, provider_id, amount_total, currency, "

@@ -115,13 +115,11 @@ KOBA_FUNCTION(kobatela_submit_proof) {
     const int32_t idx = args.int4(1, "milestone_idx");
     const std::string type = args.text(2, "type");
     const std::string storage_url = args.text(3, "storage_url");
-    const std::string sha256 = core::lower_ascii(core::trim_ascii(args.text(4, "sha256")));
+    const std::string sha256 = core::normalize_proof_digest(args.text(4, "sha256"));
     const std::optional<std::string> metadata = args.is_null(5) ? std::nullopt
                                                                 : std::optional<std::string>(args.jsonb(5, "metadata"));
     core::require_text(type, "type", 50);
     core::require_text(storage_url, "storage_url", 1024);
-    if (sha256.size() != 64 || sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
-        throw Error(ErrorCode::INVALID_ARGUMENT, "sha256 must be 64 hexadecimal digits.");
     if (metadata && *metadata != "null" && metadata->front() != '{')
         throw Error(ErrorCode::INVALID_JSON, "metadata must be a JSON object.");
 

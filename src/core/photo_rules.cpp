@@ -105,4 +105,11 @@ std::string review_keys_json(const PhotoVerdict& verdict) {
     return JsonObject().add("review_reason", verdict.review_reason).add_raw("review_reasons", reasons).str();
 }
 
+std::string normalize_proof_digest(std::string_view sha256) {
+    const std::string_view digest = trim_ascii(sha256);
+    require_text(digest, "sha256", 128);
+    const bool hex64 = digest.size() == 64 && digest.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
+    return hex64 ? lower_ascii(digest) : std::string(digest);
+}
+
 }  // namespace koba::core

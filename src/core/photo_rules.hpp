@@ -54,4 +54,10 @@ PhotoVerdict validate_photo(const PhotoMetadata& metadata, const std::optional<G
 // merges into the stored metadata; "{}" for an approved verdict.
 std::string review_keys_json(const PhotoVerdict& verdict);
 
+// A proof's file digest as stored (spec.md section 1: `sha256` up to 128 characters, its format not
+// prescribed): trimmed, 1 to 128 characters (Error(INVALID_ARGUMENT) otherwise); a 64-digit hex
+// SHA-256 in any case is lower-cased, so that "AB12..." and "ab12..." are one file; anything else
+// (an upload service's own digest or id) is kept as given.
+std::string normalize_proof_digest(std::string_view sha256);
+
 }  // namespace koba::core

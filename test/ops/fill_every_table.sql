@@ -137,6 +137,18 @@ COMMIT;
 SELECT kobatela.release_overdue_escrows() \g /dev/null
 \endif
 
+SELECT string_to_array(extversion, '.')::int[] >= '{0,3,0}' AS at_least_0_3_0
+FROM pg_catalog.pg_extension WHERE extname = 'kobatela' \gset
+
+\if :at_least_0_3_0
+-- 0.3.0: a proof's sha256 is any digest of up to 128 characters, not only 64 hex digits.
+SELECT id AS digest_escrow FROM kobatela.create_escrow(:amara, :kofi, 10.00, 'EUR', '{"purpose": "digest"}',
+    now() + interval '30 days') \gset
+SELECT kobatela.escrow_deposit(:digest_escrow, 10.00, 'ops-digest-deposit-' || :'run') \g /dev/null
+SELECT kobatela.add_milestone(:digest_escrow, 1, 'Invoice', 10.00, 'DOCUMENT') \g /dev/null
+SELECT kobatela.submit_proof(:digest_escrow, 1, 'PDF', 's3://ops/digest.pdf', 'ops-digest-' || :'run') \g /dev/null
+\endif
+
 \if :{?key_file}
 \pset tuples_only on
 \pset format unaligned

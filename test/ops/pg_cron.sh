@@ -28,6 +28,9 @@ FROM kobatela.create_escrow(:sender, :beneficiary, 80, 'USD', '{}', now() + inte
 SQL
 check_eq "a mandate is ACTIVE and an escrow FUNDED before the jobs run" "ACTIVE FUNDED" \
   "$(q -d "$app" -c "SELECT (SELECT status FROM kobatela.usage_mandates) || ' ' || (SELECT status FROM kobatela.escrow_agreements)")"
+# Both fall due before the jobs are scheduled: otherwise a minute that starts within those two
+# seconds runs the jobs while nothing is due yet, and they succeed having done nothing.
+sleep 3
 
 # Scheduling: two jobs in the cron database that run in Kobatela's; again: the same jobs, updated.
 ids=$(q -d "$app" -c "SELECT string_agg(id::text, ',') FROM kobatela.schedule_maintenance('0 3 * * *') AS id")

@@ -134,9 +134,12 @@ for v in "${from_versions[@]}"; do
   check_eq "$v: health() reports $target" "$target" "$(q -d "$db" -c "SELECT kobatela.health() ->> 'version'" 2>&1)"
   # The fill again, now with the sections of the versions after $v: the new API on an updated database.
   check "$v: the whole fill runs again on the updated database, $target sections included" fill "$db" b
-  # (0.2.0's section: the raw-body webhook entry point. Each later version adds its own check here.)
+  # (0.2.0's section: the raw-body webhook entry point; 0.3.0's: a free-form proof digest. Each later
+  # version adds its own check here.)
   check_eq "$v: the 0.2.0 section ran (psp_webhook_raw recorded its event)" 1 \
     "$(q -d "$db" -c "SELECT count(*) FROM kobatela.psp_webhook_events WHERE event_id = 'evt_ops_raw_b'" 2>&1)"
+  check_eq "$v: the 0.3.0 section ran (a proof with a non-hex digest)" 1 \
+    "$(q -d "$db" -c "SELECT count(*) FROM kobatela.proofs WHERE sha256 = 'ops-digest-b'" 2>&1)"
   check "$v: the audit chain verifies after new writes" chain_verifies "$db" "$tips"
 done
 

@@ -73,7 +73,11 @@ SELECT t.err(format($$SELECT kobatela.add_milestone(%s, 1, 'Late', 1)$$, :e)) AS
 -- Creating escrows: parties, conditions, deadline, money.
 SELECT t.err(format($$SELECT kobatela.create_escrow(%s, %s, 10, 'USD', '{}', now() + interval '1 day')$$, :client, :client)) AS same_parties;
 SELECT t.err(format($$SELECT kobatela.create_escrow(%s, %s, 10, 'USD', '[1, 2]', now() + interval '1 day')$$, :client, :provider)) AS conditions_not_an_object;
-SELECT t.err(format($$SELECT kobatela.create_escrow(%s, %s, 10, 'USD', '{}', now() - interval '1 day')$$, :client, :provider)) AS deadline_in_the_past;
+-- A deadline already past is allowed: funded, the escrow is released by escrow_check_deadline.
+SELECT id AS overdue, status FROM kobatela.create_escrow(:client, :provider, 10, 'USD', '{}', now() - interval '1 day') \gset
+SELECT :'status' AS deadline_in_the_past;
+SELECT status FROM kobatela.escrow_deposit(:overdue, 10);
+SELECT status AS released_at_its_deadline FROM kobatela.escrow_check_deadline(:overdue);
 SELECT t.err(format($$SELECT kobatela.create_escrow(%s, -1, 10, 'USD', '{}', now() + interval '1 day')$$, :client)) AS unknown_provider;
 SELECT t.err(format($$SELECT kobatela.create_escrow(%s, %s, 0, 'USD', '{}', now() + interval '1 day')$$, :client, :provider)) AS zero_total;
 SELECT t.err(format($$SELECT kobatela.create_escrow(%s, %s, 10, 'XOF', '{}', now() + interval '1 day')$$, :client, :provider)) AS currency;

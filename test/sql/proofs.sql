@@ -111,6 +111,24 @@ SELECT status AS next_milestone_is_open, metadata
 FROM kobatela.submit_proof(:d, 2, 'PDF', 's3://d/2.pdf', t.sha('doc-2'), '{"page": 2, "decision": {"decision": "approved"}}');
 SELECT t.err('SELECT kobatela.decide_proof(-1, ''approved'')') AS unknown_proof;
 
+-- The file's digest: any string of up to 128 characters (spec.md's data model; its reference tests
+-- use 'abc123'), trimmed; a 64-digit hex SHA-256 is one file whatever its case, any other digest is
+-- kept as given; blank or longer is refused. Each refusal writes nothing.
+SELECT t.escrow(30, 30) AS dg \gset
+SELECT idx FROM kobatela.add_milestone(:dg, 1, 'Contract', 10, 'DOCUMENT');
+SELECT idx FROM kobatela.add_milestone(:dg, 2, 'Receipt', 20, 'DOCUMENT');
+SELECT id AS dg1, status, sha256 FROM kobatela.submit_proof(:dg, 1, 'PDF', 's3://dg/1.pdf', ' abc123 ') \gset
+SELECT :'status' AS status, :'sha256' AS sha256;
+SELECT status FROM kobatela.decide_proof(:dg1, 'approved');
+SELECT t.row_counts() AS before \gset
+SELECT label, t.err(format($$SELECT kobatela.submit_proof(%s, 2, 'PDF', 's3://dg/2.pdf', %L)$$, :dg, digest)) AS outcome
+FROM (VALUES ('the same digest', 'abc123'),
+             ('a used SHA-256 in upper case', upper(t.sha('doc-1'))),
+             ('blank', '   '),
+             ('129 characters', repeat('x', 129))) AS c(label, digest);
+SELECT t.row_counts() = :'before' AS nothing_written;
+SELECT status, sha256 FROM kobatela.submit_proof(:dg, 2, 'PDF', 's3://dg/2.pdf', 'ABC123');
+
 -- Money: a payout never exceeds the balance, and a failed payout leaves nothing behind.
 SELECT t.escrow(100, 40) AS b \gset
 SELECT idx FROM kobatela.add_milestone(:b, 1, 'Big', 60, 'PHOTO');

@@ -23,6 +23,10 @@ SELECT kobatela.current_scope() AS before, kobatela.authenticate(:'api_key') AS 
        kobatela.current_scope() AS after, kobatela.current_actor() = 'apikey:' || :key_id AS actor;
 COMMIT;
 SELECT last_used_at IS NOT NULL AS stamped FROM kobatela.api_keys WHERE id = :key_id;
+-- That use is audited once, API_KEY_USED with the scope; the stamp itself is an ordinary update.
+SELECT action, CASE WHEN action = 'API_KEY_USED' THEN data
+                    ELSE jsonb_build_object('changed', (SELECT jsonb_agg(k) FROM jsonb_object_keys(data -> 'new') k)) END AS data
+FROM kobatela.audit_log WHERE entity = 'api_keys' AND entity_id = :key_id AND action <> 'API_KEY_CREATED' ORDER BY id;
 
 -- The identity ends with its transaction, and SQL cannot forge it.
 BEGIN;
@@ -88,11 +92,13 @@ SELECT t.err(format('SELECT kobatela.authenticate(%L)', :'api_key')) AS after_re
 SELECT kobatela.revoke_api_key(:key_id) AS revoking_twice;
 SELECT is_active FROM kobatela.get_api_key(:key_id);
 
--- Creating keys: bound to an existing user, never already expired, never without a pepper.
+-- Creating keys: bound to an existing user, never without a pepper; one born expired never
+-- authenticates.
 SELECT scope, user_id = :owner AS bound_to_owner FROM kobatela.get_api_key(
     (SELECT id FROM kobatela.create_api_key('keys bound', 'sender', :owner)));
 SELECT t.err($$SELECT kobatela.create_api_key('k', 'sender', 424242)$$) AS unknown_user;
-SELECT t.err($$SELECT kobatela.create_api_key('k', 'sender', NULL, now() - interval '1 day')$$) AS expired_at_birth;
+SELECT api_key AS born_expired FROM kobatela.create_api_key('k born expired', 'sender', NULL, now() - interval '1 day') \gset
+SELECT t.err(format('SELECT kobatela.authenticate(%L)', :'born_expired')) AS expired_at_birth;
 SELECT t.err($$SELECT kobatela.create_api_key('', 'sender')$$) AS empty_name;
 SELECT t.err($$SELECT kobatela.create_api_key('k', 'root')$$) AS unknown_scope;
 SELECT t.err('SELECT kobatela.get_api_key(-1)') AS get_unknown;

@@ -178,3 +178,20 @@ TEST(PhotoRules, TrustedSources) {
         EXPECT_EQ(v.review_reason, "UNTRUSTED_SOURCE") << source;
     }
 }
+
+TEST(PhotoRules, ProofDigest) {
+    const std::string hex(64, 'a');
+    EXPECT_EQ(normalize_proof_digest(std::string(64, 'A')), hex);          // hex SHA-256: lower-cased
+    EXPECT_EQ(normalize_proof_digest(" " + hex + "\t"), hex);              // trimmed
+    EXPECT_EQ(normalize_proof_digest("hash-Clean"), "hash-Clean");         // another digest: as given
+    EXPECT_EQ(normalize_proof_digest(std::string(63, 'A')), std::string(63, 'A'));  // not 64 digits: as given
+    EXPECT_EQ(normalize_proof_digest(std::string(128, 'x')), std::string(128, 'x'));
+    for (const std::string& bad : {std::string(), std::string("   "), std::string(129, 'x'), std::string("a\x01")}) {
+        try {
+            normalize_proof_digest(bad);
+            ADD_FAILURE() << "accepted: " << bad;
+        } catch (const Error& e) {
+            EXPECT_EQ(e.code(), ErrorCode::INVALID_ARGUMENT);
+        }
+    }
+}
