@@ -115,16 +115,16 @@ Datum replay(pg::Spi& spi, const SpendRequest& request, FunctionCallInfo fcinfo)
     // The event was written in the payment's transaction, so its `at` is the payment's created_at
     // (both now()): one probe of (escrow_id, at), however many events the escrow has.
     static pg::Statement same_note{
-        "SELECT EXISTS (SELECT 1 FROM kobatela.escrow_events e JOIN kobatela.payments p ON p.id = $2 "
-        "WHERE e.escrow_id = $1 AND e.at = p.created_at AND e.kind = 'USAGE_SPEND' "
-        "AND e.data->>'payment_id' = $2::text AND (e.data->>'note') IS NOT DISTINCT FROM $3)",
-        {INT8OID, INT8OID, TEXTOID}};
+        "SELECT EXISTS (SELECT 1 FROM kobatela.escrow_events WHERE escrow_id = $1 AND at = $2 "
+        "AND kind = 'USAGE_SPEND' AND data->>'payment_id' = $3::text AND (data->>'note') IS NOT DISTINCT FROM $4)",
+        {INT8OID, TIMESTAMPTZOID, INT8OID, TEXTOID}};
     const pg::Result first = spi.run(find_by_key, pg::Params().text(*request.key));
     const std::optional<int64_t> payee_id = first.opt_int8(0, api::kPaymentPayeeId);
     if (first.int8(0, api::kPaymentEscrowId) != request.escrow_id || first.money(0, api::kPaymentAmount) != request.cents ||
         !payee_id || spi.run(payee_ref_of, pg::Params().int8(*payee_id)).text(0, 1) != request.payee_ref ||
         !spi.run(same_note, pg::Params()
                                 .int8(request.escrow_id)
+                                .timestamptz(first.timestamptz(0, api::kPaymentCreatedAt))
                                 .int8(first.int8(0, api::kPaymentId))
                                 .opt_text(request.note))
              .boolean(0, 1))

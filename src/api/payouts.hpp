@@ -20,6 +20,7 @@ enum PaymentColumn {
     kPaymentPspRef,
     kPaymentStatus,
     kPaymentIdempotencyKey,
+    kPaymentCreatedAt,
 };
 
 // A milestone's payout.
