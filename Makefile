@@ -37,7 +37,7 @@ ISOLATION      = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.sp
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation --load-extension=kobatela
 
 # libpq (src/pg/remote_session.cpp reaches pg_cron's database) sits in the client include dir.
-PG_CPPFLAGS = -Isrc -I$(shell $(PG_CONFIG) --includedir 2>/dev/null)
+PG_CPPFLAGS = -Isrc -I$(shell $(PG_CONFIG) --includedir 2>/dev/null) -DKOBATELA_VERSION='"$(EXTVERSION)"'
 # -MMD -MP: each object also records the headers it includes (src/**/*.d), so changing a
 # header rebuilds what depends on it (PGXS alone does not track C++ headers).
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-register -Wno-unused-parameter \
@@ -57,6 +57,9 @@ all install installcheck:
 endif
 
 -include $(OBJS:.o=.d)
+
+# The library knows its version (KOBATELA_VERSION, from kobatela.control).
+src/api/readiness.o: $(EXTENSION).control
 
 $(DATA_built): $(SQL_PARTS) $(EXTENSION).control
 	@mkdir -p build

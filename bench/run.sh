@@ -56,8 +56,7 @@ ensure_gnuplot() {
 if [ "$docs" = 1 ]; then ensure_gnuplot || true; fi
 
 bench_cluster "$name" "$port"
-psql -X -q -v ON_ERROR_STOP=1 -d postgres \
-  -c "ALTER SYSTEM SET kobatela.psp_webhook_secret = 'bench-psp-secret'" -c "SELECT pg_reload_conf()" >/dev/null
+echo 'bench-psp-secret' | scripts/cluster.sh secret "$name" psp_webhook_secret
 psql -X -q -v ON_ERROR_STOP=1 -v proof_escrows="$proof_escrows" -d "$db" -f bench/setup.sql >/dev/null
 export PGOPTIONS='-c client_min_messages=warning'   # quiet "schema ... already exists, skipping"
 psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f bench/spend_setup.sql >/dev/null

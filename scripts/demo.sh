@@ -17,10 +17,10 @@ case "${1:-start}" in
     psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db" -c "CREATE EXTENSION pg_cron"
     # Secrets, generated for this cluster: the API key pepper (never printed) and the secret the
     # payment provider signs its webhooks with (the story plays the PSP, so it is handed to psql).
+    # Each lives in a file only the server's user can read (scripts/cluster.sh secret).
     psp_secret="whsec_$(openssl rand -hex 16)"
-    psql -X -q -v ON_ERROR_STOP=1 -d postgres \
-      -c "ALTER SYSTEM SET kobatela.api_key_pepper = '$(openssl rand -hex 32)'" \
-      -c "ALTER SYSTEM SET kobatela.psp_webhook_secret = '$psp_secret'" -c "SELECT pg_reload_conf()" >/dev/null
+    openssl rand -hex 32 | scripts/cluster.sh secret demo api_key_pepper
+    printf '%s\n' "$psp_secret" | scripts/cluster.sh secret demo psp_webhook_secret
     psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION kobatela'
     echo
     psql -X -q -v ON_ERROR_STOP=1 -v psp_secret="$psp_secret" -d "$db" -f demo/story.sql

@@ -17,12 +17,13 @@ CREATE FUNCTION kobatela.create_merchant(name text, category_id bigint DEFAULT N
 COMMENT ON FUNCTION kobatela.create_merchant(text, bigint, boolean) IS
     'A merchant with its default purchase category; a certified one needs no allowed-usage rule.';
 
-CREATE FUNCTION kobatela.allow_usage(owner_id bigint, merchant_id bigint DEFAULT NULL, category_id bigint DEFAULT NULL)
+CREATE FUNCTION kobatela.allow_usage(owner_id bigint, merchant_id bigint DEFAULT NULL, category_id bigint DEFAULT NULL,
+                                     sender_id bigint DEFAULT NULL)
     RETURNS text
     LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
     AS 'MODULE_PATHNAME', 'kobatela_allow_usage';
-COMMENT ON FUNCTION kobatela.allow_usage(bigint, bigint, bigint) IS
-    'Lets a beneficiary spend at one merchant or in one category: ''added'', or ''exists''.';
+COMMENT ON FUNCTION kobatela.allow_usage(bigint, bigint, bigint, bigint) IS
+    'Lets a beneficiary spend at one merchant or in one category, with sender_id''s mandates (a key bound to a user: its own) or, NULL, every sender''s: ''added'', or ''exists''.';
 
 CREATE FUNCTION kobatela.create_mandate(sender_id bigint, beneficiary_id bigint, total_amount numeric,
                                         currency text DEFAULT 'USD', allowed_category_id bigint DEFAULT NULL,

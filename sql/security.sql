@@ -28,12 +28,114 @@ REVOKE ALL ON TYPE kobatela.api_key_info FROM PUBLIC;
 
 GRANT USAGE ON SCHEMA kobatela TO kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
 
--- Every function may be called by every Kobatela role: each one checks the caller's scope itself
--- (UNAUTHORIZED without a key or role, INSUFFICIENT_SCOPE with the wrong one). kobatela_anon is
--- PostgREST's role for every request, so it needs them all; until a key is authenticated it gets
--- an answer only from the functions that need no scope (authenticate, pre_request, health, the
--- pure helpers).
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA kobatela TO kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
+-- Each role may execute exactly the functions its scope needs (docs/security.md, "Privileges"):
+--   * kobatela_anon is PostgREST's role for every request: the key a request authenticates may have
+--     any scope, so it gets every function that checks the caller's key or signature itself (the
+--     business, key-management, maintenance and audit functions, the webhook) and the identity
+--     functions row-level security calls, but nothing that answers without such a check;
+--   * kobatela_sender, kobatela_support and kobatela_admin get what their scope may call, plus the
+--     pure helpers (geo_distance_m, within_geofence, verify_hmac_sha256);
+--   * trigger functions are nobody's: a trigger fires without EXECUTE, and without it no role can
+--     attach Kobatela's triggers to a table of its own (they also refuse to run for one).
+-- Every function of the schema is listed here, and the install fails when one is not;
+-- test/pgtap/privileges.sql holds the same matrix, written out independently.
+DO $$
+DECLARE
+    grant_rule record;
+    listed oid[] := '{}';
+    unlisted text;
+BEGIN
+    FOR grant_rule IN
+    SELECT f.fn::regprocedure AS fn, c.roles
+    FROM (VALUES
+        -- who: the roles of each kind of function
+        ('entry',    ARRAY['kobatela_anon', 'kobatela_sender', 'kobatela_support', 'kobatela_admin']),
+        ('identity', ARRAY['kobatela_anon', 'kobatela_sender', 'kobatela_support', 'kobatela_admin']),
+        ('write',    ARRAY['kobatela_anon', 'kobatela_sender', 'kobatela_admin']),
+        ('read',     ARRAY['kobatela_anon', 'kobatela_sender', 'kobatela_support', 'kobatela_admin']),
+        ('audit',    ARRAY['kobatela_anon', 'kobatela_support', 'kobatela_admin']),
+        ('admin',    ARRAY['kobatela_anon', 'kobatela_admin']),
+        ('webhook',  ARRAY['kobatela_anon', 'kobatela_admin']),
+        ('helper',   ARRAY['kobatela_sender', 'kobatela_support', 'kobatela_admin']),
+        ('trigger',  ARRAY[]::text[])
+    ) AS c(kind, roles)
+    JOIN (VALUES
+        -- entry points and what a caller asks before authenticating
+        ('kobatela.authenticate(text)', 'entry'),
+        ('kobatela.pre_request()', 'entry'),
+        ('kobatela.health()', 'entry'),
+        ('kobatela.error_catalogue()', 'entry'),
+        -- read by the row-level security policies (as the querying role)
+        ('kobatela.current_scope()', 'identity'),
+        ('kobatela.current_user_id()', 'identity'),
+        ('kobatela.current_actor()', 'identity'),
+        -- business calls that write (scope sender or admin)
+        ('kobatela.create_user(text, text, boolean)', 'write'),
+        ('kobatela.add_to_allowlist(bigint, bigint)', 'write'),
+        ('kobatela.add_certification(bigint, text)', 'write'),
+        ('kobatela.create_transaction(bigint, bigint, numeric, text, text)', 'write'),
+        ('kobatela.create_escrow(bigint, bigint, numeric, text, jsonb, timestamptz)', 'write'),
+        ('kobatela.add_milestone(bigint, integer, text, numeric, text, text, float8, float8, float8)', 'write'),
+        ('kobatela.escrow_deposit(bigint, numeric, text)', 'write'),
+        ('kobatela.escrow_mark_delivered(bigint, text, text)', 'write'),
+        ('kobatela.escrow_client_approve(bigint, text)', 'write'),
+        ('kobatela.escrow_client_reject(bigint, text)', 'write'),
+        ('kobatela.escrow_check_deadline(bigint)', 'write'),
+        ('kobatela.submit_proof(bigint, integer, text, text, text, jsonb)', 'write'),
+        ('kobatela.decide_proof(bigint, text, text)', 'write'),
+        ('kobatela.execute_payment(bigint)', 'write'),
+        ('kobatela.create_spend_category(text, text)', 'write'),
+        ('kobatela.create_merchant(text, bigint, boolean)', 'write'),
+        ('kobatela.allow_usage(bigint, bigint, bigint, bigint)', 'write'),
+        ('kobatela.create_mandate(bigint, bigint, numeric, text, bigint, bigint, timestamptz)', 'write'),
+        ('kobatela.expire_mandates()', 'write'),
+        ('kobatela.create_purchase(bigint, bigint, numeric, text, bigint, bigint, text)', 'write'),
+        ('kobatela.add_allowed_payee(bigint, text, text, numeric, numeric)', 'write'),
+        ('kobatela.spend(bigint, text, numeric, text, text)', 'write'),
+        -- business calls that read (also support)
+        ('kobatela.get_user(bigint)', 'read'),
+        ('kobatela.get_transaction(bigint)', 'read'),
+        ('kobatela.list_alerts(text)', 'read'),
+        ('kobatela.get_escrow(bigint)', 'read'),
+        ('kobatela.escrow_events(bigint)', 'read'),
+        -- the audit trail's checks (support and admin)
+        ('kobatela.verify_audit_chain(jsonb)', 'audit'),
+        ('kobatela.audit_chain_tips()', 'audit'),
+        -- keys and maintenance (admin)
+        ('kobatela.create_api_key(text, kobatela.api_scope, bigint, timestamptz)', 'admin'),
+        ('kobatela.get_api_key(bigint)', 'admin'),
+        ('kobatela.revoke_api_key(bigint)', 'admin'),
+        ('kobatela.release_overdue_escrows()', 'admin'),
+        ('kobatela.schedule_maintenance(text)', 'admin'),
+        ('kobatela.unschedule_maintenance()', 'admin'),
+        -- the PSP's webhook, authenticated by its signature (PostgREST's role, and admin by hand)
+        ('kobatela.psp_webhook(text, text, text)', 'webhook'),
+        ('kobatela.psp_webhook_raw(json)', 'webhook'),
+        -- pure computations: no key checked, so not for kobatela_anon
+        ('kobatela.geo_distance_m(float8, float8, float8, float8)', 'helper'),
+        ('kobatela.within_geofence(float8, float8, float8, float8, float8, float8)', 'helper'),
+        ('kobatela.verify_hmac_sha256(bytea, bytea, text)', 'helper'),
+        -- trigger functions
+        ('kobatela.touch_updated_at()', 'trigger'),
+        ('kobatela.audit_row()', 'trigger'),
+        ('kobatela.audit_log_append_only()', 'trigger')
+    ) AS f(fn, kind) USING (kind)
+    LOOP
+        listed := listed || grant_rule.fn::oid;
+        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC, kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon',
+                       grant_rule.fn);
+        IF cardinality(grant_rule.roles) > 0 THEN
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %s', grant_rule.fn,
+                           (SELECT string_agg(quote_ident(r), ', ') FROM unnest(grant_rule.roles) AS r));
+        END IF;
+    END LOOP;
+
+    SELECT string_agg(p.oid::regprocedure::text, ', ') INTO unlisted FROM pg_catalog.pg_proc p
+    WHERE p.pronamespace = 'kobatela'::regnamespace AND p.oid <> ALL (listed);
+    IF unlisted IS NOT NULL THEN
+        RAISE EXCEPTION 'kobatela: functions without a privilege rule in security.sql: %', unlisted;
+    END IF;
+END $$;
 
 -- Reading tables directly (also PostgREST's table endpoints): RLS below filters the rows.
 DO $$
@@ -53,12 +155,15 @@ GRANT SELECT ON kobatela.audit_log TO kobatela_admin, kobatela_support, kobatela
 -- Row-level security on every table, forced (also for the table owner), with one read policy.
 -- `who` says which scopes see rows: 'all' (every scope; a bound sender key only rows where its
 -- user is a party, `party` with @u standing for that user), 'staff' (admin and support only),
--- 'admin' (admin only), 'catalogue' (every scope, every row).
+-- 'admin' (admin only), 'catalogue' (every scope, every row), 'audit' (the audit log: admin every
+-- row, support the rows about the tables support may read, so that the log never shows what the
+-- table it records hides: no key names, prefixes, scopes or bindings from api_keys).
 DO $$
 DECLARE
     rule record;
     visible text;
     missing text;
+    admin_only text[] := '{}';  -- the 'admin' tables, for the audit rule (which comes last)
     bound constant text := '(SELECT kobatela.current_user_id())';
     by_escrow constant text :=
         'EXISTS (SELECT 1 FROM kobatela.escrow_agreements e WHERE e.id = escrow_id AND @u IN (e.client_id, e.provider_id))';
@@ -66,7 +171,7 @@ BEGIN
     FOR rule IN SELECT * FROM (VALUES
         ('users',               'all',       'id = @u'),
         ('api_keys',            'admin',     NULL),
-        ('audit_log',           'staff',     NULL),
+        ('audit_log',           'audit',     NULL),
         ('alerts',              'all',       'actor_user_id = @u'),
         ('transactions',        'all',       '@u IN (sender_id, receiver_id)'),
         ('allowed_recipients',  'all',       '@u IN (owner_id, recipient_id)'),
@@ -84,7 +189,8 @@ BEGIN
         ('usage_mandates',      'all',       '@u IN (sender_id, beneficiary_id)'),
         ('allowed_usages',      'all',       'owner_id = @u'),
         ('purchases',           'all',       'sender_id = @u OR EXISTS (SELECT 1 FROM kobatela.usage_mandates m WHERE m.id = mandate_id AND m.sender_id = @u)')
-    ) AS r(tbl, who, party) LOOP
+    ) AS r(tbl, who, party) ORDER BY who = 'audit' LOOP
+        IF rule.who = 'admin' THEN admin_only := admin_only || rule.tbl; END IF;
         visible := CASE rule.who
             WHEN 'all' THEN format(
                 'CASE (SELECT kobatela.current_scope()) WHEN ''admin'' THEN true WHEN ''support'' THEN true '
@@ -93,6 +199,9 @@ BEGIN
             WHEN 'staff' THEN '(SELECT kobatela.current_scope()) IN (''admin'', ''support'')'
             WHEN 'admin' THEN '(SELECT kobatela.current_scope()) = ''admin'''
             WHEN 'catalogue' THEN '(SELECT kobatela.current_scope()) IS NOT NULL'
+            WHEN 'audit' THEN format(
+                'CASE (SELECT kobatela.current_scope()) WHEN ''admin'' THEN true '
+                'WHEN ''support'' THEN entity <> ALL (%L::text[]) ELSE false END', admin_only)
         END;
         EXECUTE format('ALTER TABLE kobatela.%I ENABLE ROW LEVEL SECURITY', rule.tbl);
         EXECUTE format('ALTER TABLE kobatela.%I FORCE ROW LEVEL SECURITY', rule.tbl);

@@ -64,14 +64,18 @@ CREATE TABLE kobatela.escrow_deposits (
     idempotency_key  text,
     created_at       timestamptz   NOT NULL DEFAULT now(),
     updated_at       timestamptz   NOT NULL DEFAULT now(),
+    idempotency_owner bigint,
 
     CONSTRAINT escrow_deposits_amount_check CHECK (amount > 0),
     CONSTRAINT escrow_deposits_idempotency_key_check
-        CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 64),
-    -- Global, not per escrow: a key reused on another escrow is an IDEMPOTENCY_CONFLICT (spec.md §3).
-    CONSTRAINT escrow_deposits_idempotency_key_key UNIQUE (idempotency_key)
+        CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 64)
 );
 
+-- Unique per owner (transactions has the why), not per escrow: an owner's key reused on another
+-- escrow is an IDEMPOTENCY_CONFLICT (spec.md §3).
+CREATE UNIQUE INDEX escrow_deposits_idempotency_key_idempotency_owner_key
+    ON kobatela.escrow_deposits (idempotency_key, idempotency_owner) NULLS NOT DISTINCT
+    WHERE idempotency_key IS NOT NULL;
 CREATE INDEX escrow_deposits_escrow_id_idx ON kobatela.escrow_deposits (escrow_id);
 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.escrow_deposits
@@ -80,7 +84,9 @@ CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.escrow_deposits
 COMMENT ON TABLE kobatela.escrow_deposits IS
     'Money paid into an escrow; their sum is the funded amount.';
 COMMENT ON COLUMN kobatela.escrow_deposits.idempotency_key IS
-    'Client key, unique across all escrows.';
+    'Client key, unique per idempotency_owner across all escrows.';
+COMMENT ON COLUMN kobatela.escrow_deposits.idempotency_owner IS
+    'The caller whose key it is: the user its API key (or JWT) is bound to; NULL for the platform (unbound keys and roles). Keys are unique per owner.';
 
 -- ---------------------------------------------------------------------------------------------
 -- escrow_events
@@ -265,6 +271,9 @@ CREATE TABLE kobatela.payments (
     idempotency_key  text,
     created_at       timestamptz             NOT NULL DEFAULT now(),
     updated_at       timestamptz             NOT NULL DEFAULT now(),
+    -- (added in 0.4.0: a column an upgrade adds comes last, so a fresh install puts it last too)
+    idempotency_owner bigint,
+    payout_key       text,
 
     CONSTRAINT payments_amount_check  CHECK (amount > 0),
     -- A payout pays a milestone or an allowed payee, never both.
@@ -272,9 +281,17 @@ CREATE TABLE kobatela.payments (
     CONSTRAINT payments_psp_ref_check CHECK (btrim(psp_ref) <> '' AND char_length(psp_ref) <= 128),
     CONSTRAINT payments_idempotency_key_check
         CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 128),
+    CONSTRAINT payments_payout_key_check
+        CHECK (btrim(payout_key) <> '' AND char_length(payout_key) <= 128),
     CONSTRAINT payments_psp_ref_key         UNIQUE (psp_ref),
-    CONSTRAINT payments_idempotency_key_key UNIQUE (idempotency_key)
+    -- Keys Kobatela makes for its own payouts: a namespace of their own, which no caller reaches.
+    CONSTRAINT payments_payout_key_key      UNIQUE (payout_key)
 );
+
+-- A caller's key (spend): unique per owner, as transactions explains.
+CREATE UNIQUE INDEX payments_idempotency_key_idempotency_owner_key
+    ON kobatela.payments (idempotency_key, idempotency_owner) NULLS NOT DISTINCT
+    WHERE idempotency_key IS NOT NULL;
 
 CREATE INDEX payments_status_idx           ON kobatela.payments (status);
 CREATE INDEX payments_escrow_id_status_idx ON kobatela.payments (escrow_id, status);
@@ -300,7 +317,11 @@ COMMENT ON COLUMN kobatela.payments.psp_ref IS
 COMMENT ON COLUMN kobatela.payments.status IS
     'SENT and SETTLED payments count against the escrow balance.';
 COMMENT ON COLUMN kobatela.payments.idempotency_key IS
-    'Payout key (client or generated, e.g. pay|escrow:<id>|ms:<id>|amt:<amount>), globally unique.';
+    'The caller''s key of a spend, unique per idempotency_owner; NULL for Kobatela''s own payouts.';
+COMMENT ON COLUMN kobatela.payments.idempotency_owner IS
+    'The caller whose key it is: the user its API key (or JWT) is bound to; NULL for the platform (unbound keys and roles). Keys are unique per owner.';
+COMMENT ON COLUMN kobatela.payments.payout_key IS
+    'Key Kobatela made for a milestone payout (pay|escrow:<id>|ms:<id>|amt:<amount>, escrow:<id>:milestone:<id>:amount:<amount>, payment:<id>), unique; never a caller''s.';
 
 -- ---------------------------------------------------------------------------------------------
 -- psp_webhook_events

@@ -200,15 +200,24 @@ CREATE TABLE kobatela.transactions (
     idempotency_key  text,
     created_at       timestamptz                 NOT NULL DEFAULT now(),
     updated_at       timestamptz                 NOT NULL DEFAULT now(),
+    idempotency_owner bigint,
 
     CONSTRAINT transactions_amount_check   CHECK (amount > 0),
     CONSTRAINT transactions_currency_check CHECK (currency ~ '^[A-Z]{3}$'),
     CONSTRAINT transactions_idempotency_key_check
-        CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 64),
-    -- Deliberate difference from the reference (a global key): keys are scoped per sender, so a
-    -- key replayed by another tenant neither collides with nor reveals this sender's transfer.
-    CONSTRAINT transactions_sender_id_idempotency_key_key UNIQUE (sender_id, idempotency_key)
+        CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 64)
 );
+
+-- Deliberate difference from the reference (one global namespace): a key is unique per owner, the
+-- caller that chose it (docs/reference.md, "Idempotency"), so nobody's key can collide with, or
+-- reveal, another party's request. NULLS NOT DISTINCT: the platform (owner NULL) is one namespace.
+-- A transfer's key is also per sender, as it was before owners (a key bound to a user is always
+-- the sender's own; the platform's keys stay per sender, as its earlier transfers have them).
+CREATE UNIQUE INDEX transactions_idempotency_key_idempotency_owner_sender_id_key
+    ON kobatela.transactions (idempotency_key, idempotency_owner, sender_id) NULLS NOT DISTINCT
+    WHERE idempotency_key IS NOT NULL;
+-- (Every foreign-key column leads some index.)
+CREATE INDEX transactions_sender_id_idx   ON kobatela.transactions (sender_id);
 
 CREATE INDEX transactions_receiver_id_idx ON kobatela.transactions (receiver_id);
 CREATE INDEX transactions_status_idx      ON kobatela.transactions (status);
@@ -222,7 +231,9 @@ COMMENT ON TABLE kobatela.transactions IS
 COMMENT ON COLUMN kobatela.transactions.status IS
     'COMPLETED when sent; REJECTED when the receiver was neither allowlisted nor certified.';
 COMMENT ON COLUMN kobatela.transactions.idempotency_key IS
-    'Client key, unique per sender (not globally); a replay returns the stored row.';
+    'Client key, unique per idempotency_owner (not globally); a replay returns the stored row.';
+COMMENT ON COLUMN kobatela.transactions.idempotency_owner IS
+    'The caller whose key it is: the user its API key (or JWT) is bound to; NULL for the platform (unbound keys and roles). Keys are unique per owner.';
 
 -- ---------------------------------------------------------------------------------------------
 -- allowed_recipients

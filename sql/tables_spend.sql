@@ -121,16 +121,21 @@ CREATE TABLE kobatela.allowed_usages (
     category_id  bigint      REFERENCES kobatela.spend_categories (id),
     created_at   timestamptz NOT NULL DEFAULT now(),
     updated_at   timestamptz NOT NULL DEFAULT now(),
+    sender_id    bigint      REFERENCES kobatela.users (id),
 
     -- Exactly one target: a merchant or a category (INVALID_USAGE_RULE).
-    CONSTRAINT allowed_usages_target_check CHECK (num_nonnulls(merchant_id, category_id) = 1),
-    -- NULLs are distinct, so each unique applies to the rows whose target it names.
-    CONSTRAINT allowed_usages_owner_id_merchant_id_key UNIQUE (owner_id, merchant_id),
-    CONSTRAINT allowed_usages_owner_id_category_id_key UNIQUE (owner_id, category_id)
+    CONSTRAINT allowed_usages_target_check CHECK (num_nonnulls(merchant_id, category_id) = 1)
 );
 
+-- One rule per (beneficiary, whose money, target); NULLS NOT DISTINCT makes the platform's rules
+-- (sender_id NULL) one set too. Partial: each index holds the rules whose target it names.
+CREATE UNIQUE INDEX allowed_usages_owner_id_sender_id_merchant_id_key
+    ON kobatela.allowed_usages (owner_id, sender_id, merchant_id) NULLS NOT DISTINCT WHERE merchant_id IS NOT NULL;
+CREATE UNIQUE INDEX allowed_usages_owner_id_sender_id_category_id_key
+    ON kobatela.allowed_usages (owner_id, sender_id, category_id) NULLS NOT DISTINCT WHERE category_id IS NOT NULL;
 CREATE INDEX allowed_usages_merchant_id_idx ON kobatela.allowed_usages (merchant_id);
 CREATE INDEX allowed_usages_category_id_idx ON kobatela.allowed_usages (category_id);
+CREATE INDEX allowed_usages_sender_id_idx   ON kobatela.allowed_usages (sender_id);
 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.allowed_usages
     FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
@@ -139,6 +144,8 @@ COMMENT ON TABLE kobatela.allowed_usages IS
     'Where a beneficiary may spend: one merchant or one category per row.';
 COMMENT ON COLUMN kobatela.allowed_usages.owner_id IS
     'The beneficiary the rule allows.';
+COMMENT ON COLUMN kobatela.allowed_usages.sender_id IS
+    'Whose money the rule lets out: purchases under this sender''s mandates only; NULL: a platform rule, for every sender''s mandates.';
 
 -- ---------------------------------------------------------------------------------------------
 -- purchases
@@ -155,13 +162,18 @@ CREATE TABLE kobatela.purchases (
     mandate_id       bigint                   REFERENCES kobatela.usage_mandates (id),
     created_at       timestamptz              NOT NULL DEFAULT now(),
     updated_at       timestamptz              NOT NULL DEFAULT now(),
+    idempotency_owner bigint,
 
     CONSTRAINT purchases_amount_check   CHECK (amount > 0),
     CONSTRAINT purchases_currency_check CHECK (currency ~ '^[A-Z]{3}$'),
     CONSTRAINT purchases_idempotency_key_check
-        CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 64),
-    CONSTRAINT purchases_idempotency_key_key UNIQUE (idempotency_key)
+        CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 64)
 );
+
+-- Unique per owner, as transactions (tables_identity.sql) explains.
+CREATE UNIQUE INDEX purchases_idempotency_key_idempotency_owner_key
+    ON kobatela.purchases (idempotency_key, idempotency_owner) NULLS NOT DISTINCT
+    WHERE idempotency_key IS NOT NULL;
 
 CREATE INDEX purchases_mandate_id_idx  ON kobatela.purchases (mandate_id);
 CREATE INDEX purchases_status_idx      ON kobatela.purchases (status);
@@ -180,6 +192,8 @@ COMMENT ON COLUMN kobatela.purchases.sender_id IS
 COMMENT ON COLUMN kobatela.purchases.category_id IS
     'Category of the purchase: the one given, else the merchant''s.';
 COMMENT ON COLUMN kobatela.purchases.idempotency_key IS
-    'Client key, globally unique; a replay returns the stored purchase.';
+    'Client key, unique per idempotency_owner; a replay returns the stored purchase.';
+COMMENT ON COLUMN kobatela.purchases.idempotency_owner IS
+    'The caller whose key it is: the user its API key (or JWT) is bound to; NULL for the platform (unbound keys and roles). Keys are unique per owner.';
 COMMENT ON COLUMN kobatela.purchases.mandate_id IS
     'Mandate the purchase consumed.';

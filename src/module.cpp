@@ -1,5 +1,7 @@
 // The shared library's identity and load-time set-up.
 #include "api/identity.hpp"
+#include "api/readiness.hpp"
+#include "pg/guard.hpp"
 #include "pg/postgres.hpp"
 #include "pg/settings.hpp"
 
@@ -8,7 +10,9 @@ PG_MODULE_MAGIC;
 
 void _PG_init(void);
 void _PG_init(void) {
+    koba::api::note_library_load(process_shared_preload_libraries_in_progress);
     koba::pg::settings::define();
     koba::api::register_identity_callbacks();
+    koba::pg::set_entry_gate(&koba::api::require_ready);
 }
 }

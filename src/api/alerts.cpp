@@ -1,5 +1,6 @@
 // Alerts raised by the rules (e.g. UNAUTHORIZED_TRANSFER_ATTEMPT), for support and admins.
 #include "api/identity.hpp"
+#include "core/text_rules.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi.hpp"
@@ -11,6 +12,7 @@ using namespace koba;
 KOBA_FUNCTION(kobatela_list_alerts) {
     const api::Principal caller = api::require_scope(core::kBusinessRead);
     const std::optional<std::string> type = pg::Args(fcinfo).opt_text(0);
+    if (type) core::require_text(*type, "type", 100);  // alerts.type's own bound
     static pg::Statement select{
         "SELECT * FROM kobatela.alerts WHERE ($1::text IS NULL OR type = $1) "
         "AND ($2::bigint IS NULL OR actor_user_id = $2) ORDER BY created_at DESC, id DESC",

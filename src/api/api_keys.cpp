@@ -4,6 +4,7 @@
 #include "api/lookups.hpp"
 #include "core/api_keys.hpp"
 #include "core/errors.hpp"
+#include "core/timestamps.hpp"
 #include "core/text_rules.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
@@ -29,9 +30,10 @@ KOBA_FUNCTION(kobatela_create_api_key) {
     const std::string scope = args.enum_label(1, "scope");
     const std::optional<int64_t> user_id = args.opt_int8(2);
     const std::optional<pg::UnixMicros> expires_at = args.opt_timestamptz(3);
+    if (expires_at) core::require_within_horizon(*expires_at, pg::clock_micros(), "expires_at");
     core::require_text(name, "name", 100);
-    const std::string_view pepper = pg::settings::api_key_pepper();
-    if (pepper.empty()) throw Error(ErrorCode::APIKEY_PEPPER_MISSING);
+    const std::string_view pepper =
+        pg::settings::require_secret(pg::settings::api_key_pepper(), ErrorCode::APIKEY_PEPPER_MISSING);
     // An expires_at already past is allowed: the key is born expired and never authenticates (the
     // spec sets no rule; a test of expiry, or a key issued for a window that is over, needs it).
 

@@ -22,7 +22,9 @@
 //    when the relation's relcache entry is invalidated (ALTER TABLE...).
 #include "api/audit.hpp"
 
+#include "api/extension_tables.hpp"
 #include "api/identity.hpp"
+#include "api/key_use.hpp"
 #include "core/audit_chain.hpp"
 #include "core/errors.hpp"
 #include "core/hmac.hpp"
@@ -65,7 +67,11 @@ namespace {
 enum Which { kReason = 0, kActor = 1 };
 core::OverrideStack g_overrides[2];  // AuditReason, AuditActor
 
-const std::string* current_override(Which which) { return g_overrides[which].top(); }
+// The innermost reason or actor, or nullptr for the default (none set, or an AuditDefaults).
+const std::string* current_override(Which which) {
+    const std::string* top = g_overrides[which].top();
+    return top != nullptr && !top->empty() ? top : nullptr;
+}
 
 core::LaneTip g_tip;                // this backend's lane
 Oid g_tip_relid = InvalidOid;       // the audit_log it was read from
@@ -830,6 +836,7 @@ private:
 void write_row(std::string_view action, std::string_view entity, std::optional<int64_t> entity_id,
                Datum data_jsonb, const std::string& data_text) {
     ensure_callbacks();
+    record_pending_key_use();  // a key authenticated read-only is recorded before its first write
     const std::string* actor_override = current_override(kActor);
     const std::string actor = actor_override != nullptr ? *actor_override : current_actor();
     // What audit_log's missing CHECK constraints would say (see sql/tables_identity.sql).
@@ -912,8 +919,9 @@ public:
 
 namespace detail {
 
-AuditOverride::AuditOverride(int which, std::string_view value) : which_(which), token_(0) {
-    if (is_blank(value)) throw std::invalid_argument("kobatela: an audit reason or actor must not be blank");
+AuditOverride::AuditOverride(int which, std::string_view value, bool allow_default) : which_(which), token_(0) {
+    if (is_blank(value) && !allow_default)
+        throw std::invalid_argument("kobatela: an audit reason or actor must not be blank");
     ensure_callbacks();
     token_ = g_overrides[which_].push(std::string(value), nest_level());
 }
@@ -943,6 +951,9 @@ KOBA_FUNCTION(kobatela_audit_row) {
     if (!is_trigger || !TRIGGER_FIRED_AFTER(event) ||
         (TRIGGER_FIRED_FOR_STATEMENT(event) && !TRIGGER_FIRED_BY_TRUNCATE(event)))
         throw std::logic_error("audit_row: must be an AFTER ... FOR EACH ROW (or AFTER TRUNCATE) trigger");
+    // Only Kobatela's own tables are audited: on any other table the rows, entity and data would be
+    // the attacker's choosing, written as the log's owner and chained like genuine ones.
+    api::require_extension_table(trigger->tg_relation, "audit_row");
 
     api::ensure_callbacks();  // before the first cache entry: its invalidations must be seen
     api::TriggerDepth depth;

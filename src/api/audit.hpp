@@ -35,7 +35,9 @@ public:
     AuditOverride& operator=(const AuditOverride&) = delete;
 
 protected:
-    AuditOverride(int which, std::string_view value);  // throws std::invalid_argument if blank
+    // A blank value throws std::invalid_argument, unless `allow_default`: then the entry means "no
+    // override" (the default action or actor) while it lives.
+    AuditOverride(int which, std::string_view value, bool allow_default = false);
     ~AuditOverride();
 
 private:
@@ -55,6 +57,22 @@ public:
 class AuditActor : private detail::AuditOverride {
 public:
     explicit AuditActor(std::string_view actor) : AuditOverride(1, actor) {}
+};
+
+// The default action and actor for the rows written while this object lives, whatever reason or
+// actor an enclosing call set: for rows written on the side of a call, on their own behalf (the
+// record of an API key's use, written just before a call's first row).
+class AuditDefaults {
+public:
+    AuditDefaults() : reason_(0), actor_(1) {}
+
+private:
+    class Default : private detail::AuditOverride {
+    public:
+        explicit Default(int which) : AuditOverride(which, {}, true) {}
+    };
+    Default reason_;
+    Default actor_;
 };
 
 // Writes one audit_log row that is not a row change, chained like the trigger's rows: e.g.

@@ -1,5 +1,6 @@
 // Checking the audit trail: verify_audit_chain(), audit_chain_tips(), and the append-only guard
 // of audit_log. The chain's encoding is core/audit_chain.hpp; docs/audit.md says what it detects.
+#include "api/extension_tables.hpp"
 #include "api/identity.hpp"
 #include "core/audit_chain.hpp"
 #include "core/errors.hpp"
@@ -134,7 +135,8 @@ KOBA_FUNCTION(kobatela_verify_audit_chain) {
     api::require_scope(core::Scope::Support | core::Scope::Admin);  // who may read audit_log
     const pg::Args args(fcinfo);
     const std::optional<std::string> anchors =
-        args.is_null(0) ? std::nullopt : std::optional<std::string>(args.jsonb(0, "anchors"));
+        args.is_null(0) ? std::nullopt
+                        : std::optional<std::string>(args.bounded_jsonb(0, "anchors", core::kAuditAnchorsLimits));
     bool ok = chains_intact();
     if (anchors) {
         pg::Spi spi;
@@ -168,6 +170,7 @@ KOBA_FUNCTION(kobatela_audit_chain_tips) {
 // TRUNCATE FOR EACH STATEMENT on audit_log.
 KOBA_FUNCTION(kobatela_audit_log_append_only) {
     if (!CALLED_AS_TRIGGER(fcinfo)) throw std::logic_error("audit_log_append_only: not called as a trigger");
+    api::require_extension_table(reinterpret_cast<TriggerData*>(fcinfo->context)->tg_relation, "audit_log_append_only");
     const TriggerEvent event = reinterpret_cast<TriggerData*>(fcinfo->context)->tg_event;
     const char* what = TRIGGER_FIRED_BY_UPDATE(event)   ? "UPDATE"
                        : TRIGGER_FIRED_BY_DELETE(event) ? "DELETE"

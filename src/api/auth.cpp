@@ -3,6 +3,8 @@
 // current_user_id).
 #include "api/audit.hpp"
 #include "api/identity.hpp"
+#include "api/key_use.hpp"
+#include "api/readiness.hpp"
 #include "api/request.hpp"
 #include "core/api_keys.hpp"
 #include "core/errors.hpp"
@@ -19,51 +21,80 @@ using core::ErrorCode;
 
 namespace {
 
+// A key is 55 characters (koba_<6 hex>.<43 base64url>): anything longer is refused unread.
+constexpr std::size_t kMaxKeyBytes = 256;
+// The same for every refused key: nothing about whether it exists.
+constexpr const char* kRefusedKeyHint = "Check the key: it may be mistyped, revoked or expired.";
+
+// Writes the record of a key's use: API_KEY_USED in the audit trail (whose actor is the key) and,
+// at most once a minute, last_used_at. The stamp never waits: a row another transaction holds
+// (a request with the same key still open, a revocation) is left unstamped this time, so one idle
+// transaction can never stall the other requests made with its key.
+void record_key_use(pg::Spi& spi, int64_t key_id, core::Scope scope) {
+    // Its own rows: not labelled with the reason or actor of a call it may be written inside.
+    const api::AuditDefaults defaults;
+    static pg::Statement stamp{
+        "UPDATE kobatela.api_keys SET last_used_at = clock_timestamp() WHERE id = ("
+        "    SELECT id FROM kobatela.api_keys WHERE id = $1 "
+        "    AND (last_used_at IS NULL OR last_used_at < clock_timestamp() - interval '1 minute') "
+        "    FOR UPDATE SKIP LOCKED)",
+        {INT8OID}};
+    api::mark_key_use_recorded();  // first: the rows written below are this use's own
+    spi.run(stamp, pg::Params().int8(key_id));
+    api::audit_event("API_KEY_USED", "api_keys", key_id,
+                     core::JsonObject().add("scope", core::scope_name(scope)).str());
+}
+
 // Verifies `key` and makes it this transaction's identity. Every failure is the same
 // UNAUTHORIZED, and takes about the same time: the HMAC is computed even for a key whose shape
-// or prefix is wrong, and the stored hash is compared in constant time.
+// or prefix is wrong, and the stored hash is compared in constant time. Validity is judged at the
+// moment of the call (clock_timestamp(), not the transaction's start).
 core::Scope authenticate_key(pg::Spi& spi, std::string_view key) {
-    const std::string_view pepper = pg::settings::api_key_pepper();
-    if (pepper.empty()) throw Error(ErrorCode::APIKEY_PEPPER_MISSING);
+    if (key.size() > kMaxKeyBytes) throw Error(ErrorCode::UNAUTHORIZED, {}, kRefusedKeyHint);  // never a key
+    const std::string_view pepper =
+        pg::settings::require_secret(pg::settings::api_key_pepper(), ErrorCode::APIKEY_PEPPER_MISSING);
     const std::optional<std::string> prefix = core::api_key_prefix(key);
     const std::string hash = core::api_key_hash(pepper, key);
 
     static pg::Statement find{
-        "SELECT id, key_hash, scope::text, user_id, is_active AND (expires_at IS NULL OR expires_at > now()) "
-        "FROM kobatela.api_keys WHERE prefix = $1",
+        "SELECT id, key_hash, scope::text, user_id, is_active AND (expires_at IS NULL OR expires_at > clock_timestamp()), "
+        "       expires_at FROM kobatela.api_keys WHERE prefix = $1",
         {TEXTOID}};
-    // At most once a minute: one platform key serves many concurrent requests, and stamping it on
-    // each would make its row a lock every request waits for. Each use is audited instead.
-    static pg::Statement stamp{
-        "UPDATE kobatela.api_keys SET last_used_at = now() "
-        "WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
-        {INT8OID}};
-
     const pg::Result row = spi.run(find, pg::Params().text(prefix.value_or("")));
     const std::string stored = row.empty() ? std::string(hash.size(), '0') : row.text(0, 2);
     const bool hash_matches =
         stored.size() == hash.size() && core::constant_time_equal(stored.data(), hash.data(), hash.size());
-    if (row.empty() || !hash_matches || !row.boolean(0, 5)) throw Error(ErrorCode::UNAUTHORIZED);
+    if (row.empty() || !hash_matches || !row.boolean(0, 5)) throw Error(ErrorCode::UNAUTHORIZED, {}, kRefusedKeyHint);
 
-    const int64_t key_id = row.int8(0, 1);
-    const core::Scope scope = core::parse_scope(row.text(0, 3)).value();
-    api::set_authenticated_key(key_id, scope, row.opt_int8(0, 4));
-    // A read-only transaction (PostgREST's GET) can write neither; the identity still holds.
-    // One API_KEY_USED row per use: the stamp's own audit row is an ordinary API_KEYS_UPDATE.
-    if (!pg::pg_call([] { return XactReadOnly; })) {
-        spi.run(stamp, pg::Params().int8(key_id));
-        api::audit_event("API_KEY_USED", "api_keys", key_id,
-                         core::JsonObject().add("scope", core::scope_name(scope)).str());
-    }
-    return scope;
+    const api::AuthenticatedKey verified{row.int8(0, 1), core::parse_scope(row.text(0, 3)).value(), row.opt_int8(0, 4),
+                                         row.is_null(0, 6) ? std::nullopt
+                                                           : std::optional<int64_t>(row.timestamptz(0, 6))};
+    api::adopt_authenticated_key(verified);
+    // A read-only transaction (PostgREST's GET) cannot write the record now: it is written before
+    // the first audit row of the transaction instead (api::key_use_pending).
+    if (api::key_use_pending() && !pg::pg_call([] { return XactReadOnly; }))
+        record_key_use(spi, verified.key_id, verified.scope);
+    return verified.scope;
 }
 
 }  // namespace
 
+namespace koba::api {
+
+void record_pending_key_use() {
+    if (!key_use_pending()) return;
+    const std::optional<AuthenticatedKey> key = authenticated_key();
+    pg::Spi spi;
+    record_key_use(spi, key->key_id, key->scope);
+}
+
+}  // namespace koba::api
+
 // authenticate(api_key text) RETURNS api_scope
 KOBA_FUNCTION(kobatela_authenticate) {
     const pg::Args args(fcinfo);
-    if (args.is_null(0)) throw Error(ErrorCode::UNAUTHORIZED);
+    if (args.is_null(0)) throw Error(ErrorCode::UNAUTHORIZED, {}, "Give the API key (koba_<prefix>.<secret>).");
+    if (args.larger_than(0, kMaxKeyBytes)) throw Error(ErrorCode::UNAUTHORIZED, {}, kRefusedKeyHint);
     const std::string key = args.text(0, "api_key");
     const Oid scope_type = pg::pg_call([&] { return get_fn_expr_rettype(fcinfo->flinfo); });
     pg::Spi spi;
@@ -77,7 +108,12 @@ KOBA_FUNCTION(kobatela_authenticate) {
 // request stays anonymous and only functions that need no scope will answer. (PostgREST 12 parses
 // every Bearer token as a JWT itself and rejects a Kobatela key before this runs: under plain
 // PostgREST only X-API-Key reaches here; the Bearer form serves proxies that pass it through.)
-KOBA_FUNCTION(kobatela_pre_request) {
+//
+// Ungated: PostgREST runs it before every request, health() included. When Kobatela cannot serve
+// (not preloaded, or the library and the database's scripts differ), it authenticates nothing, so
+// that /rpc/health still answers with the problem and every other call refuses with it.
+KOBA_FUNCTION_UNGATED(kobatela_pre_request) {
+    if (api::readiness_problem()) PG_RETURN_VOID();
     pg::Spi spi;
     std::optional<std::string> key = api::request_header(spi, "x-api-key");
     if (!key) {

@@ -22,16 +22,25 @@ void require_platform_key() {
                          "A key bound to a user may not change the merchant catalogue.");
 }
 
-// A key bound to a user decides where a beneficiary may spend only as the sender of an ACTIVE
-// mandate to that beneficiary: it is the sender's money the rule lets out.
-void require_usage_grantor(pg::Spi& spi, const api::Principal& caller, int64_t owner_id) {
-    if (!caller.user_id) return;
+// A key bound to a user adds usage rules only as the sender of an ACTIVE mandate to that
+// beneficiary, and only for its own money: the rule's sender is the key's user (another sender_id
+// is NOT_A_PARTY). An unbound key (the platform) names the sender whose money the rule lets out,
+// or none for a platform rule over every sender's mandates. Returns the rule's sender.
+std::optional<int64_t> usage_rule_sender(pg::Spi& spi, const api::Principal& caller, int64_t owner_id,
+                                         std::optional<int64_t> sender_id) {
+    if (!caller.user_id) {
+        if (sender_id) api::require_user(spi, *sender_id);
+        return sender_id;
+    }
+    if (sender_id && *sender_id != *caller.user_id)
+        throw Error(ErrorCode::NOT_A_PARTY, "A key bound to a user may add usage rules only for its own mandates' money.");
     static pg::Statement grants{
         "SELECT 1 FROM kobatela.usage_mandates WHERE sender_id = $1 AND beneficiary_id = $2 AND status = 'ACTIVE'",
         {INT8OID, INT8OID}};
     if (spi.run(grants, pg::Params().int8(*caller.user_id).int8(owner_id), 1).empty())
         throw Error(ErrorCode::NOT_A_PARTY,
                     "A key bound to a user may allow usages only for the beneficiary of its own active mandate.");
+    return caller.user_id;
 }
 
 }  // namespace
@@ -76,8 +85,8 @@ KOBA_FUNCTION(kobatela_create_merchant) {
     return row.composite(0, fcinfo);
 }
 
-// allow_usage(owner_id bigint, merchant_id bigint DEFAULT NULL, category_id bigint DEFAULT NULL)
-//   RETURNS text: 'added' or 'exists'
+// allow_usage(owner_id bigint, merchant_id bigint DEFAULT NULL, category_id bigint DEFAULT NULL,
+//             sender_id bigint DEFAULT NULL) RETURNS text: 'added' or 'exists'
 KOBA_FUNCTION(kobatela_allow_usage) {
     const api::Principal caller = api::require_scope(core::kBusinessWrite);
     const pg::Args args(fcinfo);
@@ -86,22 +95,23 @@ KOBA_FUNCTION(kobatela_allow_usage) {
     const std::optional<int64_t> category_id = args.opt_int8(2);
     if (merchant_id.has_value() == category_id.has_value()) throw Error(ErrorCode::INVALID_USAGE_RULE);
 
-    // Each target has its own unique constraint (NULLs are distinct), hence two statements.
+    // Each target has its own partial unique index, hence two statements.
     static pg::Statement insert_merchant{
-        "INSERT INTO kobatela.allowed_usages (owner_id, merchant_id) VALUES ($1, $2) "
-        "ON CONFLICT (owner_id, merchant_id) DO NOTHING RETURNING id",
-        {INT8OID, INT8OID}};
+        "INSERT INTO kobatela.allowed_usages (owner_id, merchant_id, sender_id) VALUES ($1, $2, $3) "
+        "ON CONFLICT (owner_id, sender_id, merchant_id) WHERE merchant_id IS NOT NULL DO NOTHING RETURNING id",
+        {INT8OID, INT8OID, INT8OID}};
     static pg::Statement insert_category{
-        "INSERT INTO kobatela.allowed_usages (owner_id, category_id) VALUES ($1, $2) "
-        "ON CONFLICT (owner_id, category_id) DO NOTHING RETURNING id",
-        {INT8OID, INT8OID}};
+        "INSERT INTO kobatela.allowed_usages (owner_id, category_id, sender_id) VALUES ($1, $2, $3) "
+        "ON CONFLICT (owner_id, sender_id, category_id) WHERE category_id IS NOT NULL DO NOTHING RETURNING id",
+        {INT8OID, INT8OID, INT8OID}};
     pg::Spi spi;
     api::require_user(spi, owner_id);
-    require_usage_grantor(spi, caller, owner_id);
+    const std::optional<int64_t> sender_id = usage_rule_sender(spi, caller, owner_id, args.opt_int8(3));
     if (merchant_id) api::find_merchant(spi, *merchant_id);
     else api::require_category(spi, *category_id);
     const api::AuditReason reason("USAGE_ALLOWED");
-    const pg::Result row = merchant_id ? spi.run(insert_merchant, pg::Params().int8(owner_id).int8(*merchant_id))
-                                       : spi.run(insert_category, pg::Params().int8(owner_id).int8(*category_id));
+    const pg::Result row =
+        merchant_id ? spi.run(insert_merchant, pg::Params().int8(owner_id).int8(*merchant_id).opt_int8(sender_id))
+                    : spi.run(insert_category, pg::Params().int8(owner_id).int8(*category_id).opt_int8(sender_id));
     return pg::text_datum(row.empty() ? "exists" : "added");
 }

@@ -42,9 +42,13 @@ std::string local_host(const std::string& socket_directories) {
 
 // pg_cron's errors as Kobatela's: a rejected schedule (class 22, data exception) is bad input;
 // anything else means pg_cron cannot serve.
+constexpr const char* kLinkHint =
+    "Check kobatela.cron_conninfo (a connection that logs in with a password, for anyone but a superuser) and "
+    "kobatela.cron_timeout_s; docs/pg_cron.md, section Who may schedule.";
+
 [[noreturn]] void raise_cron_error(const std::string& sqlstate, const std::string& message) {
     if (sqlstate.rfind("22", 0) == 0) throw Error(ErrorCode::INVALID_ARGUMENT, "pg_cron: " + message);
-    throw Error(ErrorCode::PG_CRON_UNAVAILABLE, "pg_cron: " + message);
+    throw Error(ErrorCode::PG_CRON_UNAVAILABLE, "pg_cron: " + message, kLinkHint);
 }
 
 }  // namespace
@@ -72,24 +76,34 @@ CronLink::CronLink(pg::Spi& spi) : spi_(spi) {
                         "pg_cron is loaded but has no extension in this database. " + std::string(kEnableHint));
         return;
     }
+    // Who may open the link (as dblink decides for non-superusers): a superuser caller (the outer
+    // role, which SECURITY DEFINER does not change), over any connection; anyone else only with a
+    // kobatela.cron_conninfo whose connection the server authenticates by password. The default
+    // connection (the local socket, as the extension's owner, usually trusted) is the superuser's.
+    const bool superuser_caller = pg::pg_call([] { return superuser_arg(GetOuterUserId()); });
     std::string conninfo(pg::settings::cron_conninfo());
     if (conninfo.empty()) {
+        if (!superuser_caller)
+            throw Error(ErrorCode::PG_CRON_UNAVAILABLE,
+                        "pg_cron lives in database " + cron_database_ +
+                            "; reaching it as the extension's owner without a password is for superusers only.",
+                        "Set kobatela.cron_conninfo to a connection that logs in with a password from a passfile "
+                        "(docs/pg_cron.md), or schedule as a superuser.");
         conninfo = "host=" + core::conninfo_value(local_host(r.text(0, 6))) +
                    " port=" + core::conninfo_value(r.text(0, 7)) +
                    " dbname=" + core::conninfo_value(cron_database_) +
                    " user=" + core::conninfo_value(r.text(0, 5)) +
-                   " connect_timeout=10 application_name='kobatela maintenance'";
+                   " application_name='kobatela maintenance'";
     }
     try {
-        remote_ = std::make_unique<pg::RemoteSession>(conninfo);
+        remote_ = std::make_unique<pg::RemoteSession>(conninfo, pg::settings::cron_timeout_s(), !superuser_caller);
         const Rows installed = remote_->query(kCronInstalled, {});
         if (installed.empty() || installed[0][0] != std::optional<std::string>("t"))
             throw Error(ErrorCode::PG_CRON_UNAVAILABLE,
                         "pg_cron is loaded but has no extension in database " + cron_database_ + ". " + kEnableHint);
     } catch (const pg::RemoteError& e) {
-        throw Error(ErrorCode::PG_CRON_UNAVAILABLE,
-                    "Cannot reach pg_cron's database " + cron_database_ + " (" + e.what() +
-                        "); set kobatela.cron_conninfo to a conninfo that can.");
+        throw Error(ErrorCode::PG_CRON_UNAVAILABLE, "Cannot reach pg_cron's database " + cron_database_ + " (" + e.what() + ").",
+                    kLinkHint);
     }
 }
 

@@ -10,9 +10,9 @@ using namespace koba;
 // constant-time comparison; a signature that is not 64 hex digits is simply false.
 KOBA_FUNCTION(kobatela_verify_hmac_sha256) {
     const pg::Args args(fcinfo);
-    const std::string secret = args.bytea(0, "secret");
+    const std::string secret = args.bounded_bytea(0, "secret", 4096);
     if (secret.empty())
         throw core::Error(core::ErrorCode::INVALID_ARGUMENT, "secret must not be empty.");
-    return BoolGetDatum(core::verify_hmac_sha256_hex(secret, args.bytea(1, "message"),
-                                                     args.text(2, "signature_hex")));
+    return BoolGetDatum(core::verify_hmac_sha256_hex(secret, args.bounded_bytea(1, "message", 1024 * 1024),
+                                                     args.bounded_text(2, "signature_hex", 256)));
 }

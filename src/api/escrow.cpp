@@ -12,6 +12,7 @@
 #include "core/money.hpp"
 #include "core/photo_rules.hpp"
 #include "core/text_rules.hpp"
+#include "core/timestamps.hpp"
 #include "core/transitions.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
@@ -62,8 +63,9 @@ KOBA_FUNCTION(kobatela_create_escrow) {
     const int64_t provider_id = args.int8(1, "provider_id");
     const int64_t total = args.amount(2, "amount_total");
     const std::string currency = core::normalize_currency(args.text(3, "currency"), pg::settings::currencies());
-    const std::string conditions = args.jsonb(4, "release_conditions");
+    const std::string conditions = args.bounded_jsonb(4, "release_conditions", core::kReleaseConditionsLimits);
     const pg::UnixMicros deadline = args.timestamptz(5, "deadline_at");
+    core::require_within_horizon(deadline, pg::clock_micros(), "deadline_at");
     api::require_party(caller, {client_id});  // the client funds the escrow
     if (client_id == provider_id)
         throw Error(ErrorCode::INVALID_ARGUMENT, "client_id and provider_id must be different users.");
@@ -162,19 +164,22 @@ KOBA_FUNCTION(kobatela_escrow_deposit) {
     const int64_t amount = args.amount(1, "amount");
 
     static pg::Statement find_key{
-        "SELECT escrow_id, amount FROM kobatela.escrow_deposits WHERE idempotency_key = $1", {TEXTOID}};
+        "SELECT escrow_id, amount FROM kobatela.escrow_deposits "
+        "WHERE idempotency_key = $1 AND idempotency_owner IS NOT DISTINCT FROM $2",
+        {TEXTOID, INT8OID}};
     static pg::Statement insert{
-        "INSERT INTO kobatela.escrow_deposits (escrow_id, amount, idempotency_key) VALUES ($1, $2, $3) "
-        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-        {INT8OID, NUMERICOID, TEXTOID}};
+        "INSERT INTO kobatela.escrow_deposits (escrow_id, amount, idempotency_key, idempotency_owner) "
+        "VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (idempotency_key, idempotency_owner) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id",
+        {INT8OID, NUMERICOID, TEXTOID, INT8OID}};
     pg::Spi spi;
-    const std::optional<std::string> key = api::idempotency_key(spi, args.opt_text(2));
+    const std::optional<api::IdempotencyKey> key = api::idempotency_key(spi, args.opt_text(2), caller);
     const api::Escrow escrow = api::lock_escrow(spi, escrow_id);
     api::require_escrow_party(caller, escrow, api::EscrowParty::Client);
 
     // A replay (same escrow, same amount) returns the escrow as it is now, whatever its status.
     const auto replayed = [&]() -> bool {
-        const pg::Result first = spi.run(find_key, pg::Params().text(*key));
+        const pg::Result first = spi.run(find_key, pg::Params().text(key->key).opt_int8(key->owner));
         if (first.empty()) return false;
         if (first.int8(0, 1) != escrow_id || first.money(0, 2) != amount)
             throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
@@ -193,15 +198,16 @@ KOBA_FUNCTION(kobatela_escrow_deposit) {
                         core::format_cents(escrow.amount_total) + ".");
 
     const api::AuditReason reason(step.audit_action);
-    if (spi.run(insert, pg::Params().int8(escrow_id).money(amount).opt_text(key)).empty()) {
-        // The key was taken meanwhile by a deposit into another escrow (same escrow: the lock
-        // above made us wait for it, and replayed() found it).
+    pg::Params values;
+    if (spi.run(insert, api::add_idempotency_key(values.int8(escrow_id).money(amount), key)).empty()) {
+        // The key was taken meanwhile by the owner's deposit into another escrow (same escrow: the
+        // lock above made us wait for it, and replayed() found it).
         replayed();
         throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
     }
     core::JsonObject data;
     data.add_money("amount", amount);
-    if (key) data.add("idempotency_key", *key);
+    if (key) data.add("idempotency_key", key->key);
     api::apply_escrow_step(spi, escrow, step, data.str(), amount);
     return api::escrow_row(spi, escrow_id, fcinfo);
 }
@@ -248,7 +254,7 @@ KOBA_FUNCTION(kobatela_escrow_check_deadline) {
 KOBA_FUNCTION(kobatela_release_overdue_escrows) {
     api::require_scope(core::kAdminOnly);
     static pg::Statement overdue{
-        "SELECT id FROM kobatela.escrow_agreements WHERE status = 'FUNDED' AND deadline_at <= now() "
+        "SELECT id FROM kobatela.escrow_agreements WHERE status = 'FUNDED' AND deadline_at <= clock_timestamp() "
         "ORDER BY id FOR UPDATE SKIP LOCKED",
         {}};
     pg::Spi spi;

@@ -13,7 +13,7 @@ namespace {
 // the status and the balance together: with FOR UPDATE, it is the version the previous lock
 // holder committed.
 #define KOBA_ESCROW_SELECT                                                                          \
-    "SELECT id, client_id, provider_id, amount_total, currency, status::text, deadline_at <= now(), " \
+    "SELECT id, client_id, provider_id, amount_total, currency, status::text, deadline_at <= clock_timestamp(), " \
     "deposited_amount, paid_amount FROM kobatela.escrow_agreements WHERE id = $1"
 
 Escrow read_escrow(pg::Spi& spi, pg::Statement& statement, int64_t escrow_id) {

@@ -1,6 +1,7 @@
 // health(): what a load balancer or an operator asks first. Needs no scope and reveals no secret.
 #include "api/cron_link.hpp"
 #include "api/identity.hpp"
+#include "api/readiness.hpp"
 #include "core/cron_jobs.hpp"
 #include "core/errors.hpp"
 #include "core/json_writer.hpp"
@@ -57,21 +58,32 @@ std::string cron_json(pg::Spi& spi) {
     return cron.add_bool("available", true).add("database", link->cron_database()).add_raw("jobs", jobs).str();
 }
 
+// Whether a secret can be used; never the secret, nor why not (an admin sees why when a call needs it).
+bool configured(const pg::settings::Secret& secret) { return secret.usable() && !secret.value.empty(); }
+
 }  // namespace
 
-KOBA_FUNCTION(kobatela_health) {
+// Ungated: it answers when Kobatela cannot serve (not preloaded, or the library and this
+// database's scripts are not the same version), with status "error" and the problem.
+KOBA_FUNCTION_UNGATED(kobatela_health) {
     static pg::Statement facts{
         "SELECT (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'kobatela'), "
         "       current_database()::text",
         {}};
+    const std::optional<std::string> problem = api::readiness_problem();
     pg::Spi spi;
     const pg::Result r = spi.run(facts);
-    const std::string json = core::JsonObject()
-                                 .add("status", "ok")
-                                 .add("version", r.text(0, 1))
-                                 .add("database", r.text(0, 2))
-                                 .add_bool("psp_secret_configured", !pg::settings::psp_webhook_secret().empty())
-                                 .add_raw("pg_cron", cron_json(spi))
-                                 .str();
-    return pg::jsonb_datum(json);
+    core::JsonObject json;
+    json.add("status", problem ? "error" : "ok");
+    if (problem) json.add("problem", *problem);
+    json.add("version", r.text(0, 1))
+        .add("library_version", api::library_version())
+        .add("database", r.text(0, 2))
+        // (a previous-secret file that is set but unusable stops every webhook too)
+        .add_bool("psp_secret_configured", configured(pg::settings::psp_webhook_secret()) &&
+                                               pg::settings::psp_webhook_secret_previous().usable())
+        .add_bool("api_key_pepper_configured", configured(pg::settings::api_key_pepper()));
+    // pg_cron's state needs a ready Kobatela (and may need a connection): not asked otherwise.
+    if (!problem) json.add_raw("pg_cron", cron_json(spi));
+    return pg::jsonb_datum(json.str());
 }

@@ -2,8 +2,11 @@
 
 #include "core/errors.hpp"
 #include "core/text_rules.hpp"
+#include "pg/datum.hpp"
 #include "pg/guard.hpp"
 #include "pg/postgres.hpp"
+
+#include <vector>
 
 extern "C" {
 #include "utils/acl.h"
@@ -13,18 +16,30 @@ namespace koba::api {
 
 namespace {
 
-// The API key authenticated in the current transaction. Backend memory on purpose: no GUC, so
-// no SQL (not even SET) can forge it; cleared when the transaction or the subtransaction that
-// set it ends without committing.
+// The API keys authenticated in the current transaction, the current one last. Backend memory on
+// purpose: no GUC, so no SQL (not even SET) can forge it. A key authenticated in a subtransaction
+// that rolls back is forgotten and the one before it is the identity again (authenticate(A);
+// SAVEPOINT s; authenticate(B); ROLLBACK TO s: A); everything is forgotten at transaction end.
 struct KeyIdentity {
-    int64_t key_id;
-    core::Scope scope;
-    std::optional<int64_t> user_id;
-    SubTransactionId set_in;  // the subtransaction that authenticated
+    AuthenticatedKey key;
+    SubTransactionId set_in;                // the subtransaction that authenticated
+    SubTransactionId use_recorded_in;       // the one that recorded its use; Invalid: not yet
 };
-std::optional<KeyIdentity> g_key;
+std::vector<KeyIdentity> g_keys;
 
-// PostgreSQL calls these from C: they must not throw (resetting an optional does not).
+const KeyIdentity* current_key() { return g_keys.empty() ? nullptr : &g_keys.back(); }
+
+// Judged at the moment of the call, not at the transaction's start.
+bool key_expired(const KeyIdentity& identity) {
+    return identity.key.expires_at && pg::clock_micros() >= *identity.key.expires_at;
+}
+
+constexpr const char* kNoIdentityHint =
+    "An identity lasts one transaction: call kobatela.authenticate(api_key) inside BEGIN ... COMMIT, "
+    "in the same transaction as the calls it authorises (PostgREST does so for every request through "
+    "kobatela.pre_request and the X-API-Key header).";
+
+// PostgreSQL calls these from C: they must not throw (clear, pop_back and assignments do not).
 void on_transaction_end(XactEvent event, void* /*arg*/) {
     switch (event) {
         case XACT_EVENT_COMMIT:
@@ -32,7 +47,7 @@ void on_transaction_end(XactEvent event, void* /*arg*/) {
         case XACT_EVENT_ABORT:
         case XACT_EVENT_PARALLEL_ABORT:
         case XACT_EVENT_PREPARE:
-            g_key.reset();
+            g_keys.clear();
             break;
         default:
             break;
@@ -40,9 +55,15 @@ void on_transaction_end(XactEvent event, void* /*arg*/) {
 }
 
 void on_subtransaction_end(SubXactEvent event, SubTransactionId sub, SubTransactionId parent, void* /*arg*/) {
-    if (!g_key || g_key->set_in != sub) return;
-    if (event == SUBXACT_EVENT_ABORT_SUB) g_key.reset();             // rolled back: forget the key
-    else if (event == SUBXACT_EVENT_COMMIT_SUB) g_key->set_in = parent;  // released: the parent has it
+    if (event != SUBXACT_EVENT_ABORT_SUB && event != SUBXACT_EVENT_COMMIT_SUB) return;
+    const bool aborted = event == SUBXACT_EVENT_ABORT_SUB;
+    // Keys set in the ending subtransaction are the last ones (subtransactions nest).
+    while (aborted && !g_keys.empty() && g_keys.back().set_in == sub) g_keys.pop_back();
+    for (KeyIdentity& identity : g_keys) {
+        if (identity.set_in == sub) identity.set_in = parent;  // released: the parent has it
+        if (identity.use_recorded_in == sub)  // the record of a key's use goes with its subtransaction
+            identity.use_recorded_in = aborted ? InvalidSubTransactionId : parent;
+    }
 }
 
 struct RoleScope {
@@ -91,7 +112,15 @@ const char* jwt_user_claim() {
 // the unbound role may already do (party checks, no platform calls), so a forged claim gains
 // nothing. A claim that is not a user id is refused rather than ignored: ignoring it would widen.
 std::optional<int64_t> jwt_user_id() {
-    const char* claim = jwt_user_claim();
+    const char* claim = nullptr;
+    try {
+        claim = jwt_user_claim();
+    } catch (const pg::PgError& e) {
+        // Claims that are not JSON (any session can set request.jwt.claims): no binding can be read,
+        // and ignoring them would widen, so they are refused.
+        if (ERRCODE_TO_CATEGORY(e.sqlerrcode()) != ERRCODE_DATA_EXCEPTION) throw;
+        throw core::Error(core::ErrorCode::UNAUTHORIZED, "The JWT claims (request.jwt.claims) are not JSON.");
+    }
     if (claim == nullptr) return std::nullopt;
     const std::optional<int64_t> id = core::parse_row_id(claim);
     if (!id) throw core::Error(core::ErrorCode::UNAUTHORIZED, "The JWT's kobatela_user_id claim is not a user id.");
@@ -105,18 +134,37 @@ void register_identity_callbacks() {
     RegisterSubXactCallback(on_subtransaction_end, nullptr);
 }
 
-void set_authenticated_key(int64_t key_id, core::Scope scope, std::optional<int64_t> user_id) {
-    g_key = KeyIdentity{key_id, scope, user_id, GetCurrentSubTransactionId()};
+void adopt_authenticated_key(const AuthenticatedKey& key) {
+    if (const KeyIdentity* current = current_key(); current && current->key.key_id == key.key_id) return;
+    const SubTransactionId sub = pg::pg_call([] { return GetCurrentSubTransactionId(); });
+    g_keys.push_back(KeyIdentity{key, sub, InvalidSubTransactionId});
+}
+
+std::optional<AuthenticatedKey> authenticated_key() {
+    if (const KeyIdentity* current = current_key()) return current->key;
+    return std::nullopt;
+}
+
+bool key_use_pending() {
+    const KeyIdentity* current = current_key();
+    return current && current->use_recorded_in == InvalidSubTransactionId;
+}
+
+void mark_key_use_recorded() {
+    if (!g_keys.empty()) g_keys.back().use_recorded_in = pg::pg_call([] { return GetCurrentSubTransactionId(); });
 }
 
 std::optional<Principal> current_principal() {
-    if (g_key) return Principal{g_key->scope, g_key->key_id, g_key->user_id};
+    if (const KeyIdentity* current = current_key()) {
+        if (key_expired(*current)) return std::nullopt;  // never the role's scope instead
+        return Principal{current->key.scope, current->key.key_id, current->key.user_id};
+    }
     if (const std::optional<core::Scope> scope = role_scope()) return Principal{*scope, std::nullopt, jwt_user_id()};
     return std::nullopt;
 }
 
 std::string current_actor() {
-    if (g_key) return "apikey:" + std::to_string(g_key->key_id);
+    if (const KeyIdentity* current = current_key()) return "apikey:" + std::to_string(current->key.key_id);
     const char* name = pg::pg_call([] { return GetUserNameFromId(GetOuterUserId(), false); });
     std::string actor = std::string("role:") + name;
     // (The claim first: it is absent outside PostgREST, and this runs for every audit row.)
@@ -126,11 +174,16 @@ std::string current_actor() {
 
 Principal require_scope(core::ScopeSet allowed) {
     const std::optional<Principal> principal = current_principal();
-    if (!principal) throw core::Error(core::ErrorCode::UNAUTHORIZED);
+    if (!principal) {
+        if (current_key())  // authenticated, then expired while the transaction went on
+            throw core::Error(core::ErrorCode::UNAUTHORIZED, "The API key expired during this transaction.",
+                              "Use a key that has not expired, in a new transaction.");
+        throw core::Error(core::ErrorCode::UNAUTHORIZED, {}, kNoIdentityHint);
+    }
     if (!core::allows(allowed, principal->scope))
         throw core::Error(core::ErrorCode::INSUFFICIENT_SCOPE,
-                          "A caller with scope " + std::string(core::scope_name(principal->scope)) +
-                              " may not make this call.");
+                          "This call needs scope " + core::scope_set_names(allowed) + "; the caller has scope " +
+                              std::string(core::scope_name(principal->scope)) + ".");
     return *principal;
 }
 

@@ -7,6 +7,7 @@
 #include "core/errors.hpp"
 #include "core/transitions.hpp"
 #include "core/text_rules.hpp"
+#include "core/timestamps.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
 #include "pg/settings.hpp"
@@ -40,23 +41,24 @@ KOBA_FUNCTION(kobatela_create_mandate) {
     const std::optional<int64_t> category_id = args.opt_int8(4);
     const std::optional<int64_t> merchant_id = args.opt_int8(5);
     const std::optional<pg::UnixMicros> expires_at = args.opt_timestamptz(6);
+    if (expires_at) core::require_within_horizon(*expires_at, pg::clock_micros(), "expires_at");
     api::require_party(caller, {sender_id});  // the sender grants its own money
     if (sender_id == beneficiary_id)
         throw Error(ErrorCode::INVALID_ARGUMENT, "sender_id and beneficiary_id must be different users.");
-    if (expires_at && *expires_at <= pg::now_micros()) throw Error(ErrorCode::MANDATE_EXPIRES_IN_PAST);
+    if (expires_at && *expires_at <= pg::clock_micros()) throw Error(ErrorCode::MANDATE_EXPIRES_IN_PAST);
 
     // A mandate that is ACTIVE only because the expiry job has not run yet must not block its
     // successor: it is expired here, as the job would.
     static pg::Statement expire_stale{
         "UPDATE kobatela.usage_mandates SET status = 'EXPIRED' WHERE sender_id = $1 AND beneficiary_id = $2 "
-        "AND currency = $3 AND status = 'ACTIVE' AND expires_at <= now()",
+        "AND currency = $3 AND status = 'ACTIVE' AND expires_at <= clock_timestamp()",
         {INT8OID, INT8OID, TEXTOID}};
     // One ACTIVE mandate per (sender, beneficiary, currency) is the partial unique index's rule,
     // so two concurrent calls cannot both create one.
     static pg::Statement insert{
         "INSERT INTO kobatela.usage_mandates (sender_id, beneficiary_id, total_amount, currency, "
         "allowed_category_id, allowed_merchant_id, expires_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, now() + interval '30 days')) "
+        "VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, clock_timestamp() + interval '30 days')) "
         "ON CONFLICT (sender_id, beneficiary_id, currency) WHERE status = 'ACTIVE' DO NOTHING RETURNING *",
         {INT8OID, INT8OID, NUMERICOID, TEXTOID, INT8OID, INT8OID, TIMESTAMPTZOID}};
     pg::Spi spi;
@@ -83,12 +85,14 @@ KOBA_FUNCTION(kobatela_create_mandate) {
 // system's cleanup endpoint was a sender's) that pg_cron also runs, as its job's owner. A key bound
 // to a user expires only the mandates that user is a party to (sender or beneficiary). Concurrent
 // runs split the work instead of waiting for each other (SKIP LOCKED), and the status guard makes a
-// mandate expire, and be audited, once: a row a purchase holds is left for the next run.
+// mandate expire, and be audited, once: a row a purchase holds is left for the next run (the
+// purchase was decided before the expiry, or is refused under the lock). Expiry is judged by the
+// clock when the job runs, not when its transaction began.
 KOBA_FUNCTION(kobatela_expire_mandates) {
     const api::Principal caller = api::require_scope(core::kBusinessWrite);
     static pg::Statement expire{
         "UPDATE kobatela.usage_mandates m SET status = 'EXPIRED' "
-        "FROM (SELECT id FROM kobatela.usage_mandates WHERE status = 'ACTIVE' AND expires_at <= now() "
+        "FROM (SELECT id FROM kobatela.usage_mandates WHERE status = 'ACTIVE' AND expires_at <= clock_timestamp() "
         "      AND ($1::bigint IS NULL OR sender_id = $1 OR beneficiary_id = $1) "
         "      ORDER BY id FOR UPDATE SKIP LOCKED) AS due "
         "WHERE m.id = due.id AND m.status = 'ACTIVE' RETURNING m.id",

@@ -51,7 +51,7 @@ struct SpendRequest {
     std::string payee_ref;
     int64_t cents;
     std::optional<std::string> note;
-    std::optional<std::string> key;
+    std::optional<api::IdempotencyKey> key;
 };
 
 // What a spend decides on, read under the escrow's row lock (and the payee's).
@@ -72,11 +72,14 @@ struct Locked {
 std::optional<Locked> lock_escrow_and_payee(pg::Spi& spi, const SpendRequest& request) {
     static pg::Statement select{
         "SELECT e.client_id, e.status::text, e.deposited_amount - e.paid_amount, " KOBA_PAYEE_COLUMNS ", "
-        "EXISTS (SELECT 1 FROM kobatela.payments k WHERE k.idempotency_key = $3) "
+        "EXISTS (SELECT 1 FROM kobatela.payments k WHERE k.idempotency_key = $3 "
+        "        AND k.idempotency_owner IS NOT DISTINCT FROM $4) "
         "FROM kobatela.escrow_agreements e JOIN kobatela.allowed_payees p ON p.escrow_id = e.id AND p.payee_ref = $2 "
         "WHERE e.id = $1 FOR UPDATE OF e, p",
-        {INT8OID, TEXTOID, TEXTOID}};
-    const pg::Result r = spi.run(select, pg::Params().int8(request.escrow_id).text(request.payee_ref).opt_text(request.key));
+        {INT8OID, TEXTOID, TEXTOID, INT8OID}};
+    pg::Params params;
+    params.int8(request.escrow_id).text(request.payee_ref);
+    const pg::Result r = spi.run(select, std::move(api::add_idempotency_key(params, request.key)));
     if (r.empty()) return std::nullopt;
     return Locked{r.int8(0, 1), core::parse_status<core::EscrowStatus>(r.text(0, 2)).value(), r.money(0, 3),
                   read_payee(r, 4), r.boolean(0, 10), false};
@@ -84,9 +87,13 @@ std::optional<Locked> lock_escrow_and_payee(pg::Spi& spi, const SpendRequest& re
 
 // Whether a payment with the request's key exists now (a new statement: it sees what committed
 // while this one waited for its locks).
+pg::Statement g_payment_by_key{
+    "SELECT * FROM kobatela.payments WHERE idempotency_key = $1 AND idempotency_owner IS NOT DISTINCT FROM $2",
+    {TEXTOID, INT8OID}};
+
 bool key_used_now(pg::Spi& spi, const SpendRequest& request) {
-    static pg::Statement key_used{"SELECT 1 FROM kobatela.payments WHERE idempotency_key = $1", {TEXTOID}};
-    return request.key && !spi.run(key_used, pg::Params().text(*request.key)).empty();
+    return request.key &&
+           !spi.run(g_payment_by_key, pg::Params().text(request.key->key).opt_int8(request.key->owner), 1).empty();
 }
 
 // The general case, one statement at a time: ESCROW_NOT_FOUND, or the locked escrow with its payee
@@ -107,10 +114,8 @@ Locked lock_escrow_then_read(pg::Spi& spi, const SpendRequest& request) {
 }
 
 // A replay returns the first payment only if it paid the same payee of the same escrow the same
-// amount with the same note (kept in the spend's USAGE_SPEND event); a key first used by a
-// milestone payout is someone else's.
+// amount with the same note (kept in the spend's USAGE_SPEND event).
 Datum replay(pg::Spi& spi, const SpendRequest& request, FunctionCallInfo fcinfo) {
-    static pg::Statement find_by_key{"SELECT * FROM kobatela.payments WHERE idempotency_key = $1", {TEXTOID}};
     static pg::Statement payee_ref_of{"SELECT payee_ref FROM kobatela.allowed_payees WHERE id = $1", {INT8OID}};
     // The event was written in the payment's transaction, so its `at` is the payment's created_at
     // (both now()): one probe of (escrow_id, at), however many events the escrow has.
@@ -118,7 +123,7 @@ Datum replay(pg::Spi& spi, const SpendRequest& request, FunctionCallInfo fcinfo)
         "SELECT EXISTS (SELECT 1 FROM kobatela.escrow_events WHERE escrow_id = $1 AND at = $2 "
         "AND kind = 'USAGE_SPEND' AND data->>'payment_id' = $3::text AND (data->>'note') IS NOT DISTINCT FROM $4)",
         {INT8OID, TIMESTAMPTZOID, INT8OID, TEXTOID}};
-    const pg::Result first = spi.run(find_by_key, pg::Params().text(*request.key));
+    const pg::Result first = spi.run(g_payment_by_key, pg::Params().text(request.key->key).opt_int8(request.key->owner));
     const std::optional<int64_t> payee_id = first.opt_int8(0, api::kPaymentPayeeId);
     if (first.int8(0, api::kPaymentEscrowId) != request.escrow_id || first.money(0, api::kPaymentAmount) != request.cents ||
         !payee_id || spi.run(payee_ref_of, pg::Params().int8(*payee_id)).text(0, 1) != request.payee_ref ||
@@ -188,7 +193,7 @@ KOBA_FUNCTION(kobatela_spend) {
         "last_reset_at = (now() AT TIME ZONE 'UTC')::date WHERE id = $1",
         {INT8OID, NUMERICOID, NUMERICOID}};
     pg::Spi spi;
-    request.key = api::idempotency_key(spi, args.opt_text(4));
+    request.key = api::idempotency_key(spi, args.opt_text(4), caller);
     std::optional<Locked> fast = lock_escrow_and_payee(spi, request);
     const Locked locked = fast ? *fast : lock_escrow_then_read(spi, request);
     api::require_party(caller, {locked.client_id});
@@ -210,7 +215,8 @@ KOBA_FUNCTION(kobatela_spend) {
     // The payment first: if a concurrent spend with this key committed meanwhile, the INSERT finds
     // it and nothing has been written yet.
     const pg::Result payment =
-        api::insert_sent_payment(spi, request.escrow_id, locked.balance, {std::nullopt, payee.id, request.cents, request.key});
+        api::insert_sent_payment(spi, request.escrow_id, locked.balance,
+                                 {std::nullopt, payee.id, request.cents, request.key, std::nullopt});
     if (payment.empty()) return replay(spi, request, fcinfo);
     spi.run(update_payee, pg::Params().int8(payee.id).money(counters.spent_today).money(counters.spent_total));
     core::JsonObject data;
@@ -219,7 +225,7 @@ KOBA_FUNCTION(kobatela_spend) {
         .add("payee_ref", request.payee_ref)
         .add("psp_ref", payment.text(0, api::kPaymentPspRef));
     request.note ? data.add("note", *request.note) : data.add_null("note");
-    request.key ? data.add("idempotency_key", *request.key) : data.add_null("idempotency_key");
+    request.key ? data.add("idempotency_key", request.key->key) : data.add_null("idempotency_key");
     api::append_escrow_event(spi, request.escrow_id, "USAGE_SPEND", data.str());
     return payment.composite(0, fcinfo);
 }

@@ -29,8 +29,8 @@ Payment read_payment(const pg::Result& r) {
                    r.money(0, kPaymentAmount), core::parse_status<PaymentStatus>(r.text(0, kPaymentStatus)).value()};
 }
 
-std::optional<Payment> payment_by_key(pg::Spi& spi, const std::string& key) {
-    static pg::Statement select{"SELECT * FROM kobatela.payments WHERE idempotency_key = $1 FOR UPDATE", {TEXTOID}};
+std::optional<Payment> payment_by_payout_key(pg::Spi& spi, const std::string& key) {
+    static pg::Statement select{"SELECT * FROM kobatela.payments WHERE payout_key = $1 FOR UPDATE", {TEXTOID}};
     const pg::Result r = spi.run(select, pg::Params().text(key));
     if (r.empty()) return std::nullopt;
     return read_payment(r);
@@ -86,23 +86,22 @@ void send_pending(pg::Spi& spi, const Escrow& escrow, const Payment& payment) {
 
 pg::Result insert_sent_payment(pg::Spi& spi, int64_t escrow_id, int64_t escrow_balance, const NewPayment& payment) {
     static pg::Statement insert{
-        "INSERT INTO kobatela.payments (escrow_id, milestone_id, payee_id, amount, status, psp_ref, idempotency_key) "
-        "VALUES ($1, $2, $3, $4, 'SENT', 'PSP-' || gen_random_uuid(), $5) "
-        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING *",
-        {INT8OID, INT8OID, INT8OID, NUMERICOID, TEXTOID}};
+        "INSERT INTO kobatela.payments (escrow_id, milestone_id, payee_id, amount, status, psp_ref, "
+        "idempotency_key, idempotency_owner, payout_key) "
+        "VALUES ($1, $2, $3, $4, 'SENT', 'PSP-' || gen_random_uuid(), $5, $6, $7) "
+        "ON CONFLICT DO NOTHING RETURNING *",
+        {INT8OID, INT8OID, INT8OID, NUMERICOID, TEXTOID, INT8OID, TEXTOID}};
     core::require_escrow_balance(escrow_balance, payment.cents);
-    pg::Result row = spi.run(insert, pg::Params()
-                                         .int8(escrow_id)
-                                         .opt_int8(payment.milestone_id)
-                                         .opt_int8(payment.payee_id)
-                                         .money(payment.cents)
-                                         .opt_text(payment.idempotency_key));
+    pg::Params values;
+    values.int8(escrow_id).opt_int8(payment.milestone_id).opt_int8(payment.payee_id).money(payment.cents);
+    add_idempotency_key(values, payment.caller_key).opt_text(payment.payout_key);
+    pg::Result row = spi.run(insert, std::move(values));
     if (!row.empty()) add_escrow_paid(spi, escrow_id, payment.cents);
     return row;
 }
 
 int64_t pay_out(pg::Spi& spi, const Escrow& escrow, const PayoutRequest& request) {
-    if (std::optional<Payment> seen = payment_by_key(spi, request.idempotency_key)) {
+    if (std::optional<Payment> seen = payment_by_payout_key(spi, request.payout_key)) {
         if (seen->escrow_id != escrow.id || seen->cents != request.cents || seen->milestone_id != request.milestone_id)
             throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
         const auto step = core::payment_step(seen->status, core::PaymentEvent::Payout);  // ERROR: PAYMENT_IN_ERROR
@@ -117,8 +116,8 @@ int64_t pay_out(pg::Spi& spi, const Escrow& escrow, const PayoutRequest& request
     if (!earlier.empty()) return earlier.int8(0, 1);
 
     const AuditReason reason("EXECUTE_PAYOUT");
-    const pg::Result row = insert_sent_payment(spi, escrow.id, escrow.balance(),
-                                               {request.milestone_id, std::nullopt, request.cents, request.idempotency_key});
+    const pg::Result row = insert_sent_payment(
+        spi, escrow.id, escrow.balance(), {request.milestone_id, std::nullopt, request.cents, std::nullopt, request.payout_key});
     // Taken meanwhile by a payout of another escrow (this escrow's are serialised by its lock).
     if (row.empty()) throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
     const int64_t id = row.int8(0, 1);
@@ -130,7 +129,7 @@ int64_t pay_out(pg::Spi& spi, const Escrow& escrow, const PayoutRequest& request
 void send_pending_payment(pg::Spi& spi, const Escrow& escrow, int64_t payment_id) {
     static pg::Statement select{"SELECT * FROM kobatela.payments WHERE id = $1 FOR UPDATE", {INT8OID}};
     static pg::Statement ensure_key{
-        "UPDATE kobatela.payments SET idempotency_key = 'payment:' || id WHERE id = $1 AND idempotency_key IS NULL",
+        "UPDATE kobatela.payments SET payout_key = 'payment:' || id WHERE id = $1 AND payout_key IS NULL",
         {INT8OID}};
     const Payment payment = read_payment(spi.run(select, pg::Params().int8(payment_id)));
     if (core::payment_step(payment.status, core::PaymentEvent::Execute).effect != core::Effect::Apply) return;

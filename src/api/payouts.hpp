@@ -4,6 +4,7 @@
 #pragma once
 
 #include "api/escrow_store.hpp"
+#include "api/request.hpp"
 
 #include <optional>
 #include <string>
@@ -21,13 +22,17 @@ enum PaymentColumn {
     kPaymentStatus,
     kPaymentIdempotencyKey,
     kPaymentCreatedAt,
+    kPaymentUpdatedAt,
+    kPaymentIdempotencyOwner,
+    kPaymentPayoutKey,
 };
 
-// A milestone's payout.
+// A milestone's payout, under a key Kobatela makes (payments.payout_key, outside every caller's
+// idempotency namespace).
 struct PayoutRequest {
     int64_t milestone_id;
     int64_t cents;
-    std::string idempotency_key;
+    std::string payout_key;
 };
 
 // Pays a milestone out of `escrow`, which the caller has locked (lock_escrow). A key already used
@@ -39,18 +44,20 @@ struct PayoutRequest {
 // is not there. Returns the payment's id.
 int64_t pay_out(pg::Spi& spi, const Escrow& escrow, const PayoutRequest& request);
 
-// A payment to insert already SENT: for a milestone (pay_out) or an allowed payee (spend).
+// A payment to insert already SENT: for a milestone (pay_out, under Kobatela's payout key) or an
+// allowed payee (spend, under the caller's idempotency key).
 struct NewPayment {
     std::optional<int64_t> milestone_id;
     std::optional<int64_t> payee_id;
     int64_t cents;
-    std::optional<std::string> idempotency_key;
+    std::optional<IdempotencyKey> caller_key;
+    std::optional<std::string> payout_key;
 };
 
 // Inserts `payment` with status SENT and psp_ref PSP-<uuid> out of the locked escrow holding
 // `escrow_balance`, and counts it in the escrow's paid_amount; INSUFFICIENT_ESCROW_BALANCE when
 // the balance is lower. Returns the new row (PaymentColumn), or no row, having written nothing,
-// when a transaction that committed meanwhile took the key. The caller writes the event and
+// when a transaction that committed meanwhile took its key. The caller writes the event and
 // names the audit reason.
 pg::Result insert_sent_payment(pg::Spi& spi, int64_t escrow_id, int64_t escrow_balance, const NewPayment& payment);
 

@@ -7,6 +7,7 @@
 #include "api/identity.hpp"
 #include "api/payouts.hpp"
 #include "core/errors.hpp"
+#include "core/json_limits.hpp"
 #include "core/money.hpp"
 #include "core/photo_rules.hpp"
 #include "core/text_rules.hpp"
@@ -52,18 +53,20 @@ core::PhotoMetadata photo_metadata(pg::Spi& spi, const std::optional<std::string
         photo.present = false;
         return photo;
     }
+    // Numbers come as their JSON text and are converted here: a number beyond float8's range
+    // (1e400) is not a position (MISSING_GPS), never a raw "out of range" from a cast.
     static pg::Statement fields{
         "SELECT CASE WHEN jsonb_typeof(m -> 'exif_timestamp') = 'string' THEN m ->> 'exif_timestamp' END, "
-        "       CASE WHEN jsonb_typeof(m -> 'gps_lat') = 'number' THEN (m ->> 'gps_lat')::float8 END, "
-        "       CASE WHEN jsonb_typeof(m -> 'gps_lng') = 'number' THEN (m ->> 'gps_lng')::float8 END, "
+        "       CASE WHEN jsonb_typeof(m -> 'gps_lat') = 'number' THEN m ->> 'gps_lat' END, "
+        "       CASE WHEN jsonb_typeof(m -> 'gps_lng') = 'number' THEN m ->> 'gps_lng' END, "
         "       CASE jsonb_typeof(m -> 'source') WHEN 'string' THEN m ->> 'source' WHEN 'null' THEN NULL "
         "            ELSE (m -> 'source')::text END "
         "FROM (SELECT $1::jsonb AS m) j",
         {TEXTOID}};
     const pg::Result r = spi.run(fields, pg::Params().text(*metadata));
     photo.exif_timestamp = r.opt_text(0, 1);
-    if (!r.is_null(0, 2)) photo.gps_lat = r.float8(0, 2);
-    if (!r.is_null(0, 3)) photo.gps_lng = r.float8(0, 3);
+    if (!r.is_null(0, 2)) photo.gps_lat = core::json_number_as_double(r.text(0, 2));
+    if (!r.is_null(0, 3)) photo.gps_lng = core::json_number_as_double(r.text(0, 3));
     photo.source = r.opt_text(0, 4);
     return photo;
 }
@@ -117,7 +120,7 @@ KOBA_FUNCTION(kobatela_submit_proof) {
     const std::string storage_url = args.text(3, "storage_url");
     const std::string sha256 = core::normalize_proof_digest(args.text(4, "sha256"));
     const std::optional<std::string> metadata = args.is_null(5) ? std::nullopt
-                                                                : std::optional<std::string>(args.jsonb(5, "metadata"));
+                                                                : std::optional<std::string>(args.bounded_jsonb(5, "metadata", core::kProofMetadataLimits));
     core::require_text(type, "type", 50);
     core::require_text(storage_url, "storage_url", 1024);
     if (metadata && *metadata != "null" && metadata->front() != '{')

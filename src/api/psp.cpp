@@ -8,6 +8,7 @@
 #include "api/escrow_store.hpp"
 #include "api/request.hpp"
 #include "core/errors.hpp"
+#include "core/json_limits.hpp"
 #include "core/json_writer.hpp"
 #include "core/money.hpp"
 #include "core/text_rules.hpp"
@@ -26,7 +27,7 @@ using core::ErrorCode;
 
 namespace {
 
-constexpr std::size_t kMaxBodyBytes = 256 * 1024;  // a PSP event is a few hundred bytes
+constexpr std::size_t kMaxSignatureBytes = 256;     // a hex HMAC-SHA256 is 64, a timestamp <= 20
 constexpr std::size_t kMaxEventIdChars = 100;       // psp_webhook_events.event_id
 constexpr std::size_t kMaxKindChars = 50;           // psp_webhook_events.kind
 
@@ -67,13 +68,14 @@ BodyFields read_body(pg::Spi& spi, const std::string& body) {
 }
 
 // Headers are not covered by the signature: one that names another event or payment than the
-// signed body says is refused rather than believed (a captured delivery, replayed within the
-// allowed skew with another X-PSP-Ref, must not settle someone else's payment).
-void require_header_agrees(const std::optional<std::string>& header, const std::optional<std::string>& from_body,
+// signed body, or one the body does not name at all, is refused rather than believed (a captured
+// delivery, replayed within the allowed skew with an X-PSP-Ref, must not settle another payment).
+void require_header_backed(const std::optional<std::string>& header, const std::optional<std::string>& from_body,
                            const char* header_name, const char* body_field) {
-    if (header && from_body && *header != *from_body)
-        throw Error(ErrorCode::INVALID_ARGUMENT, std::string("The ") + header_name +
-                                                     " header does not match the signed body's " + body_field + ".");
+    if (!core::header_backed_by_body(view(header), view(from_body)))
+        throw Error(ErrorCode::INVALID_ARGUMENT,
+                    std::string("The ") + header_name + " header is not backed by the signed body's " + body_field +
+                        ": only what the signature covers selects what a webhook acts on.");
 }
 
 // At most max_chars code points of valid UTF-8 text.
@@ -183,37 +185,39 @@ void apply_to_payment(pg::Spi& spi, const Event& event, core::PaymentEvent step_
 //   {"ok": true, "event_id": ..., "processed_at": ...}
 KOBA_FUNCTION(kobatela_psp_webhook) {
     // No scope: the signature is the credential. Nothing is read before the secret is known.
-    const std::string_view secret = pg::settings::psp_webhook_secret();
-    if (!core::psp_secret_configured(secret)) throw Error(ErrorCode::PSP_SECRET_MISSING);
+    const std::string_view secret =
+        pg::settings::require_secret(pg::settings::psp_webhook_secret(), ErrorCode::PSP_SECRET_MISSING);
+    const std::string_view previous = pg::settings::require_secret(pg::settings::psp_webhook_secret_previous(),
+                                                                   ErrorCode::PSP_SECRET_MISSING, true);
     const pg::Args args(fcinfo);
-    const std::string body = args.text(0, "body");
-    if (body.size() > kMaxBodyBytes)
-        throw Error(ErrorCode::INVALID_ARGUMENT,
-                    "body is larger than " + std::to_string(kMaxBodyBytes) + " bytes (256 KB).");
+    const std::string body = args.bounded_text(0, "body", core::kWebhookBodyLimits.max_bytes);
 
     pg::Spi spi;
     // Under PostgREST the signature and timestamp come as headers when not given as arguments.
-    const std::optional<std::string> signature =
-        args.is_null(1) ? api::request_header(spi, "x-psp-signature") : args.opt_text(1);
-    const std::optional<std::string> ts = args.is_null(2) ? api::request_header(spi, "x-psp-timestamp") : args.opt_text(2);
+    std::optional<std::string> signature =
+        args.is_null(1) ? api::request_header(spi, "x-psp-signature") : args.bounded_text(1, "signature", kMaxSignatureBytes);
+    std::optional<std::string> ts =
+        args.is_null(2) ? api::request_header(spi, "x-psp-timestamp") : args.bounded_text(2, "ts", kMaxSignatureBytes);
+    // (A header is bounded the same way: a longer one cannot be a hex HMAC or a timestamp.)
+    if ((signature && signature->size() > kMaxSignatureBytes) || (ts && ts->size() > kMaxSignatureBytes))
+        throw Error(ErrorCode::INVALID_SIGNATURE, "The signature or timestamp is longer than any valid one.");
     // The skew is measured against the transaction's start (now()): under PostgREST, the request.
     const core::VerifyResult verified =
-        core::verify_psp_signature(body, view(signature), view(ts), secret, pg::settings::psp_webhook_secret_previous(),
+        core::verify_psp_signature(body, view(signature), view(ts), secret, previous,
                                    pg::now_micros(), pg::settings::psp_webhook_skew_s());
     if (!verified.ok()) throw Error(ErrorCode::INVALID_SIGNATURE, std::string(verified.reason()));
 
     // From here on the body is the PSP's own words.
     if (!core::valid_utf8(body)) throw Error(ErrorCode::INVALID_JSON, "The body is not valid UTF-8.");
+    core::require_json_within(body, core::kWebhookBodyLimits, "body");
     const BodyFields fields = read_body(spi, body);
-    const std::optional<std::string> header_event_id = given(api::request_header(spi, "x-psp-event-id"));
-    const std::optional<std::string> header_ref = given(api::request_header(spi, "x-psp-ref"));
-    require_header_agrees(header_event_id, fields.id ? fields.id : fields.event_id, "X-PSP-Event-Id", "event id");
-    require_header_agrees(header_ref, core::psp_event_ref(std::nullopt, view(fields.psp_ref), view(fields.payment_reference)),
-                          "X-PSP-Ref", "payment reference");
-
-    Event event{core::psp_event_id(view(header_event_id), view(fields.id), view(fields.event_id), body),
+    Event event{core::psp_event_id(view(fields.id), view(fields.event_id), body),
                 core::psp_event_kind(view(fields.type), view(fields.event)),
-                core::psp_event_ref(view(header_ref), view(fields.psp_ref), view(fields.payment_reference))};
+                core::psp_event_ref(view(fields.psp_ref), view(fields.payment_reference))};
+    require_header_backed(given(api::request_header(spi, "x-psp-event-id")), fields.id ? fields.id : fields.event_id,
+                          "X-PSP-Event-Id", "id or event_id");
+    require_header_backed(given(api::request_header(spi, "x-psp-ref")), event.psp_ref, "X-PSP-Ref",
+                          "psp_ref or payment_reference");
     core::require_text(event.event_id, "event_id", kMaxEventIdChars);
     // A kind is a label: a longer one (never one that acts) is kept shortened, the body keeps it whole.
     event.kind = given(truncate_chars(event.kind, kMaxKindChars)).value_or("unknown");

@@ -24,15 +24,16 @@ namespace {
 enum TransactionColumn { kId = 1, kSenderId, kReceiverId, kAmount, kCurrency, kStatus };
 
 pg::Statement find_by_key{
-    "SELECT * FROM kobatela.transactions WHERE sender_id = $1 AND idempotency_key = $2",
-    {INT8OID, TEXTOID}};
+    "SELECT * FROM kobatela.transactions "
+    "WHERE idempotency_key = $1 AND idempotency_owner IS NOT DISTINCT FROM $2 AND sender_id = $3",
+    {TEXTOID, INT8OID, INT8OID}};
 
 struct TransferRequest {
     int64_t sender_id;
     int64_t receiver_id;
     int64_t cents;
     std::string currency;
-    std::optional<std::string> key;
+    std::optional<api::IdempotencyKey> key;
 };
 
 // Under PostgREST a refused transfer answers 403 with the reason in a header (the row commits all
@@ -68,18 +69,21 @@ KOBA_FUNCTION(kobatela_create_transaction) {
         "    OR EXISTS (SELECT 1 FROM kobatela.certified_accounts WHERE user_id = $2)",
         {INT8OID, INT8OID}};
     static pg::Statement insert{
-        "INSERT INTO kobatela.transactions (sender_id, receiver_id, amount, currency, status, idempotency_key) "
-        "VALUES ($1, $2, $3, $4, $5::kobatela.transaction_status, $6) "
-        "ON CONFLICT (sender_id, idempotency_key) DO NOTHING RETURNING *",
-        {INT8OID, INT8OID, NUMERICOID, TEXTOID, TEXTOID, TEXTOID}};
+        "INSERT INTO kobatela.transactions (sender_id, receiver_id, amount, currency, status, idempotency_key, "
+        "idempotency_owner) VALUES ($1, $2, $3, $4, $5::kobatela.transaction_status, $6, $7) "
+        "ON CONFLICT (idempotency_key, idempotency_owner, sender_id) WHERE idempotency_key IS NOT NULL "
+        "DO NOTHING RETURNING *",
+        {INT8OID, INT8OID, NUMERICOID, TEXTOID, TEXTOID, TEXTOID, INT8OID}};
     static pg::Statement insert_alert{
         "INSERT INTO kobatela.alerts (type, message, actor_user_id, payload) "
         "VALUES ('UNAUTHORIZED_TRANSFER_ATTEMPT', 'Receiver is not allowlisted or certified.', $1, $2)",
         {INT8OID, JSONBOID}};
 
     pg::Spi spi;
-    request.key = api::idempotency_key(spi, args.opt_text(4));
-    const auto by_key = [&] { return pg::Params().int8(request.sender_id).text(*request.key); };
+    request.key = api::idempotency_key(spi, args.opt_text(4), caller);
+    const auto by_key = [&] {
+        return pg::Params().text(request.key->key).opt_int8(request.key->owner).int8(request.sender_id);
+    };
 
     // A replay needs neither the users nor the allowlist again: it is answered first.
     if (request.key) {
@@ -92,14 +96,10 @@ KOBA_FUNCTION(kobatela_create_transaction) {
     const bool allowed =
         spi.run(is_allowed, pg::Params().int8(request.sender_id).int8(request.receiver_id)).boolean(0, 1);
     const api::AuditReason reason(allowed ? "CREATE_TRANSACTION" : "UNAUTHORIZED_TRANSFER_ATTEMPT");
-    const pg::Result row = spi.run(
-        insert, pg::Params()
-                    .int8(request.sender_id)
-                    .int8(request.receiver_id)
-                    .money(request.cents)
-                    .text(request.currency)
-                    .text(allowed ? "COMPLETED" : "REJECTED")
-                    .opt_text(request.key));
+    pg::Params values;
+    values.int8(request.sender_id).int8(request.receiver_id).money(request.cents).text(request.currency);
+    api::add_idempotency_key(values.text(allowed ? "COMPLETED" : "REJECTED"), request.key);
+    const pg::Result row = spi.run(insert, std::move(values));
     if (row.empty()) {
         // A concurrent call with the same key committed first: answer as its replay.
         return replay(spi, spi.run(find_by_key, by_key()), request, fcinfo);

@@ -14,8 +14,11 @@ using core::Error;
 using core::ErrorCode;
 
 // create_user(username text, email text, is_active boolean DEFAULT true) RETURNS users
+// A platform call: a key bound to a user would learn from USER_EXISTS whether any address is
+// registered, and could take the names and addresses of users yet to come.
 KOBA_FUNCTION(kobatela_create_user) {
-    api::require_scope(core::kBusinessWrite);
+    api::require_unbound(api::require_scope(core::kBusinessWrite),
+                         "Users are created by the platform: a key bound to a user may not create users.");
     const pg::Args args(fcinfo);
     const std::string username = args.text(0, "username");
     const std::string email = args.text(1, "email");

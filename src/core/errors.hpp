@@ -44,6 +44,7 @@ namespace koba::core {
     X(PAYEE_NOT_ALLOWED, 403, "PT403", "The payee is not allowed for this escrow.")                \
     X(NOT_A_PARTY, 403, "PT403", "The caller's user is not a party to this object.")              \
     X(AUDIT_LOG_APPEND_ONLY, 403, "PT403", "The audit log is append-only.")                        \
+    X(TRIGGER_NOT_ALLOWED, 403, "PT403", "Kobatela's trigger functions run only on Kobatela's own tables.") \
     /* 404: an id names nothing */                                                                 \
     X(USER_NOT_FOUND, 404, "PT404", "User not found.")                                             \
     X(APIKEY_NOT_FOUND, 404, "PT404", "API key not found.")                                        \
@@ -90,10 +91,13 @@ namespace koba::core {
     /* 5xx: the server cannot serve the request */                                                 \
     X(INTERNAL_ERROR, 500, "PT500", "An unexpected internal error occurred.")                      \
     X(OUT_OF_MEMORY, 503, "53200", "The server ran out of memory.")                                \
-    X(PSP_SECRET_MISSING, 503, "PT503", "The PSP webhook secret is not configured.")              \
-    X(APIKEY_PEPPER_MISSING, 503, "PT503", "The API key pepper (kobatela.api_key_pepper) is not configured.") \
+    X(PSP_SECRET_MISSING, 503, "PT503", "The PSP webhook secret (kobatela.psp_webhook_secret_file) is not configured.") \
+    X(APIKEY_PEPPER_MISSING, 503, "PT503", "The API key pepper (kobatela.api_key_pepper_file) is not configured.") \
     X(PG_CRON_UNAVAILABLE, 503, "PT503",                                                           \
-      "pg_cron is not available to schedule Kobatela's maintenance jobs.")
+      "pg_cron is not available to schedule Kobatela's maintenance jobs.")                         \
+    X(LIBRARY_NOT_PRELOADED, 503, "PT503", "Kobatela's library is not in shared_preload_libraries.") \
+    X(EXTENSION_VERSION_MISMATCH, 503, "PT503",                                                    \
+      "This database's Kobatela and the server's library are not the same version.")
 
 enum class ErrorCode {
 #define KOBA_ERROR_ENUM(name, http, sqlstate, detail) name,
@@ -118,18 +122,23 @@ const ErrorInfo& error_info(ErrorCode code) noexcept;
 bool hides_statement(ErrorCode code) noexcept;
 
 // The exception every layer throws for a catalogued error. The bridge turns it into
-// ereport(ERROR) with MESSAGE = code name, DETAIL = detail (or the catalogue's default).
+// ereport(ERROR) with MESSAGE = code name, DETAIL = detail (or the catalogue's default) and, when
+// given, HINT = hint: what the caller can do about it (never anything about another party's data).
 class Error : public std::exception {
 public:
-    explicit Error(ErrorCode code, std::string detail = {}) : code_(code), detail_(std::move(detail)) {}
+    explicit Error(ErrorCode code, std::string detail = {}, std::string hint = {})
+        : code_(code), detail_(std::move(detail)), hint_(std::move(hint)) {}
     ErrorCode code() const noexcept { return code_; }
     // The human sentence: the raiser's, else the catalogue's default.
     const char* detail() const noexcept;
+    // Guidance for the caller; "" when there is none.
+    const char* hint() const noexcept { return hint_.c_str(); }
     const char* what() const noexcept override;
 
 private:
     ErrorCode code_;
     std::string detail_;
+    std::string hint_;
 };
 
 }  // namespace koba::core

@@ -17,4 +17,14 @@ std::optional<Scope> parse_scope(std::string_view name) noexcept {
     return std::nullopt;
 }
 
+std::string scope_set_names(ScopeSet set) {
+    std::string names;
+    for (const Scope s : {Scope::Sender, Scope::Support, Scope::Admin}) {
+        if (!allows(set, s)) continue;
+        if (!names.empty()) names += " or ";
+        names += scope_name(s);
+    }
+    return names;
+}
+
 }  // namespace koba::core

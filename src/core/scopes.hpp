@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace koba::core {
@@ -24,5 +25,10 @@ constexpr ScopeSet kAdminOnly = only(Scope::Admin);
 // "sender", "support", "admin" (the enum kobatela.api_scope).
 std::string_view scope_name(Scope scope) noexcept;
 std::optional<Scope> parse_scope(std::string_view name) noexcept;
+
+// The scopes of a set, strongest last: "sender or admin", "support or admin", "admin".
+std::string scope_set_names(ScopeSet set);
+// "sender, support, admin": every valid scope, for an error that refuses an unknown one.
+constexpr std::string_view kValidScopes = "sender, support, admin";
 
 }  // namespace koba::core

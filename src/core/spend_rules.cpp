@@ -21,6 +21,21 @@ void require_mandate_allows(const MandateRestrictions& mandate, int64_t merchant
         throw Error(ErrorCode::MANDATE_CATEGORY_FORBIDDEN);
 }
 
+MandateConsumption decide_consume(const MandateState& mandate, int64_t cents, int64_t now) {
+    if (mandate.status == MandateStatus::Active && now >= mandate.expires_at)
+        throw Error(ErrorCode::MANDATE_CONFLICT, "The mandate expired before the purchase.");
+    int64_t spent = 0;
+    const bool fits = add_cents(mandate.total_spent, cents, &spent) && spent <= mandate.total_amount;
+    // The status table refuses an EXPIRED or CONSUMED mandate (MANDATE_CONFLICT) before the amount.
+    const Step<MandateStatus> step =
+        mandate_step(mandate.status, MandateEvent::Consume, {fits && spent == mandate.total_amount});
+    if (!fits)
+        throw Error(ErrorCode::MANDATE_CONFLICT, "The mandate has " +
+                                                     format_cents(mandate.total_amount - mandate.total_spent) +
+                                                     " left; the purchase is " + format_cents(cents) + ".");
+    return MandateConsumption{spent, step.to, step.audit_action};
+}
+
 namespace {
 
 // `counter + cents` when it stays within `limit` (no limit: always); an overflow of the money

@@ -3,8 +3,11 @@
 // spend to an allowed payee moves its counters under the payee's daily and total limits.
 #pragma once
 
+#include "core/transitions.hpp"
+
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 namespace koba::core {
 
@@ -25,6 +28,26 @@ struct MandateRestrictions {
 // does not match a category restriction).
 void require_mandate_allows(const MandateRestrictions& mandate, int64_t merchant_id,
                             std::optional<int64_t> category_id);
+
+// A mandate as read under its row lock.
+struct MandateState {
+    MandateStatus status;
+    int64_t total_amount;  // cents
+    int64_t total_spent;   // cents
+    int64_t expires_at;    // Unix microseconds
+};
+
+// What a purchase does to its mandate.
+struct MandateConsumption {
+    int64_t total_spent;   // cents, the purchase included
+    MandateStatus status;  // CONSUMED when the purchase spends exactly what was left
+    std::string_view audit_action;
+};
+
+// A purchase of `cents` under `mandate`, decided at `now` (Unix microseconds: the moment the
+// mandate's row lock was granted, not the start of the buyer's transaction): MANDATE_CONFLICT when
+// the mandate is no longer ACTIVE, has expired by then, or has less than `cents` left.
+MandateConsumption decide_consume(const MandateState& mandate, int64_t cents, int64_t now);
 
 // --- Allowed payees ---
 

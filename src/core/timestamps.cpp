@@ -1,5 +1,7 @@
 #include "core/timestamps.hpp"
 
+#include "core/errors.hpp"
+
 #include <cstddef>
 
 namespace koba::core {
@@ -116,6 +118,16 @@ std::optional<int64_t> parse_iso8601_micros(std::string_view text) noexcept {
     const int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
                             second + zone_seconds;
     return seconds * kMicrosPerSecond + micros;
+}
+
+}  // namespace koba::core
+
+namespace koba::core {
+
+void require_within_horizon(int64_t at, int64_t now, const char* name) {
+    if (at > now && at - now > kHorizonMicros)
+        throw Error(ErrorCode::INVALID_ARGUMENT,
+                    std::string(name) + " lies more than 10 years ahead; Kobatela takes dates up to 10 years from now.");
 }
 
 }  // namespace koba::core

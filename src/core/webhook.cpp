@@ -52,25 +52,29 @@ bool psp_secret_configured(std::string_view secret) noexcept { return !secret.em
 
 std::optional<int64_t> parse_psp_timestamp_micros(std::string_view text) noexcept {
     if (text.empty() || text.size() > kMaxTimestampLength) return std::nullopt;
-    constexpr int64_t kMaxSeconds = std::numeric_limits<int64_t>::max() / kMicrosPerSecond;
+    constexpr int64_t kSaturated = std::numeric_limits<int64_t>::max();
+    // Every step is checked arithmetic: the input is unauthenticated, and 20 digits do not fit
+    // in 64 bits. Past the largest representable instant the value saturates (the skew check
+    // then refuses it).
     std::size_t i = 0;
-    int64_t seconds = 0;
+    int64_t micros = 0;
     bool saturated = false;
     for (; i < text.size() && is_digit(text[i]); ++i) {
-        if (seconds > (kMaxSeconds - 9) / 10) saturated = true;
-        else seconds = seconds * 10 + (text[i] - '0');
+        if (saturated) continue;
+        int64_t shifted = 0;
+        saturated = __builtin_mul_overflow(micros, int64_t{10}, &shifted) ||
+                    __builtin_add_overflow(shifted, int64_t{text[i] - '0'} * kMicrosPerSecond, &micros);
     }
     if (i == 0) return std::nullopt;
-    int64_t micros = 0;
     if (i < text.size()) {
         if (text[i++] != '.' || i == text.size()) return std::nullopt;
         for (int64_t scale = kMicrosPerSecond / 10; i < text.size(); ++i, scale /= 10) {
             if (!is_digit(text[i])) return std::nullopt;
-            micros += (text[i] - '0') * scale;  // scale is 0 past the sixth digit: truncated
+            // scale is 0 past the sixth digit: truncated
+            if (!saturated) saturated = __builtin_add_overflow(micros, (text[i] - '0') * scale, &micros);
         }
     }
-    if (saturated) return std::numeric_limits<int64_t>::max();
-    return seconds * kMicrosPerSecond + micros;
+    return saturated ? kSaturated : micros;
 }
 
 VerifyResult verify_psp_signature(std::string_view body, std::optional<std::string_view> signature,
@@ -96,10 +100,9 @@ VerifyResult verify_psp_signature(std::string_view body, std::optional<std::stri
     return {SignatureCheck::HmacMismatch};
 }
 
-std::string psp_event_id(std::optional<std::string_view> header_event_id,
-                         std::optional<std::string_view> body_id,
-                         std::optional<std::string_view> body_event_id, std::string_view body) {
-    const std::optional<std::string_view> given = first_given({header_event_id, body_id, body_event_id});
+std::string psp_event_id(std::optional<std::string_view> body_id, std::optional<std::string_view> body_event_id,
+                         std::string_view body) {
+    const std::optional<std::string_view> given = first_given({body_id, body_event_id});
     return given ? std::string(*given) : sha1_hex(body);
 }
 
@@ -108,12 +111,16 @@ std::string psp_event_kind(std::optional<std::string_view> body_type,
     return std::string(first_given({body_type, body_event}).value_or("unknown"));
 }
 
-std::optional<std::string> psp_event_ref(std::optional<std::string_view> header_ref,
-                                         std::optional<std::string_view> body_psp_ref,
+std::optional<std::string> psp_event_ref(std::optional<std::string_view> body_psp_ref,
                                          std::optional<std::string_view> body_payment_reference) {
-    const std::optional<std::string_view> given = first_given({header_ref, body_psp_ref, body_payment_reference});
+    const std::optional<std::string_view> given = first_given({body_psp_ref, body_payment_reference});
     if (!given) return std::nullopt;
     return std::string(*given);
+}
+
+bool header_backed_by_body(std::optional<std::string_view> header, std::optional<std::string_view> body_value) noexcept {
+    if (!header || header->empty()) return true;
+    return body_value && !body_value->empty() && *header == *body_value;
 }
 
 PspAction psp_action(std::string_view kind) noexcept {

@@ -48,22 +48,27 @@ VerifyResult verify_psp_signature(std::string_view body, std::optional<std::stri
 // Microseconds, truncated; a value beyond int64 microseconds saturates (it fails the skew check).
 std::optional<int64_t> parse_psp_timestamp_micros(std::string_view text) noexcept;
 
-// In each of the following, an empty value counts as absent.
+// In each of the following, an empty value counts as absent. What selects the event and the
+// payment an event acts on comes from the signed body only: request headers are not covered by
+// the signature, and any session can set them.
 
-// The X-PSP-Event-Id header, else the body's id, else its event_id, else the lower-case hex SHA-1
-// of the raw body. Throws std::runtime_error if OpenSSL fails.
-std::string psp_event_id(std::optional<std::string_view> header_event_id,
-                         std::optional<std::string_view> body_id,
-                         std::optional<std::string_view> body_event_id, std::string_view body);
+// The body's id, else its event_id, else the lower-case hex SHA-1 of the raw body. Throws
+// std::runtime_error if OpenSSL fails.
+std::string psp_event_id(std::optional<std::string_view> body_id, std::optional<std::string_view> body_event_id,
+                         std::string_view body);
 
 // The body's type, else its event, else "unknown".
 std::string psp_event_kind(std::optional<std::string_view> body_type,
                            std::optional<std::string_view> body_event);
 
-// The X-PSP-Ref header, else the body's psp_ref, else its payment_reference, else nothing.
-std::optional<std::string> psp_event_ref(std::optional<std::string_view> header_ref,
-                                         std::optional<std::string_view> body_psp_ref,
+// The body's psp_ref, else its payment_reference, else nothing.
+std::optional<std::string> psp_event_ref(std::optional<std::string_view> body_psp_ref,
                                          std::optional<std::string_view> body_payment_reference);
+
+// Whether an unsigned header (X-PSP-Event-Id, X-PSP-Ref) may accompany a signed body: when absent
+// (or empty), or when it names exactly what the body names. A header the body does not back up —
+// a different value, or a field the body lacks — would steer a signed message, and is refused.
+bool header_backed_by_body(std::optional<std::string_view> header, std::optional<std::string_view> body_value) noexcept;
 
 // What an event does to the payment its psp_ref names (see payment_step in transitions.hpp).
 enum class PspAction : uint8_t { Settle, Fail, Record };

@@ -2,8 +2,13 @@
 
 #include "core/errors.hpp"
 #include "core/money.hpp"
+#include "pg/guard.hpp"
 
 #include <cmath>
+
+extern "C" {
+#include "access/detoast.h"
+}
 
 namespace koba::pg {
 
@@ -29,6 +34,41 @@ double Args::float8(int i, const char* name) const {
 }
 
 std::string Args::text(int i, const char* name) const { return text_value(required(i, name)); }
+
+bool Args::larger_than(int i, std::size_t max_bytes) const {
+    const Datum value = PG_GETARG_DATUM(i);
+    const std::size_t raw = pg_call([&] { return toast_raw_datum_size(value); });  // header included
+    return raw - VARHDRSZ > max_bytes;
+}
+
+namespace {
+std::string too_large(const char* name, std::size_t max_bytes) {
+    return std::string(name) + " is larger than " + std::to_string(max_bytes) + " bytes.";
+}
+}  // namespace
+
+std::string Args::bounded_text(int i, const char* name, std::size_t max_bytes) const {
+    required(i, name);
+    if (larger_than(i, max_bytes)) throw Error(ErrorCode::INVALID_ARGUMENT, too_large(name, max_bytes));
+    return text(i, name);
+}
+
+std::string Args::bounded_bytea(int i, const char* name, std::size_t max_bytes) const {
+    required(i, name);
+    if (larger_than(i, max_bytes)) throw Error(ErrorCode::INVALID_ARGUMENT, too_large(name, max_bytes));
+    return bytea(i, name);
+}
+
+std::string Args::bounded_jsonb(int i, const char* name, const core::JsonLimits& limits) const {
+    required(i, name);
+    // jsonb's binary form of a document is at most a few times larger than its text (8 bytes of
+    // headers per value at worst, for deep nesting): a value over 8 times the limit is refused
+    // before it is printed; the text is then measured exactly.
+    if (larger_than(i, 8 * limits.max_bytes)) throw Error(ErrorCode::INVALID_JSON, too_large(name, limits.max_bytes));
+    std::string document = jsonb(i, name);
+    core::require_json_within(document, limits, name);
+    return document;
+}
 std::string Args::bytea(int i, const char* name) const { return bytea_value(required(i, name)); }
 std::string Args::jsonb(int i, const char* name) const { return jsonb_text(required(i, name)); }
 

@@ -2,6 +2,7 @@
 // required is an INVALID_ARGUMENT error naming the argument, not a silent NULL result.
 #pragma once
 
+#include "core/json_limits.hpp"
 #include "pg/datum.hpp"
 #include "pg/postgres.hpp"
 
@@ -20,6 +21,14 @@ public:
     std::string text(int i, const char* name) const;
     std::string bytea(int i, const char* name) const;
     std::string jsonb(int i, const char* name) const;  // the document as text
+    // The same, refused before it is copied when its value holds more than max_bytes
+    // (INVALID_ARGUMENT "<name> is larger than N bytes"): for arguments with no other bound.
+    std::string bounded_text(int i, const char* name, std::size_t max_bytes) const;
+    std::string bounded_bytea(int i, const char* name, std::size_t max_bytes) const;
+    // A JSON argument within its size and nesting limits (INVALID_JSON otherwise).
+    std::string bounded_jsonb(int i, const char* name, const core::JsonLimits& limits) const;
+    // Whether argument i (not NULL) holds more than max_bytes, without detoasting it.
+    bool larger_than(int i, std::size_t max_bytes) const;
     UnixMicros timestamptz(int i, const char* name) const;
     // A numeric amount of money: > 0, at most 2 decimals, fits numeric(18,2); else BAD_AMOUNT.
     int64_t amount(int i, const char* name) const;

@@ -54,8 +54,12 @@ Datum jsonb_datum(std::string_view json_text) {
     try {
         return pg_call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(cstr)); });
     } catch (const PgError& e) {
-        // Only a syntax error becomes INVALID_JSON; anything else (out of memory...) stays itself.
-        if (e.sqlerrcode() != ERRCODE_INVALID_TEXT_REPRESENTATION) throw;
+        // What the text itself is to blame for becomes INVALID_JSON: a syntax error, any data
+        // exception (a \u0000 escape, which jsonb cannot hold: 22P05; a number beyond numeric's
+        // range: 22003) and a document nested too deep for the parser (54001). Anything else (out
+        // of memory...) stays itself.
+        const int code = e.sqlerrcode();
+        if (ERRCODE_TO_CATEGORY(code) != ERRCODE_DATA_EXCEPTION && code != ERRCODE_STATEMENT_TOO_COMPLEX) throw;
         throw core::Error(core::ErrorCode::INVALID_JSON, std::string("Malformed JSON: ") + e.what());
     }
 }
@@ -105,6 +109,10 @@ UnixMicros timestamptz_value(Datum value) {
     if (TIMESTAMP_NOT_FINITE(ts))
         throw core::Error(core::ErrorCode::INVALID_ARGUMENT, "Timestamps must be finite.");
     return ts + kPostgresEpochOffsetMicros;
+}
+
+UnixMicros clock_micros() {
+    return pg_call([] { return GetCurrentTimestamp(); }) + kPostgresEpochOffsetMicros;
 }
 
 UnixMicros now_micros() {

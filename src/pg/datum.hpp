@@ -38,5 +38,8 @@ Datum record_datum(FunctionCallInfo fcinfo, const std::vector<std::optional<Datu
 Datum timestamptz_datum(UnixMicros micros);
 UnixMicros timestamptz_value(Datum value);
 UnixMicros now_micros();  // the transaction's now(), like SQL now()
+// The wall clock at this moment, like SQL clock_timestamp(): for decisions about validity (expiry),
+// which are made when they are made, not when the caller's transaction began.
+UnixMicros clock_micros();
 
 }  // namespace koba::pg

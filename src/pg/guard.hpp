@@ -88,22 +88,33 @@ void check_for_interrupts();
 
 using EntryBody = Datum (*)(FunctionCallInfo);
 
-// Runs an SQL-callable body behind the barrier. Never lets a C++ exception out; raises the
-// PostgreSQL error for it once every C++ object of the body is destroyed.
-Datum run_entry(FunctionCallInfo fcinfo, EntryBody body, const char* name);
+// A check every gated entry point passes before its body runs, behind the same barrier (set once,
+// from _PG_init: Kobatela's readiness, api/readiness.hpp). It throws to refuse the call.
+using EntryGate = void (*)();
+void set_entry_gate(EntryGate gate);
+
+// Runs an SQL-callable body behind the barrier, after the gate unless `gated` is false. Never lets
+// a C++ exception out; raises the PostgreSQL error for it once every C++ object of the body is
+// destroyed.
+Datum run_entry(FunctionCallInfo fcinfo, EntryBody body, const char* name, bool gated);
 
 }  // namespace koba::pg
 
 // Defines the SQL-callable C symbol `symbol` (the name used in `AS 'MODULE_PATHNAME', 'symbol'`)
-// with the body that follows, run behind the barrier:
+// with the body that follows, run behind the barrier, after the entry gate:
 //
 //   KOBA_FUNCTION(kobatela_get_user) { ... return datum; }
-#define KOBA_FUNCTION(symbol)                                                   \
+//
+// KOBA_FUNCTION_UNGATED skips the gate: only for a function that must answer when Kobatela is not
+// ready (health(), which reports why).
+#define KOBA_FUNCTION_GATED(symbol, gated)                                      \
     static Datum symbol##_body(FunctionCallInfo fcinfo);                        \
     extern "C" {                                                                \
     PG_FUNCTION_INFO_V1(symbol);                                                \
     }                                                                           \
     extern "C" Datum symbol(PG_FUNCTION_ARGS) {                                 \
-        return ::koba::pg::run_entry(fcinfo, &symbol##_body, #symbol);          \
+        return ::koba::pg::run_entry(fcinfo, &symbol##_body, #symbol, gated);   \
     }                                                                           \
     static Datum symbol##_body([[maybe_unused]] FunctionCallInfo fcinfo)
+#define KOBA_FUNCTION(symbol) KOBA_FUNCTION_GATED(symbol, true)
+#define KOBA_FUNCTION_UNGATED(symbol) KOBA_FUNCTION_GATED(symbol, false)

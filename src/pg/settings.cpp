@@ -1,7 +1,11 @@
 #include "pg/settings.hpp"
 
+#include "core/secret_file.hpp"
 #include "core/text_rules.hpp"
 #include "pg/postgres.hpp"
+
+#include <libpq-fe.h>
+#include <unistd.h>
 
 namespace koba::pg::settings {
 
@@ -12,10 +16,11 @@ double g_geofence_tolerance_m = 15.0;
 int g_proof_max_age_min = 120;
 int g_proof_future_tolerance_min = 2;
 int g_psp_webhook_skew_s = 300;
-char* g_psp_webhook_secret = nullptr;
-char* g_psp_webhook_secret_previous = nullptr;
-char* g_api_key_pepper = nullptr;
+char* g_psp_webhook_secret_file = nullptr;
+char* g_psp_webhook_secret_previous_file = nullptr;
+char* g_api_key_pepper_file = nullptr;
 char* g_cron_conninfo = nullptr;
+int g_cron_timeout_s = 10;
 
 std::string_view view(const char* value) { return value == nullptr ? std::string_view() : value; }
 
@@ -39,19 +44,74 @@ bool check_currencies(char** newval, void** /*extra*/, GucSource /*source*/) noe
     }
 }
 
-// SHOW never prints a secret, even to a superuser: it tells only whether one is set.
-const char* show_secret_set(const char* value) {
-    return value != nullptr && value[0] != '\0' ? "(set)" : "(unset)";
+// A conninfo may not carry a password: the setting's value is logged when it changes and may be
+// stored in a catalog. Called by PostgreSQL (C code): must not throw.
+bool check_conninfo(char** newval, void** /*extra*/, GucSource /*source*/) noexcept {
+    if (*newval == nullptr || (*newval)[0] == '\0') return true;
+    char* error = nullptr;
+    PQconninfoOption* options = PQconninfoParse(*newval, &error);
+    if (options == nullptr) {
+        GUC_check_errdetail("Not a libpq connection string.");  // (libpq's message may quote the value)
+        PQfreemem(error);
+        return false;
+    }
+    bool has_password = false;
+    for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o)
+        if (strcmp(o->keyword, "password") == 0 && o->val != nullptr && o->val[0] != '\0') has_password = true;
+    PQconninfoFree(options);
+    if (has_password) {
+        GUC_check_errdetail("kobatela.cron_conninfo must not hold a password: use passfile= (or ~/.pgpass).");
+        return false;
+    }
+    return true;
 }
-const char* show_psp_webhook_secret() { return show_secret_set(g_psp_webhook_secret); }
-const char* show_psp_webhook_secret_previous() { return show_secret_set(g_psp_webhook_secret_previous); }
-const char* show_api_key_pepper() { return show_secret_set(g_api_key_pepper); }
-const char* show_cron_conninfo() { return show_secret_set(g_cron_conninfo); }
 
-void define_secret(const char* name, const char* description, char** variable, GucShowHook show) {
-    DefineCustomStringVariable(name, description, nullptr, variable, "", PGC_SUSET,
-                               GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE, nullptr,
-                               nullptr, show);
+// A secret file and what was last read from it, for this backend.
+struct SecretCache {
+    const char* setting;        // kobatela.<name>_file
+    char** path;                // the setting's value
+    bool required;              // unset is a problem (else: usable and empty)
+    std::string read_path;      // the path `value` was read from
+    core::FileVersion version;  // ... at this version
+    core::SecretFileProblem problem = core::SecretFileProblem::Missing;
+    std::string value;
+    bool loaded = false;
+};
+
+SecretCache g_pepper{"kobatela.api_key_pepper_file", &g_api_key_pepper_file, true, {}, {}, {}, {}, false};
+SecretCache g_psp_secret{"kobatela.psp_webhook_secret_file", &g_psp_webhook_secret_file, true, {}, {}, {}, {}, false};
+SecretCache g_psp_previous{"kobatela.psp_webhook_secret_previous_file", &g_psp_webhook_secret_previous_file, false,
+                           {}, {}, {}, {}, false};
+
+Secret read(SecretCache& cache) {
+    const char* path = *cache.path;
+    if (path == nullptr || path[0] == '\0') {
+        if (!cache.required) return Secret{};
+        return Secret{{}, std::string(cache.setting) + " is not set."};
+    }
+    const uid_t server_user = geteuid();
+    const core::SecretFileRead now = core::stat_secret_file(path, server_user);
+    if (!cache.loaded || cache.read_path != path || now.problem != core::SecretFileProblem::Ok ||
+        !(now.version == cache.version)) {
+        core::SecretFileRead fresh = core::read_secret_file(path, server_user);
+        core::wipe(cache.value);
+        cache.value = std::move(fresh.value);
+        core::wipe(fresh.value);
+        cache.read_path = path;
+        cache.version = fresh.version;
+        cache.problem = fresh.problem;
+        cache.loaded = true;
+    }
+    if (cache.problem != core::SecretFileProblem::Ok)
+        return Secret{{}, std::string(cache.setting) + " names a file that " +
+                              std::string(core::secret_file_problem_text(cache.problem)) + "."};
+    if (cache.value.empty() && cache.required) return Secret{{}, std::string(cache.setting) + " names an empty file."};
+    return Secret{cache.value, {}};
+}
+
+void define_secret_file(const char* name, const char* description, char** variable) {
+    DefineCustomStringVariable(name, description, nullptr, variable, "", PGC_SUSET, GUC_SUPERUSER_ONLY, nullptr,
+                               nullptr, nullptr);
 }
 
 }  // namespace
@@ -75,18 +135,23 @@ void define() {
                             "Largest accepted clock difference for a PSP webhook, in seconds.",
                             nullptr, &g_psp_webhook_skew_s, 300, 1, 86400, PGC_SUSET, 0, nullptr,
                             nullptr, nullptr);
-    define_secret("kobatela.psp_webhook_secret", "Secret the PSP signs webhooks with.",
-                  &g_psp_webhook_secret, show_psp_webhook_secret);
-    define_secret("kobatela.psp_webhook_secret_previous",
-                  "The previous PSP secret, still accepted while rotating.",
-                  &g_psp_webhook_secret_previous, show_psp_webhook_secret_previous);
-    define_secret("kobatela.api_key_pepper", "Server-side key mixed into API key hashes.",
-                  &g_api_key_pepper, show_api_key_pepper);
-    // A conninfo may carry a password, so it is kept like a secret.
-    define_secret("kobatela.cron_conninfo",
-                  "libpq conninfo to pg_cron's database (cron.database_name) when Kobatela lives in "
-                  "another one; empty: the local socket, as the extension's owner.",
-                  &g_cron_conninfo, show_cron_conninfo);
+    define_secret_file("kobatela.psp_webhook_secret_file",
+                       "File holding the secret the PSP signs webhooks with (readable by the server's user only).",
+                       &g_psp_webhook_secret_file);
+    define_secret_file("kobatela.psp_webhook_secret_previous_file",
+                       "File holding the previous PSP secret, still accepted while rotating.",
+                       &g_psp_webhook_secret_previous_file);
+    define_secret_file("kobatela.api_key_pepper_file",
+                       "File holding the server-side key mixed into API key hashes.", &g_api_key_pepper_file);
+    DefineCustomStringVariable("kobatela.cron_conninfo",
+                               "libpq conninfo to pg_cron's database (cron.database_name) when Kobatela lives in "
+                               "another one, without a password (passfile=); empty: the local socket, as the "
+                               "extension's owner, for superusers only.",
+                               nullptr, &g_cron_conninfo, "", PGC_SUSET, GUC_SUPERUSER_ONLY, check_conninfo, nullptr,
+                               nullptr);
+    DefineCustomIntVariable("kobatela.cron_timeout_s",
+                            "Longest wait for pg_cron's database: to connect, and for each statement, in seconds.",
+                            nullptr, &g_cron_timeout_s, 10, 1, 3600, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("kobatela");
 }
 
@@ -95,9 +160,17 @@ double geofence_tolerance_m() { return g_geofence_tolerance_m; }
 int proof_max_age_min() { return g_proof_max_age_min; }
 int proof_future_tolerance_min() { return g_proof_future_tolerance_min; }
 int psp_webhook_skew_s() { return g_psp_webhook_skew_s; }
-std::string_view psp_webhook_secret() { return view(g_psp_webhook_secret); }
-std::string_view psp_webhook_secret_previous() { return view(g_psp_webhook_secret_previous); }
-std::string_view api_key_pepper() { return view(g_api_key_pepper); }
+std::string_view require_secret(const Secret& secret, core::ErrorCode missing, bool optional) {
+    if (secret.usable() && (optional || !secret.value.empty())) return secret.value;
+    throw core::Error(missing, secret.problem.empty() ? std::string() : secret.problem,
+                      "Write the secret into a file that only the server's operating-system user can read "
+                      "(chmod 600) and set the setting to its path (docs/security.md, section Secrets).");
+}
+
+Secret api_key_pepper() { return read(g_pepper); }
+Secret psp_webhook_secret() { return read(g_psp_secret); }
+Secret psp_webhook_secret_previous() { return read(g_psp_previous); }
 std::string_view cron_conninfo() { return view(g_cron_conninfo); }
+int cron_timeout_s() { return g_cron_timeout_s; }
 
 }  // namespace koba::pg::settings

@@ -1,7 +1,11 @@
 // Kobatela's configuration settings (custom GUCs named kobatela.*), defined when the library
-// loads. Secrets are superuser-only, hidden from SHOW ALL and shown masked.
+// loads from shared_preload_libraries. Secrets are not settings: a setting names the file that
+// holds each one (core/secret_file.hpp, docs/security.md "Secrets").
 #pragma once
 
+#include "core/errors.hpp"
+
+#include <string>
 #include <string_view>
 
 namespace koba::pg::settings {
@@ -13,11 +17,28 @@ double geofence_tolerance_m();
 int proof_max_age_min();
 int proof_future_tolerance_min();
 int psp_webhook_skew_s();
-// Secrets: empty when unset. Never print them.
-std::string_view psp_webhook_secret();
-std::string_view psp_webhook_secret_previous();
-std::string_view api_key_pepper();
-// How to reach pg_cron's database when it is not this one (a libpq conninfo); may hold a password.
+
+// A secret, read from the file its setting names (again whenever the setting or the file changes).
+struct Secret {
+    std::string_view value;  // the secret; empty when not configured or not usable. Never print it.
+    std::string problem;     // why it cannot be used ("kobatela.x_file is not set", "... names a file
+                             // that does not exist"...); empty when it can. Names no path, no content.
+    bool usable() const { return problem.empty(); }
+};
+Secret api_key_pepper();
+Secret psp_webhook_secret();
+// Optional: not set is usable and empty (no rotation under way).
+Secret psp_webhook_secret_previous();
+
+// The secret's value, or `missing` (APIKEY_PEPPER_MISSING, PSP_SECRET_MISSING) with the secret's
+// problem as DETAIL and how to set it up as HINT. An `optional` secret may be empty (not set),
+// but a file it names must be usable.
+std::string_view require_secret(const Secret& secret, core::ErrorCode missing, bool optional = false);
+
+// How to reach pg_cron's database when it is not this one (a libpq conninfo). Never a password:
+// one is refused when the setting is set (use passfile=, or .pgpass).
 std::string_view cron_conninfo();
+// How long a connection to pg_cron's database, or one statement there, may take (seconds).
+int cron_timeout_s();
 
 }  // namespace koba::pg::settings

@@ -57,6 +57,16 @@ check "the audit chain verifies before the dump" chain_verifies "$src" "$tips"
 
 # ---- dump, restore with the documented procedure ------------------------------------------------
 check "pg_dump -Fc" quietly "$pg_bin/pg_dump" -Fc -f "$dump" -d "$src"
+# The fill's pepper and PSP secret live in files that settings name: neither is in the dump.
+check "pg_restore -f: the dump as SQL text" quietly "$pg_bin/pg_restore" -f "$tmp/dump.sql" "$dump"
+check_eq "the dump holds neither the pepper nor the PSP secret" "0" \
+  "$(grep -c -F -e "$pepper" -e 'whsec_ops-do-not-log' "$tmp/dump.sql")"
+dump_has_key_row() {  # the fill's key, by its prefix (koba_<6 hex>), with its hash beside it
+  local prefix
+  prefix=$(cut -d. -f1 "$tmp/key" 2>/dev/null)
+  [[ $prefix =~ ^koba_[0-9a-f]{6}$ ]] && grep -q -F "$prefix" "$tmp/dump.sql"
+}
+check "... though it holds the API key's row (prefix and hash)" dump_has_key_row
 # The documented restore, as a superuser (session_replication_role is superuser-only, and so is
 # CREATE EXTENSION kobatela): triggers do not fire, so restoring rows writes no audit row.
 restore_documented() {

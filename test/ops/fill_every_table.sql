@@ -26,11 +26,19 @@
 \set run a
 \endif
 
--- Test secrets, session only (never ALTER SYSTEM: the test cluster is shared with the other
--- suites). Marked do-not-log: scripts/run_tests.sh fails when one reaches the server log.
-SET kobatela.api_key_pepper = 'ops-pepper-do-not-log';
+-- Test secrets, in files of the data directory that this session's settings name (never ALTER
+-- SYSTEM: the test cluster is shared with the other suites). COPY ... TO PROGRAM runs as the
+-- server's user, and umask 077 leaves the files readable by it only. Marked do-not-log:
+-- scripts/run_tests.sh fails when one reaches the server log.
 \set psp_secret 'whsec_ops-do-not-log'
-SET kobatela.psp_webhook_secret = :'psp_secret';
+SELECT current_setting('data_directory') || '/kobatela-ops-pepper' AS pepper_file,
+       current_setting('data_directory') || '/kobatela-ops-psp' AS psp_file \gset
+SELECT format('umask 077 && cat > ''%s''', :'pepper_file') AS write_pepper,
+       format('umask 077 && cat > ''%s''', :'psp_file') AS write_psp \gset
+COPY (SELECT 'ops-pepper-do-not-log') TO PROGRAM :'write_pepper';
+COPY (SELECT :'psp_secret') TO PROGRAM :'write_psp';
+SET kobatela.api_key_pepper_file = :'pepper_file';
+SET kobatela.psp_webhook_secret_file = :'psp_file';
 
 -- HMAC-SHA256 (RFC 2104) in plain SQL, as the PSP signs its webhooks: no extension is created, so
 -- the dump holds Kobatela alone. Temporary: gone with the session.

@@ -115,12 +115,16 @@ SELECT string_agg(what, ' ' ORDER BY what) FROM behind;
 SQL
 }
 
-# key_works DB KEY PEPPER: the API key authenticates (as PostgREST would) under this pepper.
+# key_works DB KEY PEPPER: the API key authenticates (as PostgREST would) under this pepper (written
+# to a file of the data directory, which the transaction's kobatela.api_key_pepper_file names).
 key_works() {
   local scope
   scope=$(q -d "$1" -v key="$2" -v pepper="$3" 2>/dev/null <<'SQL'
+SELECT current_setting('data_directory') || '/kobatela-ops-pepper-' || md5(:'pepper') AS pepper_file \gset
+SELECT format('umask 077 && cat > ''%s''', :'pepper_file') AS write_pepper \gset
+COPY (SELECT :'pepper') TO PROGRAM :'write_pepper';
 BEGIN;
-SET LOCAL kobatela.api_key_pepper = :'pepper';
+SET LOCAL kobatela.api_key_pepper_file = :'pepper_file';
 SET LOCAL ROLE kobatela_anon;
 SELECT kobatela.authenticate(:'key');
 COMMIT;
@@ -128,8 +132,13 @@ SQL
   ) && [ -n "$scope" ]
 }
 
-# The audit chain verifies (with anchors: a JSON array from audit_chain_tips()).
-chain_tips() { q -d "$1" -c "SELECT coalesce(jsonb_agg(t ORDER BY t.lane), '[]') FROM kobatela.audit_chain_tips() t"; }
+# The audit chain verifies (with anchors: a JSON array as audit_chain_tips() gives, read here from
+# the table itself, so that it works on a database an upgrade has not reached yet).
+chain_tips() {
+  q -d "$1" -c "SELECT coalesce(jsonb_agg(t ORDER BY t.lane), '[]')
+                FROM (SELECT DISTINCT ON (lane) lane, seq, encode(hash, 'hex') AS hash
+                      FROM kobatela.audit_log ORDER BY lane, seq DESC) t"
+}
 chain_verifies() {
   [ "$(echo "SELECT kobatela.verify_audit_chain(nullif(:'anchors', '')::jsonb)" | q -d "$1" -v anchors="${2:-}" 2>"$tmp/out")" = t ] \
     || { diag "$tmp/out"; return 1; }

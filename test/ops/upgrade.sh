@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # upgrade.sh — ALTER EXTENSION kobatela UPDATE from every earlier released version (the frozen
 # install scripts sql/versions/kobatela--<version>.sql) to default_version (kobatela.control), on a
-# database full of data, must:
+# database full of the data that version's own library made (test/ops/fixtures/<version>.sql, from
+# make_fixture.sh: a library serves only the database version it was built for), must:
 #   * keep every row of every table (row counts and a digest of the rows, over the columns the
-#     table had before the upgrade);
+#     table had before the upgrade; a value an upgrade moves on purpose is read where it went, see
+#     moved_values);
 #   * leave the schema exactly as a fresh CREATE EXTENSION of the new version does: pg_dump
 #     --schema-only --binary-upgrade of both databases (binary-upgrade mode, because a plain pg_dump
 #     leaves extension members out: it prints CREATE EXTENSION and nothing else), oids and
@@ -30,6 +32,28 @@ mapfile -t from_versions < <(ls "$repo/sql/versions" | sed -n 's/^kobatela--\([^
 pepper='ops-pepper-do-not-log'
 fresh=ops_upgrade_fresh
 scratch=ops_upgrade_scratch
+
+# restore_fixture DB VERSION: the rows of test/ops/fixtures/VERSION.sql, triggers off (they are the
+# rows, audit trail included, exactly as the VERSION library wrote them).
+restore_fixture() {
+  [ -f "$here/fixtures/$2.sql" ] || { echo "# no fixture for $2: run test/ops/fixtures/make_fixture.sh"; return 1; }
+  PGOPTIONS='-c session_replication_role=replica' quietly psql -X -q -v ON_ERROR_STOP=1 -d "$1" -f "$here/fixtures/$2.sql"
+}
+
+# before_0_4_0 VERSION: whether VERSION is older than 0.4.0.
+before_0_4_0() { [ "$1" != 0.4.0 ] && [ "$(printf '%s\n' "$1" 0.4.0 | sort -V | head -1)" = "$1" ]; }
+
+# moved_values FROM_VERSION AUDIT_MAX_ID < QUERY > QUERY: the digest query of row_digest_query, over
+# the audit rows that were there before (an upgrade that changes rows audits the change: the trail
+# grows), reading each value an upgrade script moves on purpose where it went. 0.3.0 -> 0.4.0: the
+# keys Kobatela made for its milestone payouts leave payments.idempotency_key for payout_key.
+moved_values() {
+  local moves="s/FROM kobatela\.audit_log) r/FROM kobatela.audit_log WHERE id <= $2) r/"
+  if before_0_4_0 "$1"; then
+    moves="$moves;/FROM kobatela\.payments)/s/, idempotency_key,/, coalesce(idempotency_key, payout_key),/"
+  fi
+  sed "$moves"
+}
 
 # schema_of DB: the normalised schema dump (see the head of this file).
 schema_of() {
@@ -106,7 +130,8 @@ for v in "${from_versions[@]}"; do
     not_ok "$v: CREATE EXTENSION kobatela VERSION '$v'"; continue
   fi
   check_eq "$v: installed at version $v" "$v" "$(q -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'kobatela'")"
-  check "$v: filled through the $v API (test/ops/fill_every_table.sql)" fill "$db" a "$tmp/key"
+  check "$v: filled by the $v library (test/ops/fixtures/$v.sql)" restore_fixture "$db" "$v"
+  sed -n 's/^-- platform key: //p' "$here/fixtures/$v.sql" >"$tmp/key"
   check_eq "$v: every table has rows" "" "$(empty_tables "$db")"
 
   row_digest_query "$db" >"$tmp/digest.sql"
@@ -114,9 +139,43 @@ for v in "${from_versions[@]}"; do
   check_eq "$v: a digest of the rows of every table" "$(count_tables "$db")" "$(grep -c . "$tmp/before")"
   tips=$(chain_tips "$db")
 
+  audit_max=$(q -d "$db" -c "SELECT coalesce(max(id), 0) FROM kobatela.audit_log")
+  if before_0_4_0 "$v"; then
+    # 0.4.0 keeps secrets in files: the update refuses while one is still a setting (here one that
+    # 0.3.0's docs allowed, ALTER DATABASE ... SET), naming it and where, never its value; once the
+    # setting is gone (docs/operations.md, "Upgrading to 0.4.0"), it goes through.
+    q -d postgres -c "INSERT INTO pg_catalog.pg_db_role_setting VALUES ((SELECT oid FROM pg_database WHERE datname = '$db'), 0,
+                      '{kobatela.psp_webhook_secret_previous=whsec_old-do-not-log}')" >/dev/null
+    q -d "$db" -c 'ALTER EXTENSION kobatela UPDATE' >"$tmp/refused" 2>&1
+    check "$v: the update refuses while a secret is still a setting, saying which and where" \
+      grep -q "kobatela.psp_webhook_secret_previous by ALTER DATABASE $db" "$tmp/refused"
+    check_eq "$v: ... and never its value" 0 "$(grep -c 'whsec_old' "$tmp/refused")"
+    check_eq "$v: ... and changes nothing" "$v" "$(q -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'kobatela'" 2>/dev/null)"
+    q -d postgres -c "ALTER DATABASE $db RESET kobatela.psp_webhook_secret_previous" >/dev/null
+    # The same for a secret left in postgresql.auto.conf by 0.3.0's ALTER SYSTEM SET: named with its
+    # file and line (ALTER SYSTEM cannot reset it once 0.4.0 is loaded: the line is deleted by hand).
+    auto_conf="$(q -d postgres -c "SHOW data_directory")/postgresql.auto.conf"
+    cp -p "$auto_conf" "$tmp/auto.conf"
+    echo "kobatela.api_key_pepper = 'pepper-do-not-log'" >>"$auto_conf"
+    q -d "$db" -c 'ALTER EXTENSION kobatela UPDATE' >"$tmp/refused" 2>&1
+    check "$v: ... also for one in postgresql.auto.conf, naming the file and line" \
+      grep -q "kobatela.api_key_pepper in .*postgresql.auto.conf line" "$tmp/refused"
+    check_eq "$v: ... again without the value" 0 "$(grep -c 'pepper-do-not-log' "$tmp/refused")"
+    cat "$tmp/auto.conf" >"$auto_conf"
+  fi
   check "$v: ALTER EXTENSION kobatela UPDATE" quietly q -d "$db" -c 'ALTER EXTENSION kobatela UPDATE'
   check_eq "$v: now at version $target" "$target" "$(q -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'kobatela'")"
-  row_digests "$db" "$tmp/digest.sql" >"$tmp/after" 2>&1
+  # 0.4.0 moved keys: a key chosen through a key bound to a user is that user's (the transfer Amara's
+  # phone made), the platform's stay the platform's, and Kobatela's payout keys left the callers'.
+  check_eq "$v: 0.4.0's owners of idempotency keys (Amara's transfer is hers; the rest the platform's)" \
+    "ops-tx-a|amara_a" \
+    "$(q -d "$db" -c "SELECT string_agg(t.idempotency_key || '|' || u.username, ' ') FROM kobatela.transactions t
+                      JOIN kobatela.users u ON u.id = t.idempotency_owner" 2>&1)"
+  check_eq "$v: 0.4.0's payout keys (milestone payouts: payout_key, no caller key)" "2 0" \
+    "$(q -d "$db" -c "SELECT count(payout_key) || ' ' || count(idempotency_key) FILTER (WHERE milestone_id IS NOT NULL)
+                      FROM kobatela.payments" 2>&1)"
+  moved_values "$v" "$audit_max" <"$tmp/digest.sql" >"$tmp/digest_after.sql"
+  row_digests "$db" "$tmp/digest_after.sql" >"$tmp/after" 2>&1
   compare_files "$v: every row of every table kept (rows and digests before = after)" "$tmp/before" "$tmp/after" \
     "before the upgrade" "after the upgrade"
   check "$v: the audit chain verifies, against the tips taken before the upgrade too" \

@@ -1,7 +1,7 @@
 -- Security as a contract, derived from the catalog so that a new table, function or grant
 -- cannot slip through (docs/security.md).
 BEGIN;
-SELECT plan(17);
+SELECT plan(17);  -- (the secrets themselves: test/sql/secrets.sql)
 
 -- Roles: one per scope and PostgREST's anonymous role, none of which can log in.
 SELECT is((SELECT count(*)::int FROM pg_roles WHERE rolname IN ('kobatela_admin', 'kobatela_sender', 'kobatela_support', 'kobatela_anon')),
@@ -57,11 +57,14 @@ SELECT ok(NOT has_table_privilege('kobatela_sender', 'kobatela.api_keys', 'SELEC
           AND NOT has_table_privilege('kobatela_support', 'kobatela.api_keys', 'SELECT'),
           'only admin (and PostgREST''s anon, filtered by RLS to admin keys) reads api_keys');
 
--- Secret settings are superuser-only and hidden.
-SET LOCAL kobatela.api_key_pepper = 'tap-pepper-do-not-log';
-SELECT is(current_setting('kobatela.api_key_pepper'), '(set)', 'reading a secret setting shows only (set), never the value');
-SELECT is((SELECT count(*)::int FROM pg_show_all_settings() WHERE name LIKE 'kobatela.%secret%' OR name = 'kobatela.api_key_pepper'),
-          0, 'secret settings are hidden from SHOW ALL');
+-- No setting holds a secret: the secret settings name files, and only superusers see them.
+SELECT is(ARRAY(SELECT name FROM pg_settings WHERE name LIKE 'kobatela.%' AND (name LIKE '%secret%' OR name LIKE '%pepper%')
+                AND name NOT LIKE '%\_file' ORDER BY 1),
+          ARRAY[]::text[], 'every kobatela setting about a secret names a file (kobatela.*_file)');
+SELECT is(ARRAY(SELECT name || ' ' || context FROM pg_settings WHERE name LIKE 'kobatela.%\_file' ORDER BY 1),
+          ARRAY['kobatela.api_key_pepper_file superuser', 'kobatela.psp_webhook_secret_file superuser',
+                'kobatela.psp_webhook_secret_previous_file superuser'],
+          'the three secret files are named by superuser settings');
 
 SELECT * FROM finish();
 ROLLBACK;

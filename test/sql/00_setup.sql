@@ -28,6 +28,19 @@ EXCEPTION WHEN OTHERS THEN
     RETURN SQLERRM;
 END $$;
 
+-- Secrets live in files that only the server's user can read (docs/security.md, "Secrets"): this
+-- writes `value` into such a file in the data directory (COPY ... TO PROGRAM runs as the server's
+-- user; umask 077 makes the file 0600; one file per value, so that a cached older value is never
+-- mistaken for it) and points the session's kobatela.<secret>_file at it. An empty value leaves an
+-- empty file: the secret is not configured.
+CREATE PROCEDURE t.use_secret(secret text, value text) LANGUAGE plpgsql AS $$
+DECLARE
+    path text := current_setting('data_directory') || '/kobatela-test-' || secret || '-' || md5(value);
+BEGIN
+    EXECUTE format('COPY (SELECT %L) TO PROGRAM %L', value, format('umask 077 && cat > ''%s''', path));
+    PERFORM set_config('kobatela.' || secret || '_file', path, false);
+END $$;
+
 -- Row count of every table in schema kobatela, to prove that a failed call wrote nothing.
 CREATE FUNCTION t.row_counts() RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE

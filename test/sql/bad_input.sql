@@ -4,6 +4,7 @@
 SELECT id AS alice FROM kobatela.create_user('bad_alice', 'bad_alice@example.com') \gset
 SELECT id AS bob FROM kobatela.create_user('bad_bob', 'bad_bob@example.com') \gset
 SELECT kobatela.add_to_allowlist(:alice, :bob);
+CALL t.use_secret('psp_webhook_secret', 'bad-input-do-not-log');   -- (the webhook's bounds come after its secret)
 
 CREATE TEMP TABLE bad_calls (label text, statement text);
 INSERT INTO bad_calls VALUES
@@ -67,7 +68,29 @@ INSERT INTO bad_calls VALUES
   ('latitude 90.0001',                 $$SELECT kobatela.within_geofence(90.0001, 0, 0, 0, 10)$$),
   ('longitude -Infinity',              $$SELECT kobatela.within_geofence(0, '-Infinity', 0, 0, 10)$$),
   ('radius NaN',                       $$SELECT kobatela.within_geofence(0, 0, 0, 0, 'NaN')$$),
-  ('empty HMAC secret',                $$SELECT kobatela.verify_hmac_sha256('', 'm', 'aa')$$);
+  ('empty HMAC secret',                $$SELECT kobatela.verify_hmac_sha256('', 'm', 'aa')$$),
+  -- sizes and depths: every JSON and text argument without a bound of its own has one
+  ('release_conditions 32 KB',         format($$SELECT kobatela.create_escrow(%s, %s, 1, 'USD', jsonb_build_object('x', repeat('x', 32768)), now() + interval '1 day')$$, :alice, :bob)),
+  ('release_conditions 5000 deep',     format($$SELECT kobatela.create_escrow(%s, %s, 1, 'USD', (repeat('[', 5000) || repeat(']', 5000))::jsonb, now() + interval '1 day')$$, :alice, :bob)),
+  ('release_conditions 17 deep',       format($$SELECT kobatela.create_escrow(%s, %s, 1, 'USD', (repeat('{"a":', 17) || '1' || repeat('}', 17))::jsonb, now() + interval '1 day')$$, :alice, :bob)),
+  ('metadata 32 KB',                   $$SELECT kobatela.submit_proof(0, 1, 'PHOTO', 's3://x', 'abc', jsonb_build_object('x', repeat('x', 32768)))$$),
+  ('metadata 5000 deep',               $$SELECT kobatela.submit_proof(0, 1, 'PHOTO', 's3://x', 'abc', (repeat('[', 5000) || repeat(']', 5000))::jsonb)$$),
+  ('anchors 5 deep',                   $$SELECT kobatela.verify_audit_chain('[[[[[1]]]]]')$$),
+  ('webhook body 300 KB',              $$SELECT kobatela.psp_webhook(repeat(' ', 300000) || '{}', repeat('0', 64), '1')$$),
+  ('webhook signature 1 KB',           $$SELECT kobatela.psp_webhook('{}', repeat('0', 1024), '1')$$),
+  ('webhook timestamp 1 KB',           $$SELECT kobatela.psp_webhook('{}', repeat('0', 64), repeat('1', 1024))$$),
+  ('authenticate 1 MB key',            $$SELECT kobatela.authenticate('koba_' || repeat('x', 1048576))$$),
+  ('list_alerts type 1 KB',            $$SELECT kobatela.list_alerts(repeat('x', 1024))$$),
+  ('verify_hmac message 2 MB',         $$SELECT kobatela.verify_hmac_sha256('k', convert_to(repeat('m', 2097152), 'UTF8'), repeat('0', 64))$$),
+  ('verify_hmac signature 1 KB',       $$SELECT kobatela.verify_hmac_sha256('k', 'm', repeat('0', 1024))$$),
+  -- dates beyond the horizon (10 years ahead)
+  ('escrow deadline in year 10000',    format($$SELECT kobatela.create_escrow(%s, %s, 1, 'USD', '{}', '10000-01-01')$$, :alice, :bob)),
+  ('escrow deadline in 11 years',      format($$SELECT kobatela.create_escrow(%s, %s, 1, 'USD', '{}', now() + interval '11 years')$$, :alice, :bob)),
+  ('mandate expiry in year 10000',     format($$SELECT kobatela.create_mandate(%s, %s, 10, 'USD', NULL, NULL, '10000-01-01')$$, :alice, :bob)),
+  ('API key expiry in year 10000',     $$SELECT kobatela.create_api_key('far', 'sender', NULL, '10000-01-01')$$),
+  -- settings a session may set to anything, read as JSON
+  ('request.headers not JSON',         format($$SELECT set_config('request.headers', 'not json', true), kobatela.create_transaction(%s, %s, 1)$$, :alice, :bob)),
+  ('request.jwt.claims not JSON',      $$SELECT set_config('request.jwt.claims', '{"kobatela_user_id":', true), kobatela.current_user_id()$$);
 
 SELECT t.row_counts() AS before \gset
 SELECT label, t.err(statement) AS outcome FROM bad_calls ORDER BY label;
@@ -78,3 +101,7 @@ SELECT label, outcome FROM (SELECT label, t.err(statement) AS outcome FROM bad_c
 WHERE NOT EXISTS (SELECT 1 FROM kobatela.error_catalogue() c
                   WHERE r.outcome LIKE c.sqlstate || ' ' || c.code || '%');
 SELECT t.row_counts() = :'before' AS still_nothing_written;
+RESET kobatela.psp_webhook_secret_file;
+
+-- The horizon itself is accepted: ten calendar years ahead, whatever the leap days.
+SELECT status FROM kobatela.create_escrow(:alice, :bob, 1, 'USD', '{}', now() + interval '10 years') AS ten_years_ahead;

@@ -87,7 +87,7 @@ SELECT t.err('SELECT kobatela.escrow_deposit(-1, 1)') AS deposit_unknown_escrow;
 
 -- Parties: a key bound to the client funds and approves but cannot deliver; the provider's key
 -- delivers but cannot approve or deposit.
-SET kobatela.api_key_pepper = 'escrow-pepper-do-not-log';
+CALL t.use_secret('api_key_pepper', 'escrow-pepper-do-not-log');
 SELECT api_key AS client_key FROM kobatela.create_api_key('e client', 'sender', :client) \gset
 SELECT api_key AS provider_key FROM kobatela.create_api_key('e provider', 'sender', :provider) \gset
 SELECT t.new_escrow(20) AS p \gset

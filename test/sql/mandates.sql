@@ -349,7 +349,7 @@ WHERE m.status = 'EXPIRED' AND m.sender_id IN (:amara, :yao)
 -- ---------------------------------------------------------------------------------------------
 -- Scopes: the catalogue is platform data, a bound key acts for its user only
 -- ---------------------------------------------------------------------------------------------
-SET kobatela.api_key_pepper = 'mandates-pepper-do-not-log';
+CALL t.use_secret('api_key_pepper', 'mandates-pepper-do-not-log');
 SELECT api_key AS amara_key FROM kobatela.create_api_key('md amara', 'sender', :amara) \gset
 SELECT api_key AS kofi_key FROM kobatela.create_api_key('md kofi', 'sender', :kofi) \gset
 SELECT api_key AS yao_key FROM kobatela.create_api_key('md yao', 'sender', :yao) \gset
@@ -389,7 +389,7 @@ SELECT t.as_key(:'sender_key', 'SELECT kobatela.expire_mandates()::text') AS unb
 SELECT status FROM kobatela.usage_mandates WHERE id = :m_yao_big;
 REVOKE ALL ON FUNCTION t.as_key(text, text) FROM kobatela_anon;
 REVOKE ALL ON SCHEMA t FROM kobatela_anon;
-RESET kobatela.api_key_pepper;
+RESET kobatela.api_key_pepper_file;
 
 -- ---------------------------------------------------------------------------------------------
 -- Invariants over every mandate

@@ -22,7 +22,7 @@ SELECT idx FROM kobatela.add_milestone(:e, 1, 'Site cleared', 100, 'PHOTO', 'SEN
 SELECT type, status, metadata - 'exif_timestamp' AS metadata FROM kobatela.submit_proof(
     :e, 1, 'PHOTO', 's3://proofs/1.jpg', t.sha('auto-1'), t.photo('10 minutes', 5.3212, -4.0125));
 SELECT m.status AS milestone, p.amount, p.status AS payment, p.psp_ref ~ '^PSP-[0-9a-f-]{36}$' AS psp_ref,
-       p.idempotency_key = format('pay|escrow:%s|ms:%s|amt:100.00', :e, m.id) AS key
+       p.payout_key = format('pay|escrow:%s|ms:%s|amt:100.00', :e, m.id) AS key
 FROM kobatela.milestones m JOIN kobatela.payments p ON p.milestone_id = m.id WHERE m.escrow_id = :e;
 SELECT status FROM kobatela.get_escrow(:e);
 SELECT string_agg(kind, ', ' ORDER BY at, id) AS timeline FROM kobatela.escrow_events(:e);
@@ -66,6 +66,9 @@ FROM (VALUES ('outside the geofence', t.photo('5 minutes', 5.3240, -4.0200)),
              ('3 minutes ahead', t.photo('-3 minutes', 5.3210, -4.0123)),
              ('no GPS', t.photo('5 minutes', 5.3210, -4.0123) - 'gps_lat'),
              ('GPS not a number', jsonb_set(t.photo('5 minutes', 5.3210, -4.0123), '{gps_lat}', '"5.3210"')),
+             ('GPS beyond float8 (1e400)', jsonb_set(t.photo('5 minutes', 5.3210, -4.0123), '{gps_lat}', '1e400')),
+             ('GPS -1e400', jsonb_set(t.photo('5 minutes', 5.3210, -4.0123), '{gps_lng}', '-1e400')),
+             ('GPS 1e-400 (0, outside)', jsonb_set(t.photo('5 minutes', 5.3210, -4.0123), '{gps_lat}', '1e-400')),
              ('no timestamp', t.photo('5 minutes', 5.3210, -4.0123) - 'exif_timestamp'),
              ('unreadable timestamp', jsonb_set(t.photo('5 minutes', 5.3210, -4.0123), '{exif_timestamp}', '"yesterday"')),
              ('metadata not an object', '[1, 2]'::jsonb)) AS c(label, metadata);
@@ -143,7 +146,7 @@ SELECT status FROM kobatela.submit_proof(:b, 1, 'PHOTO', 's3://b.jpg', t.sha('bi
 SELECT t.escrow(100, 100) AS x \gset
 SELECT id AS xm FROM kobatela.add_milestone(:x, 1, 'Manual', 100, 'DOCUMENT') \gset
 INSERT INTO kobatela.payments (escrow_id, milestone_id, amount) VALUES (:x, NULL, 25) RETURNING id AS pending \gset
-SELECT status, idempotency_key = 'payment:' || id AS key, psp_ref IS NOT NULL AS has_psp_ref FROM kobatela.execute_payment(:pending);
+SELECT status, payout_key = 'payment:' || id AS key, psp_ref IS NOT NULL AS has_psp_ref FROM kobatela.execute_payment(:pending);
 SELECT status FROM kobatela.execute_payment(:pending) AS executed_twice;
 SELECT count(*) AS payment_sent_events FROM kobatela.escrow_events(:x) WHERE kind = 'PAYMENT_SENT';
 SELECT t.err('SELECT kobatela.execute_payment(-1)') AS unknown_payment;
@@ -151,9 +154,28 @@ SELECT t.err('SELECT kobatela.execute_payment(-1)') AS unknown_payment;
 UPDATE kobatela.payments SET status = 'ERROR' WHERE id = :pending;
 UPDATE kobatela.escrow_agreements SET paid_amount = paid_amount - 25 WHERE id = :x;
 SELECT id AS xp FROM kobatela.submit_proof(:x, 1, 'PDF', 's3://x.pdf', t.sha('x')) \gset
-INSERT INTO kobatela.payments (escrow_id, milestone_id, amount, status, idempotency_key)
+INSERT INTO kobatela.payments (escrow_id, milestone_id, amount, status, payout_key)
 VALUES (:x, :xm, 100, 'ERROR', format('escrow:%s:milestone:%s:amount:100.00', :x, :xm));
 SELECT t.err(format($$SELECT kobatela.decide_proof(%s, 'approved')$$, :xp)) AS error_payment_not_reused;
+
+-- execute_payment checks the balance: a PENDING payment larger than what the escrow still holds is
+-- refused, and nothing is written.
+SELECT t.escrow(100, 30) AS lean \gset
+INSERT INTO kobatela.payments (escrow_id, amount) VALUES (:lean, 40) RETURNING id AS too_big \gset
+SELECT t.row_counts() AS before \gset
+SELECT t.err(format('SELECT kobatela.execute_payment(%s)', :too_big)) AS pending_beyond_the_balance;
+SELECT t.row_counts() = :'before' AS nothing_written, status FROM kobatela.payments WHERE id = :too_big;
+
+-- A payout key already taken by another payment (here one a DBA inserted by hand, for another
+-- amount) is a conflict, never a silent reuse of that payment for this milestone.
+SELECT t.escrow(100, 100) AS taken \gset
+SELECT id AS taken_ms FROM kobatela.add_milestone(:taken, 1, 'Taken', 100, 'PHOTO', 'SENDER', 5.3210, -4.0123, 500) \gset
+INSERT INTO kobatela.payments (escrow_id, amount, status, payout_key)
+VALUES (:taken, 1, 'ERROR', format('pay|escrow:%s|ms:%s|amt:100.00', :taken, :taken_ms));
+SELECT t.row_counts() AS before \gset
+SELECT t.err(format($$SELECT kobatela.submit_proof(%s, 1, 'PHOTO', 's3://taken.jpg', %L, t.photo('5 minutes', 5.3212, -4.0125))$$,
+                    :taken, t.sha('taken'))) AS payout_key_taken;
+SELECT t.row_counts() = :'before' AS nothing_written;
 
 -- The invariant, for every escrow: deposits - SENT/SETTLED payments >= 0.
 SELECT count(*) AS escrows_paying_more_than_they_hold FROM kobatela.escrow_agreements e

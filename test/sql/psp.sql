@@ -59,15 +59,15 @@ WHERE id = :e;
 -- No secret configured: 503, before anything else is looked at; nothing written.
 SELECT t.row_counts() AS before \gset
 SELECT t.err($$SELECT kobatela.psp_webhook('{}')$$) AS secret_unset;
-SET kobatela.psp_webhook_secret = '';
+CALL t.use_secret('psp_webhook_secret', '');
 SELECT t.err(format('SELECT t.deliver(%L)', :'body')) AS secret_empty;
-SET kobatela.psp_webhook_secret_previous = :'previous';
+CALL t.use_secret('psp_webhook_secret_previous', :'previous');
 SELECT t.err(format('SELECT t.deliver(%L, %L)', :'body', 'previous')) AS only_the_previous_secret;
-RESET kobatela.psp_webhook_secret_previous;
+RESET kobatela.psp_webhook_secret_previous_file;
 SELECT t.row_counts() = :'before' AS nothing_written;
 
-SET kobatela.psp_webhook_secret = :'secret';
-SHOW kobatela.psp_webhook_secret;
+CALL t.use_secret('psp_webhook_secret', :'secret');
+SELECT kobatela.health() -> 'psp_secret_configured' AS psp_secret_configured;
 
 -- Every signature refusal is INVALID_SIGNATURE (401) with its reason, and writes nothing.
 SELECT t.psp_ts() AS ts \gset
@@ -115,11 +115,11 @@ SELECT t.outcome(kobatela.psp_webhook(b, t.psp_sign(t.psp_ts(-300), b), t.psp_ts
 FROM (VALUES ('{"id":"evt_skew","type":"noop"}')) AS v(b);
 
 -- Rotation: during a rotation either secret verifies; afterwards only the current one.
-SET kobatela.psp_webhook_secret_previous = :'previous';
+CALL t.use_secret('psp_webhook_secret_previous', :'previous');
 SELECT t.outcome(t.deliver('{"id":"evt_rot_1","type":"payment.settled","psp_ref":"PSP-ROTATION"}', 'previous')) AS signed_with_previous;
 SELECT t.outcome(t.deliver('{"id":"evt_rot_2","type":"ping"}', 'current')) AS signed_with_current;
 SELECT t.err(format('SELECT t.deliver(%L, %L)', '{"id":"evt_rot_3"}', 'stranger')) AS signed_with_another;
-RESET kobatela.psp_webhook_secret_previous;
+RESET kobatela.psp_webhook_secret_previous_file;
 SELECT t.err(format('SELECT t.deliver(%L, %L)', '{"id":"evt_rot_4"}', 'previous')) AS previous_after_rotation;
 SELECT t.payment_status('PSP-ROTATION') AS rotated_payment;
 
@@ -174,7 +174,12 @@ SELECT what, t.err(format('SELECT t.deliver(%L)', b)) AS outcome FROM (VALUES
     ('a JSON array', '[{"id":"evt_x","type":"payment.settled"}]'),
     ('a JSON string', '"evt_x"'),
     ('JSON null', 'null'),
-    ('empty', '')
+    ('empty', ''),
+    -- what jsonb cannot hold, in a correctly signed body: catalogued, never a raw 22P05/22003
+    ('a \u0000 escape', '{"id":"evt_nul","type":"ping","note":"a\u0000b"}'),
+    ('a number beyond numeric', '{"id":"evt_big","type":"ping","n":1e1000000}'),
+    ('nested 33 deep', '{"id":"evt_deep","type":"ping","n":' || repeat('[', 33) || repeat(']', 33) || '}'),
+    ('nested 10000 deep', '{"id":"evt_deeper","type":"ping","n":' || repeat('[', 10000) || repeat(']', 10000) || '}')
 ) AS v(what, b);
 SELECT t.err('SELECT kobatela.psp_webhook(NULL)') AS null_body;
 SELECT t.err($$SELECT t.deliver('{"pad":"' || repeat('x', 1024 * 1024) || '"}')$$) AS one_megabyte;
@@ -222,17 +227,21 @@ SELECT t.row_counts() = :'before' AS nothing_written, t.payment_status('PSP-ATOM
 ALTER TABLE kobatela.payments DROP CONSTRAINT t_no_error;
 SELECT t.outcome(t.deliver('{"id":"evt_atomic","type":"payment.failed","psp_ref":"PSP-ATOMIC"}')) AS retried;
 
--- Headers (PostgREST's request.headers): X-PSP-Event-Id and X-PSP-Ref come first, but are not
--- signed: one that contradicts the signed body is refused. The reference test's shape: body
--- without id or ref, both in headers.
+-- Headers (PostgREST's request.headers): X-PSP-Event-Id and X-PSP-Ref are not signed, and any
+-- session can set them, so they never select what a webhook acts on: one the signed body does not
+-- back up is refused, whether it contradicts the body or names what the body leaves out (the
+-- reference's shape, a body without id or ref and both in headers, let one signature act on any
+-- payment; nothing is written). A header that repeats the body is accepted.
 BEGIN;
 SELECT set_config('request.headers', '{"x-psp-event-id": "evt-psp-1", "x-psp-ref": "PSP-HEADER"}', true);
-SELECT t.outcome(t.deliver('{"type": "payment.settled"}')) AS ids_from_headers;
+SELECT t.err(format('SELECT t.deliver(%L)', '{"type": "payment.settled"}')) AS ids_only_in_headers;
+SELECT t.err(format('SELECT t.deliver(%L)', '{"type": "payment.settled", "id": "evt-psp-1"}')) AS ref_only_in_header;
+SELECT t.err(format('SELECT t.deliver(%L)', '{"type": "payment.settled", "psp_ref": "PSP-HEADER"}')) AS id_only_in_header;
 SELECT t.outcome(t.deliver('{"type": "payment.settled", "id": "evt-psp-1", "psp_ref": "PSP-HEADER"}')) AS agreeing_body;
-SELECT t.err(format('SELECT t.deliver(%L)', '{"type":"payment.settled","psp_ref":"PSP-123"}')) AS other_ref_in_body;
-SELECT t.err(format('SELECT t.deliver(%L)', '{"type":"payment.settled","payment_reference":"PSP-123"}')) AS other_reference_in_body;
-SELECT t.err(format('SELECT t.deliver(%L)', '{"type":"payment.settled","id":"evt_other"}')) AS other_id_in_body;
-SELECT t.err(format('SELECT t.deliver(%L)', '{"type":"payment.settled","event_id":"evt_other"}')) AS other_event_id_in_body;
+SELECT t.err(format('SELECT t.deliver(%L)', '{"type":"payment.settled","id":"evt-psp-1","psp_ref":"PSP-123"}')) AS other_ref_in_body;
+SELECT t.err(format('SELECT t.deliver(%L)', '{"type":"payment.settled","id":"evt-psp-1","payment_reference":"PSP-123"}')) AS other_reference_in_body;
+SELECT t.err(format('SELECT t.deliver(%L)', '{"type":"payment.settled","id":"evt_other","psp_ref":"PSP-HEADER"}')) AS other_id_in_body;
+SELECT t.err(format('SELECT t.deliver(%L)', '{"type":"payment.settled","event_id":"evt_other","psp_ref":"PSP-HEADER"}')) AS other_event_id_in_body;
 SELECT set_config('request.headers', '{"x-psp-event-id": "  ", "x-psp-ref": ""}', true);
 SELECT t.outcome(t.deliver('{"type":"ping","id":"evt_blank_headers","psp_ref":"PSP-NOBODY"}')) AS blank_headers_ignored;
 COMMIT;
@@ -275,7 +284,7 @@ SELECT kobatela.psp_webhook(:'rest_body', :'rest_sig', :'rest_ts') ->> 'event_id
 COMMIT;
 SELECT t.row_counts() = :'before' AS nothing_written;
 
-RESET kobatela.psp_webhook_secret;
+RESET kobatela.psp_webhook_secret_file;
 -- The helpers go with pgcrypto: later files must not find them.
 DROP FUNCTION t.deliver(text, text), t.psp_sign(text, text, text), t.psp_ts(numeric), t.outcome(jsonb),
               t.payment_status(text), t.payment_audit(text);

@@ -1,6 +1,6 @@
 -- API keys (src/api/auth.cpp, api_keys.cpp): creation, authentication, expiry, revocation, bad
 -- keys. Every refusal is the same UNAUTHORIZED, writes nothing and echoes nothing.
-SET kobatela.api_key_pepper = 'keys-pepper-do-not-log';
+CALL t.use_secret('api_key_pepper', 'keys-pepper-do-not-log');
 SELECT id AS owner FROM kobatela.create_user('keys_owner', 'keys_owner@example.com') \gset
 
 -- A key is koba_<6 hex>.<43 base64url>, shown once; only HMAC-SHA256(pepper, key) is stored.
@@ -103,6 +103,6 @@ SELECT t.err($$SELECT kobatela.create_api_key('', 'sender')$$) AS empty_name;
 SELECT t.err($$SELECT kobatela.create_api_key('k', 'root')$$) AS unknown_scope;
 SELECT t.err('SELECT kobatela.get_api_key(-1)') AS get_unknown;
 SELECT t.err('SELECT kobatela.revoke_api_key(-1)') AS revoke_unknown;
-RESET kobatela.api_key_pepper;
+RESET kobatela.api_key_pepper_file;
 SELECT t.err($$SELECT kobatela.create_api_key('k', 'sender')$$) AS no_pepper_create;
 SELECT t.err(format('SELECT kobatela.authenticate(%L)', :'soon_key')) AS no_pepper_authenticate;

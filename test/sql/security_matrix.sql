@@ -1,8 +1,10 @@
 -- The scope matrix: every API function called under every kind of caller. Each cell runs in its
 -- own subtransaction, as PostgREST's kobatela_anon role with the identity's key authenticated,
--- and is rolled back, so cells do not influence each other. 'ok' means the call succeeded.
-SET kobatela.api_key_pepper = 'matrix-pepper-do-not-log';
-SET kobatela.psp_webhook_secret = 'matrix-psp-do-not-log';   -- psp_webhook: the signature, not a scope, decides
+-- and is rolled back, so cells do not influence each other. 'ok' means the call succeeded;
+-- 'permission denied' that kobatela_anon may not execute the function at all (the pure helpers,
+-- which check no key: test/pgtap/privileges.sql).
+CALL t.use_secret('api_key_pepper', 'matrix-pepper-do-not-log');
+CALL t.use_secret('psp_webhook_secret', 'matrix-psp-do-not-log');   -- psp_webhook: the signature, not a scope, decides
 SELECT id AS alice FROM kobatela.create_user('m_alice', 'm_alice@example.com') \gset
 SELECT id AS bob FROM kobatela.create_user('m_bob', 'm_bob@example.com') \gset
 SELECT id AS carol FROM kobatela.create_user('m_carol', 'm_carol@example.com') \gset
@@ -30,12 +32,15 @@ INSERT INTO t.matrix_identities VALUES
     (2, 'revoked', :'revoked_key'),
     (3, 'expired', :'expired_key'),
     (4, 'sender', (SELECT api_key FROM kobatela.create_api_key('m sender', 'sender'))),
-    (5, 'bound_party', (SELECT api_key FROM kobatela.create_api_key('m bound alice', 'sender', :alice))),
-    (6, 'bound_other', (SELECT api_key FROM kobatela.create_api_key('m bound carol', 'sender', :carol))),
-    (7, 'support', (SELECT api_key FROM kobatela.create_api_key('m support', 'support'))),
-    (8, 'admin', (SELECT api_key FROM kobatela.create_api_key('m admin', 'admin')));
+    (5, 'bound_client', (SELECT api_key FROM kobatela.create_api_key('m bound alice', 'sender', :alice))),
+    (6, 'bound_provider', (SELECT api_key FROM kobatela.create_api_key('m bound bob', 'sender', :bob))),
+    (7, 'bound_other', (SELECT api_key FROM kobatela.create_api_key('m bound carol', 'sender', :carol))),
+    (8, 'support', (SELECT api_key FROM kobatela.create_api_key('m support', 'support'))),
+    (9, 'admin', (SELECT api_key FROM kobatela.create_api_key('m admin', 'admin')));
 
--- One representative call per function, on alice's objects (alice is bound_party's user).
+-- One representative call per function, on alice's objects: alice is the client of the escrows
+-- (bound_client's user), bob their provider (bound_provider's), the receiver of the transfer and
+-- the beneficiary of the mandate; carol is a stranger to all of them (bound_other's).
 CREATE TABLE t.matrix_calls (fn text, call text);
 INSERT INTO t.matrix_calls VALUES
     ('create_user',        $$SELECT kobatela.create_user('m_new', 'm_new@example.com')$$),
@@ -106,9 +111,11 @@ BEGIN
         END IF;
         EXECUTE call;
         RAISE EXCEPTION USING ERRCODE = 'KB000', MESSAGE = 'ok';  -- success: roll the cell back
-    EXCEPTION WHEN OTHERS THEN
-        GET STACKED DIAGNOSTICS message = MESSAGE_TEXT;
-        RETURN message;
+    EXCEPTION
+        WHEN insufficient_privilege THEN RETURN 'permission denied';
+        WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS message = MESSAGE_TEXT;
+            RETURN message;
     END;
 END $$;
 
@@ -117,10 +124,11 @@ SELECT c.fn AS function,
        max(cell) FILTER (WHERE i.ord = 2) AS revoked,
        max(cell) FILTER (WHERE i.ord = 3) AS expired,
        max(cell) FILTER (WHERE i.ord = 4) AS sender,
-       max(cell) FILTER (WHERE i.ord = 5) AS bound_party,
-       max(cell) FILTER (WHERE i.ord = 6) AS bound_other,
-       max(cell) FILTER (WHERE i.ord = 7) AS support,
-       max(cell) FILTER (WHERE i.ord = 8) AS admin
+       max(cell) FILTER (WHERE i.ord = 5) AS bound_client,
+       max(cell) FILTER (WHERE i.ord = 6) AS bound_provider,
+       max(cell) FILTER (WHERE i.ord = 7) AS bound_other,
+       max(cell) FILTER (WHERE i.ord = 8) AS support,
+       max(cell) FILTER (WHERE i.ord = 9) AS admin
 FROM t.matrix_calls c CROSS JOIN t.matrix_identities i
 CROSS JOIN LATERAL (SELECT t.matrix_cell(i.api_key, c.call) AS cell) r
 GROUP BY c.fn ORDER BY c.fn;

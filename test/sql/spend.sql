@@ -220,7 +220,7 @@ SELECT t.row_counts() = :'before' AS nothing_written;
 -- The PSP: a failed spend no longer counts in paid_amount, so its money can be spent again
 -- ---------------------------------------------------------------------------------------------
 CREATE EXTENSION pgcrypto SCHEMA t;
-SET kobatela.psp_webhook_secret = 'whsec_do-not-log_spend';
+CALL t.use_secret('psp_webhook_secret', 'whsec_do-not-log_spend');
 -- Delivers a signed event of this kind about this payment; the answer's ok.
 CREATE FUNCTION t.sp_psp(kind text, payment bigint) RETURNS text LANGUAGE sql AS $$
     WITH b AS (SELECT json_build_object('id', 'evt_sp_' || kind || '_' || payment, 'type', kind,
@@ -243,14 +243,14 @@ SELECT id AS s_again FROM kobatela.spend(:e6, 'sp-payee-P', 20) \gset
 SELECT t.sp_psp('payment.settled', :s_again) AS settled_delivered;
 SELECT status FROM kobatela.payments WHERE id = :s_again;
 SELECT * FROM t.sp_money(:e6);
-RESET kobatela.psp_webhook_secret;
+RESET kobatela.psp_webhook_secret_file;
 DROP FUNCTION t.sp_psp(text, bigint);
 DROP EXTENSION pgcrypto;
 
 -- ---------------------------------------------------------------------------------------------
 -- Scopes: a key bound to the client spends and adds payees; the provider's key does neither
 -- ---------------------------------------------------------------------------------------------
-SET kobatela.api_key_pepper = 'spend-pepper-do-not-log';
+CALL t.use_secret('api_key_pepper', 'spend-pepper-do-not-log');
 SELECT api_key AS client_key FROM kobatela.create_api_key('sp client', 'sender', :client) \gset
 SELECT api_key AS provider_key FROM kobatela.create_api_key('sp provider', 'sender', :provider) \gset
 SELECT api_key AS support_key FROM kobatela.create_api_key('sp support', 'support') \gset
@@ -268,7 +268,7 @@ INSERT INTO sp_scope_calls VALUES
 SELECT who, t.as_key(api_key, call) AS outcome FROM sp_scope_calls ORDER BY ord;
 REVOKE ALL ON FUNCTION t.as_key(text, text) FROM kobatela_anon;
 REVOKE ALL ON SCHEMA t FROM kobatela_anon;
-RESET kobatela.api_key_pepper;
+RESET kobatela.api_key_pepper_file;
 
 -- ---------------------------------------------------------------------------------------------
 -- The counters, over every escrow and payee of this file

@@ -47,11 +47,17 @@ SELECT count(*) AS closed_with_unpaid_milestones FROM kobatela.escrow_agreements
 WHERE EXISTS (SELECT 1 FROM kobatela.escrow_events v WHERE v.escrow_id = e.id AND v.kind = 'CLOSED')
   AND EXISTS (SELECT 1 FROM kobatela.milestones m WHERE m.escrow_id = e.id AND m.status <> 'PAID');
 
--- One row per idempotency key, everywhere (the unique indexes say so; this says they held).
-SELECT (SELECT count(*) - count(DISTINCT (sender_id, idempotency_key)) FROM kobatela.transactions WHERE idempotency_key IS NOT NULL)
-     + (SELECT count(*) - count(DISTINCT idempotency_key) FROM kobatela.escrow_deposits WHERE idempotency_key IS NOT NULL)
-     + (SELECT count(*) - count(DISTINCT idempotency_key) FROM kobatela.payments WHERE idempotency_key IS NOT NULL)
-     + (SELECT count(*) - count(DISTINCT idempotency_key) FROM kobatela.purchases WHERE idempotency_key IS NOT NULL)
+-- One row per idempotency key and owner, everywhere (and per sender for transfers), one payment
+-- per Kobatela payout key (the unique indexes say so; this says they held).
+SELECT (SELECT count(*) - count(DISTINCT (idempotency_key, idempotency_owner, sender_id)) FROM kobatela.transactions
+        WHERE idempotency_key IS NOT NULL)
+     + (SELECT count(*) - count(DISTINCT (idempotency_key, idempotency_owner)) FROM kobatela.escrow_deposits
+        WHERE idempotency_key IS NOT NULL)
+     + (SELECT count(*) - count(DISTINCT (idempotency_key, idempotency_owner)) FROM kobatela.payments
+        WHERE idempotency_key IS NOT NULL)
+     + (SELECT count(*) - count(DISTINCT payout_key) FROM kobatela.payments WHERE payout_key IS NOT NULL)
+     + (SELECT count(*) - count(DISTINCT (idempotency_key, idempotency_owner)) FROM kobatela.purchases
+        WHERE idempotency_key IS NOT NULL)
        AS duplicated_keys;
 
 -- After all of it, the audit chain still verifies.

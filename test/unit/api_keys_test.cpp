@@ -41,6 +41,14 @@ TEST(ApiKeys, PrefixRejectsEverythingElse) {
     std::string quote = good;
     quote[30] = '\'';
     EXPECT_FALSE(api_key_prefix(quote));
+    // Every character of the secret is checked: the first, the last, and each one between.
+    for (std::size_t i = 12; i < good.size(); i++) {
+        for (const char bad : {'+', '/', '=', '.', ' ', '\0'}) {
+            std::string probe = good;
+            probe[i] = bad;
+            EXPECT_FALSE(api_key_prefix(probe)) << "position " << i << " holds " << int(bad);
+        }
+    }
     EXPECT_FALSE(api_key_prefix(std::string(10240, 'k')));
 }
 
@@ -62,6 +70,15 @@ TEST(Base64Url, Rfc4648Vectors) {
     EXPECT_EQ(enc("fooba"), "Zm9vYmE");
     EXPECT_EQ(enc("foobar"), "Zm9vYmFy");
     EXPECT_EQ(enc("\xfb\xff"), "-_8");  // the URL-safe characters
+}
+
+TEST(Scopes, SetNamesForErrors) {
+    EXPECT_EQ(scope_set_names(kAdminOnly), "admin");
+    EXPECT_EQ(scope_set_names(kBusinessWrite), "sender or admin");
+    EXPECT_EQ(scope_set_names(kBusinessRead), "sender or support or admin");
+    EXPECT_EQ(scope_set_names(Scope::Support | Scope::Admin), "support or admin");
+    EXPECT_EQ(scope_set_names(0), "");
+    EXPECT_EQ(kValidScopes, "sender, support, admin");
 }
 
 TEST(Scopes, SetsAndNames) {

@@ -210,6 +210,20 @@ TEST(AuditChain, LaneCheckerFindsEveryKindOfBreak) {
         r.prev_hash = h2;
         EXPECT_EQ(lane.next(r, raw(audit_record_hash(r))), ChainBreak::FirstRowNotSeq1);
     }
+    {   // a later row that claims none (its own hash recomputed to match): the link is broken
+        LaneChecker lane;
+        AuditRecord orphan = r2;
+        orphan.prev_hash = std::nullopt;
+        ASSERT_EQ(lane.next(r1, h1), ChainBreak::Ok);
+        EXPECT_EQ(lane.next(orphan, raw(audit_record_hash(orphan))), ChainBreak::PrevHashMismatch);
+    }
+    {   // ... or an empty one
+        LaneChecker lane;
+        AuditRecord empty = r2;
+        empty.prev_hash = std::string_view();
+        ASSERT_EQ(lane.next(r1, h1), ChainBreak::Ok);
+        EXPECT_EQ(lane.next(empty, raw(audit_record_hash(empty))), ChainBreak::PrevHashMismatch);
+    }
     EXPECT_STREQ(chain_break_name(ChainBreak::Ok), "ok");
 }
 

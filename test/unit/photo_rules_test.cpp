@@ -186,6 +186,11 @@ TEST(PhotoRules, ProofDigest) {
     EXPECT_EQ(normalize_proof_digest("hash-Clean"), "hash-Clean");         // another digest: as given
     EXPECT_EQ(normalize_proof_digest(std::string(63, 'A')), std::string(63, 'A'));  // not 64 digits: as given
     EXPECT_EQ(normalize_proof_digest(std::string(128, 'x')), std::string(128, 'x'));
+    // Only exactly 64 hex digits are a SHA-256: a longer hex digest (SHA-512's 128, or 65..127)
+    // keeps its case, so that two different files can never be one digest.
+    for (const std::size_t n : {65u, 96u, 127u, 128u})
+        EXPECT_EQ(normalize_proof_digest(std::string(n, 'A')), std::string(n, 'A')) << n << " digits";
+    EXPECT_EQ(normalize_proof_digest(std::string(64, 'A') + "0"), std::string(64, 'A') + "0");
     for (const std::string& bad : {std::string(), std::string("   "), std::string(129, 'x'), std::string("a\x01")}) {
         try {
             normalize_proof_digest(bad);

@@ -126,3 +126,33 @@ TEST(PaymentMoney, OnlySentAndSettledPaymentsCountAsPaid) {
     EXPECT_FALSE(counts_as_paid(PaymentStatus::Error));
     EXPECT_FALSE(counts_as_paid(PaymentStatus::Refunded));
 }
+
+// A purchase is decided at the moment its mandate's lock is granted (`now`), not at the start of
+// the buyer's transaction: an expiry in between refuses it.
+TEST(DecideConsume, UpToTheTotalBeforeTheExpiry) {
+    const int64_t expiry = 1700000000000000;
+    const MandateState mandate{MandateStatus::Active, 10000, 4000, expiry};
+    const MandateConsumption some = decide_consume(mandate, 2500, expiry - 1);
+    EXPECT_EQ(some.total_spent, 6500);
+    EXPECT_EQ(some.status, MandateStatus::Active);
+    EXPECT_EQ(some.audit_action, "MANDATE_CONSUMED");
+    const MandateConsumption all = decide_consume(mandate, 6000, expiry - 1);
+    EXPECT_EQ(all.total_spent, 10000);
+    EXPECT_EQ(all.status, MandateStatus::Consumed);  // exactly what was left
+    EXPECT_EQ(error_of([&] { decide_consume(mandate, 6001, expiry - 1); }), ErrorCode::MANDATE_CONFLICT);
+}
+
+TEST(DecideConsume, NotAtOrAfterTheExpiry) {
+    const int64_t expiry = 1700000000000000;
+    const MandateState mandate{MandateStatus::Active, 10000, 0, expiry};
+    EXPECT_EQ(error_of([&] { decide_consume(mandate, 1, expiry); }), ErrorCode::MANDATE_CONFLICT);
+    EXPECT_EQ(error_of([&] { decide_consume(mandate, 1, expiry + 1); }), ErrorCode::MANDATE_CONFLICT);
+}
+
+TEST(DecideConsume, OnlyAnActiveMandate) {
+    for (const MandateStatus s : {MandateStatus::Expired, MandateStatus::Consumed})
+        EXPECT_EQ(error_of([&] { decide_consume({s, 10000, 0, INT64_MAX}, 1, 0); }), ErrorCode::MANDATE_CONFLICT);
+    // The most a mandate can hold does not overflow.
+    EXPECT_EQ(error_of([] { decide_consume({MandateStatus::Active, kMaxCents, kMaxCents, INT64_MAX}, kMaxCents, 0); }),
+              ErrorCode::MANDATE_CONFLICT);
+}

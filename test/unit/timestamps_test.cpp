@@ -1,3 +1,4 @@
+#include "core/errors.hpp"
 #include "core/timestamps.hpp"
 
 #include <gtest/gtest.h>
@@ -5,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <ctime>
 #include <random>
 #include <string>
@@ -188,4 +190,20 @@ TEST(Iso8601, AgreesWithTimegm) {
         ASSERT_TRUE(parsed.has_value()) << text;
         EXPECT_EQ(*parsed, expected * kS) << text;
     }
+}
+
+TEST(Horizon, TenYearsAheadAndNoMore) {
+    const int64_t now = 1700000000 * kMicrosPerSecond;
+    EXPECT_NO_THROW(require_within_horizon(now, now, "deadline_at"));
+    EXPECT_NO_THROW(require_within_horizon(now - 100 * kHorizonMicros, now, "deadline_at"));  // the past: not this rule
+    EXPECT_NO_THROW(require_within_horizon(now + kHorizonMicros, now, "deadline_at"));       // the bound itself
+    try {
+        require_within_horizon(now + kHorizonMicros + 1, now, "deadline_at");
+        ADD_FAILURE();
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::INVALID_ARGUMENT);
+        EXPECT_NE(std::string(e.detail()).find("deadline_at"), std::string::npos);
+    }
+    EXPECT_THROW(require_within_horizon(std::numeric_limits<int64_t>::max(), now, "x"), Error);
+    EXPECT_EQ(kHorizonMicros, int64_t{3653} * 86400 * kMicrosPerSecond);  // the longest 10 calendar years
 }

@@ -129,8 +129,20 @@ TEST(PspTimestamp, Parse) {
     EXPECT_EQ(parse_psp_timestamp_micros("1700000000.000001"), kTs + 1);
     EXPECT_EQ(parse_psp_timestamp_micros("1700000000.0000009"), kTs);  // truncated
     EXPECT_EQ(parse_psp_timestamp_micros("00000000001700000000"), kTs);
-    EXPECT_EQ(parse_psp_timestamp_micros("9223372036854.775807"), std::numeric_limits<int64_t>::max());
-    EXPECT_EQ(parse_psp_timestamp_micros("99999999999999999999"), std::numeric_limits<int64_t>::max());
+    // The edge of int64 microseconds: exact up to the last one, saturated after it (checked
+    // arithmetic: the input is unauthenticated). UBSan runs these.
+    constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+    EXPECT_EQ(parse_psp_timestamp_micros("9223372036854"), int64_t{9223372036854} * 1000000);
+    EXPECT_EQ(parse_psp_timestamp_micros("9223372036854.775806"), kMax - 1);
+    EXPECT_EQ(parse_psp_timestamp_micros("9223372036854.775807"), kMax);
+    EXPECT_EQ(parse_psp_timestamp_micros("9223372036854.775808"), kMax);
+    EXPECT_EQ(parse_psp_timestamp_micros("9223372036854.999999"), kMax);
+    EXPECT_EQ(parse_psp_timestamp_micros("9223372036855"), kMax);
+    EXPECT_EQ(parse_psp_timestamp_micros("9223372036859"), kMax);
+    EXPECT_EQ(parse_psp_timestamp_micros("9223372036859.9"), kMax);
+    EXPECT_EQ(parse_psp_timestamp_micros("18446744073709551616"), kMax);
+    EXPECT_EQ(parse_psp_timestamp_micros("99999999999999999999"), kMax);
+    EXPECT_EQ(parse_psp_timestamp_micros("00000009223372036855"), kMax);
     EXPECT_EQ(parse_psp_timestamp_micros("1700000000.123456789"), kTs + 123456);  // 20 characters
     EXPECT_FALSE(parse_psp_timestamp_micros("1700000000.1234567891"));            // 21
     EXPECT_FALSE(parse_psp_timestamp_micros(""));
@@ -146,14 +158,24 @@ TEST(PspSignature, ReasonNames) {
 }
 
 TEST(PspEvent, EventIdFallbacks) {
-    EXPECT_EQ(psp_event_id("evt-h", "evt_1", "evt_2", kBody), "evt-h");
-    EXPECT_EQ(psp_event_id(std::nullopt, "evt_1", "evt_2", kBody), "evt_1");
-    EXPECT_EQ(psp_event_id("", "evt_1", "evt_2", kBody), "evt_1");
-    EXPECT_EQ(psp_event_id(std::nullopt, std::nullopt, "evt_2", kBody), "evt_2");
-    EXPECT_EQ(psp_event_id(std::nullopt, "", "evt_2", kBody), "evt_2");
+    EXPECT_EQ(psp_event_id("evt_1", "evt_2", kBody), "evt_1");
+    EXPECT_EQ(psp_event_id(std::nullopt, "evt_2", kBody), "evt_2");
+    EXPECT_EQ(psp_event_id("", "evt_2", kBody), "evt_2");
     // `openssl dgst -sha1` of the body, and of nothing.
-    EXPECT_EQ(psp_event_id(std::nullopt, std::nullopt, std::nullopt, kBody), "7b3aa3a365d366a6720a09d0d121223d500a3309");
-    EXPECT_EQ(psp_event_id("", "", "", ""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    EXPECT_EQ(psp_event_id(std::nullopt, std::nullopt, kBody), "7b3aa3a365d366a6720a09d0d121223d500a3309");
+    EXPECT_EQ(psp_event_id("", "", ""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+}
+
+// An unsigned header never selects: it may only repeat what the signed body says.
+TEST(PspEvent, HeadersMustBeBackedByTheSignedBody) {
+    EXPECT_TRUE(header_backed_by_body(std::nullopt, std::nullopt));
+    EXPECT_TRUE(header_backed_by_body("", "PSP-1"));
+    EXPECT_TRUE(header_backed_by_body(std::nullopt, "PSP-1"));
+    EXPECT_TRUE(header_backed_by_body("PSP-1", "PSP-1"));
+    EXPECT_FALSE(header_backed_by_body("PSP-2", "PSP-1"));   // steers to another payment
+    EXPECT_FALSE(header_backed_by_body("PSP-2", std::nullopt));  // names one the body does not
+    EXPECT_FALSE(header_backed_by_body("PSP-2", ""));
+    EXPECT_FALSE(header_backed_by_body("psp-1", "PSP-1"));    // exact, case included
 }
 
 TEST(PspEvent, KindAndRef) {
@@ -163,11 +185,11 @@ TEST(PspEvent, KindAndRef) {
     EXPECT_EQ(psp_event_kind(std::nullopt, std::nullopt), "unknown");
     EXPECT_EQ(psp_event_kind("", ""), "unknown");
 
-    EXPECT_EQ(psp_event_ref("PSP-h", "PSP-1", "PSP-2"), "PSP-h");
-    EXPECT_EQ(psp_event_ref(std::nullopt, "PSP-1", "PSP-2"), "PSP-1");
-    EXPECT_EQ(psp_event_ref("", std::nullopt, "PSP-2"), "PSP-2");
-    EXPECT_EQ(psp_event_ref(std::nullopt, std::nullopt, std::nullopt), std::nullopt);
-    EXPECT_EQ(psp_event_ref("", "", ""), std::nullopt);
+    EXPECT_EQ(psp_event_ref("PSP-1", "PSP-2"), "PSP-1");
+    EXPECT_EQ(psp_event_ref(std::nullopt, "PSP-2"), "PSP-2");
+    EXPECT_EQ(psp_event_ref("", "PSP-2"), "PSP-2");
+    EXPECT_EQ(psp_event_ref(std::nullopt, std::nullopt), std::nullopt);
+    EXPECT_EQ(psp_event_ref("", ""), std::nullopt);
 }
 
 TEST(PspEvent, Actions) {
