@@ -1,6 +1,8 @@
 // The shared library's identity and load-time set-up.
 #include "api/identity.hpp"
 #include "api/readiness.hpp"
+#include "core/scopes.hpp"
+#include "pg/enum_input_hint.hpp"
 #include "pg/guard.hpp"
 #include "pg/postgres.hpp"
 #include "pg/settings.hpp"
@@ -14,5 +16,7 @@ void _PG_init(void) {
     koba::pg::settings::define();
     koba::api::register_identity_callbacks();
     koba::pg::set_entry_gate(&koba::api::require_ready);
+    // create_api_key('x', 'admn') fails in PostgreSQL's enum input, before Kobatela runs.
+    koba::pg::hint_enum_input_errors("kobatela", "api_scope", koba::core::kUnknownScopeHint);
 }
 }

@@ -79,6 +79,7 @@ TEST(Scopes, SetNamesForErrors) {
     EXPECT_EQ(scope_set_names(Scope::Support | Scope::Admin), "support or admin");
     EXPECT_EQ(scope_set_names(0), "");
     EXPECT_EQ(kValidScopes, "sender, support, admin");
+    EXPECT_NE(std::string_view(kUnknownScopeHint).find(kValidScopes), std::string_view::npos);
 }
 
 TEST(Scopes, SetsAndNames) {
