@@ -40,12 +40,12 @@ std::string local_host(const std::string& socket_directories) {
     return first.empty() ? "localhost" : first;
 }
 
-// pg_cron's errors as Kobatela's: a rejected schedule (class 22, data exception) is bad input;
-// anything else means pg_cron cannot serve.
 constexpr const char* kLinkHint =
     "Check kobatela.cron_conninfo (a connection that logs in with a password, for anyone but a superuser) and "
     "kobatela.cron_timeout_s; docs/pg_cron.md, section Who may schedule.";
 
+// pg_cron's errors as Kobatela's: a rejected schedule (class 22, data exception) is bad input;
+// anything else means pg_cron cannot serve.
 [[noreturn]] void raise_cron_error(const std::string& sqlstate, const std::string& message) {
     if (sqlstate.rfind("22", 0) == 0) throw Error(ErrorCode::INVALID_ARGUMENT, "pg_cron: " + message);
     throw Error(ErrorCode::PG_CRON_UNAVAILABLE, "pg_cron: " + message, kLinkHint);
