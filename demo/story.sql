@@ -1,6 +1,7 @@
 -- The Kobatela story, told with the functions that exist so far. Run by `make demo`.
 -- Every step runs as an application would through PostgREST: as the role kobatela_anon, with an
--- API key authenticated for the transaction. Only step 0, the operator's, runs as a superuser.
+-- API key authenticated for the transaction. Only the operator's steps (0 and 17) run as a
+-- superuser.
 \pset footer off
 \set QUIET on
 
@@ -311,12 +312,10 @@ SELECT actor, action, entity FROM kobatela.audit_log ORDER BY id DESC LIMIT 5;
 COMMIT;
 
 \echo '17. In production nobody calls those jobs by hand: the DBA registers them with pg_cron once for the'
-\echo '    cluster (here every 5 minutes; running it again only changes the schedule):'
-BEGIN;
-SET LOCAL ROLE kobatela_anon;
-SELECT kobatela.authenticate(:'admin_key') \g /dev/null
+\echo '    cluster (here every 5 minutes; running it again only changes the schedule). The DBA is a'
+\echo '    superuser: pg_cron lives in another database, and the link to it without a password is for'
+\echo '    superusers only (an admin key would need kobatela.cron_conninfo, docs/pg_cron.md):'
 SELECT * FROM kobatela.schedule_maintenance('*/5 * * * *') AS job_id;
-COMMIT;
 
 \echo '18. Health, with both jobs:'
 SELECT jsonb_pretty(kobatela.health()) AS health;

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `make demo` is the main job, so `make test` tells its story too: scripts/demo.sh on a cluster of
+# its own (a name and port apart from a demo the user may have running), every step of
+# demo/story.sql under ON_ERROR_STOP (the refusals the story shows are the only errors, each
+# expected by code), then what the story leaves behind.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. test/ops/lib.sh
+
+export KOBATELA_DEMO_NAME=ops-demo KOBATELA_DEMO_PORT=54343
+tmp=$(mktemp -d)
+trap 'scripts/demo.sh stop >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+log=$tmp/demo.log
+
+tell_story() {
+  scripts/demo.sh start >"$log" 2>&1 && return 0
+  sed 's/^/#   /' "$log" | tail -20
+  return 1
+}
+check "scripts/demo.sh start tells the whole story (exit 0)" tell_story
+check_eq "every step is told (0 to 18)" "$(seq -s ' ' 0 18)" \
+  "$(grep -oE '^[0-9]+\. ' "$log" | tr -d '. ' | paste -sd ' ')"
+# The refusals the story shows, one each, and no other error.
+check_eq "the refusals it shows, and no other error" \
+  "BAD_AMOUNT DAILY_LIMIT_REACHED GEOFENCE_VIOLATION IDEMPOTENCY_CONFLICT INSUFFICIENT_SCOPE INVALID_CURRENCY INVALID_SIGNATURE MANDATE_CATEGORY_FORBIDDEN MANDATE_REQUIRED NOT_A_PARTY PAYEE_NOT_ALLOWED UNAUTHORIZED" \
+  "$(grep -E '^(psql:[^ ]* )?ERROR:' "$log" | sed -E 's/.*ERROR: +//' | sort | paste -sd ' ')"
+check "it ends with the psql line to connect" grep -q "psql -h /var/tmp/kobatela-ops-demo -p 54343 -U postgres kobatela_demo" "$log"
+
+# The cluster is left running, as the README says: what the story did is there.
+demo_q() { PGHOST=/var/tmp/kobatela-ops-demo PGPORT=54343 PGUSER=postgres q -d kobatela_demo -c "$1"; }
+check_eq "the cluster is still running: health() ok, with both maintenance jobs scheduled" "ok|2" \
+  "$(demo_q "SELECT h ->> 'status', jsonb_array_length(h -> 'pg_cron' -> 'jobs') FROM kobatela.health() h")"
+check_eq "the audit chain verifies" "t" "$(demo_q "SELECT kobatela.verify_audit_chain()")"
+check_eq "the webhook settled the payout, and the mandate spent and expired" "SETTLED|ACTIVE,EXPIRED" \
+  "$(demo_q "SELECT (SELECT string_agg(DISTINCT status::text, ',') FROM kobatela.payments WHERE milestone_id IS NOT NULL AND status = 'SETTLED'),
+                    (SELECT string_agg(status::text, ',' ORDER BY id) FROM kobatela.usage_mandates)")"
+check_eq "the grocery mandate holds what was spent" "45.80" \
+  "$(demo_q "SELECT total_spent FROM kobatela.usage_mandates WHERE status = 'ACTIVE'")"
+
+stop_demo() { scripts/demo.sh stop >/dev/null 2>&1 && [ ! -f /var/tmp/kobatela-ops-demo/data/postmaster.pid ]; }
+check "make demo-stop stops it" stop_demo
+done_testing
