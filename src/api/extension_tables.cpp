@@ -25,8 +25,7 @@ void forget(Datum /*arg*/, Oid relid) {
     else g_membership.erase(relid);
 }
 
-}  // namespace
-
+// Whether `relid` is a member of extension kobatela (pg_depend), cached.
 bool is_extension_table(Oid relid) {
     static bool registered = false;
     if (!registered) {
@@ -42,6 +41,8 @@ bool is_extension_table(Oid relid) {
     g_membership.emplace(relid, member);
     return member;
 }
+
+}  // namespace
 
 void require_extension_table(Relation relation, const char* trigger_function) {
     if (is_extension_table(RelationGetRelid(relation))) return;

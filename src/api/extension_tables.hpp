@@ -8,12 +8,9 @@
 
 namespace koba::api {
 
-// Whether `relid` is a member of extension kobatela. Cached per backend; the entry of a relation
-// is dropped when its relcache entry is invalidated.
-bool is_extension_table(Oid relid);
-
-// TRIGGER_NOT_ALLOWED unless the trigger's table is the extension's; `trigger_function` names
-// the function in the error.
+// TRIGGER_NOT_ALLOWED unless the trigger's table is a member of extension kobatela;
+// `trigger_function` names the function in the error. Membership is cached per backend; a
+// relation's entry is dropped when its relcache entry is invalidated.
 void require_extension_table(Relation relation, const char* trigger_function);
 
 }  // namespace koba::api

@@ -28,8 +28,6 @@ std::optional<Scope> parse_scope(std::string_view name) noexcept;
 
 // The scopes of a set, strongest last: "sender or admin", "support or admin", "admin".
 std::string scope_set_names(ScopeSet set);
-// "sender, support, admin": every valid scope, for an error that refuses an unknown one.
-constexpr std::string_view kValidScopes = "sender, support, admin";
 // The HINT of PostgreSQL's error for a value that is not a kobatela.api_scope (pg/enum_input_hint).
 inline constexpr char kUnknownScopeHint[] = "The valid scopes are: sender, support, admin.";
 

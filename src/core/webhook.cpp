@@ -48,8 +48,6 @@ std::string_view signature_check_reason(SignatureCheck check) noexcept {
     return "";
 }
 
-bool psp_secret_configured(std::string_view secret) noexcept { return !secret.empty(); }
-
 std::optional<int64_t> parse_psp_timestamp_micros(std::string_view text) noexcept {
     if (text.empty() || text.size() > kMaxTimestampLength) return std::nullopt;
     constexpr int64_t kSaturated = std::numeric_limits<int64_t>::max();

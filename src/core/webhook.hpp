@@ -30,10 +30,6 @@ struct VerifyResult {
     std::string_view reason() const noexcept { return signature_check_reason(check); }
 };
 
-// Whether the webhook may run: the current secret is set. A previous secret alone is a
-// misconfiguration (PSP_SECRET_MISSING, raised by the caller), not a way to keep an old secret.
-bool psp_secret_configured(std::string_view secret) noexcept;
-
 // Checks in this order: signature, timestamp presence, timestamp form, skew (|now - ts| > skew_s
 // fails; equal passes), then the HMAC, whose hex may be either case, compared in constant time.
 // An empty secret never verifies anything, so an unset previous secret cannot be forged with an

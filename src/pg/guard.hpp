@@ -106,7 +106,7 @@ Datum run_entry(FunctionCallInfo fcinfo, EntryBody body, const char* name, bool 
 //   KOBA_FUNCTION(kobatela_get_user) { ... return datum; }
 //
 // KOBA_FUNCTION_UNGATED skips the gate: only for a function that must answer when Kobatela is not
-// ready (health(), which reports why).
+// ready (health(), which reports why, and pre_request(), which PostgREST runs before it).
 #define KOBA_FUNCTION_GATED(symbol, gated)                                      \
     static Datum symbol##_body(FunctionCallInfo fcinfo);                        \
     extern "C" {                                                                \

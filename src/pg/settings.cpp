@@ -78,10 +78,9 @@ struct SecretCache {
     bool loaded = false;
 };
 
-SecretCache g_pepper{"kobatela.api_key_pepper_file", &g_api_key_pepper_file, true, {}, {}, {}, {}, false};
-SecretCache g_psp_secret{"kobatela.psp_webhook_secret_file", &g_psp_webhook_secret_file, true, {}, {}, {}, {}, false};
-SecretCache g_psp_previous{"kobatela.psp_webhook_secret_previous_file", &g_psp_webhook_secret_previous_file, false,
-                           {}, {}, {}, {}, false};
+SecretCache g_pepper{"kobatela.api_key_pepper_file", &g_api_key_pepper_file, true};
+SecretCache g_psp_secret{"kobatela.psp_webhook_secret_file", &g_psp_webhook_secret_file, true};
+SecretCache g_psp_previous{"kobatela.psp_webhook_secret_previous_file", &g_psp_webhook_secret_previous_file, false};
 
 Secret read(SecretCache& cache) {
     const char* path = *cache.path;
@@ -162,7 +161,7 @@ int proof_future_tolerance_min() { return g_proof_future_tolerance_min; }
 int psp_webhook_skew_s() { return g_psp_webhook_skew_s; }
 std::string_view require_secret(const Secret& secret, core::ErrorCode missing, bool optional) {
     if (secret.usable() && (optional || !secret.value.empty())) return secret.value;
-    throw core::Error(missing, secret.problem.empty() ? std::string() : secret.problem,
+    throw core::Error(missing, secret.problem,
                       "Write the secret into a file that only the server's operating-system user can read "
                       "(chmod 600) and set the setting to its path (docs/security.md, section Secrets).");
 }

@@ -31,8 +31,8 @@ demo_q() { PGHOST=/var/tmp/kobatela-ops-demo PGPORT=54343 PGUSER=postgres q -d k
 check_eq "the cluster is still running: health() ok, with both maintenance jobs scheduled" "ok|2" \
   "$(demo_q "SELECT h ->> 'status', jsonb_array_length(h -> 'pg_cron' -> 'jobs') FROM kobatela.health() h")"
 check_eq "the audit chain verifies" "t" "$(demo_q "SELECT kobatela.verify_audit_chain()")"
-check_eq "the webhook settled the payout, and the mandate spent and expired" "SETTLED|ACTIVE,EXPIRED" \
-  "$(demo_q "SELECT (SELECT string_agg(DISTINCT status::text, ',') FROM kobatela.payments WHERE milestone_id IS NOT NULL AND status = 'SETTLED'),
+check_eq "the webhook settled a milestone's payout; one mandate is still active, one expired" "t|ACTIVE,EXPIRED" \
+  "$(demo_q "SELECT EXISTS (SELECT FROM kobatela.payments WHERE milestone_id IS NOT NULL AND status = 'SETTLED'),
                     (SELECT string_agg(status::text, ',' ORDER BY id) FROM kobatela.usage_mandates)")"
 check_eq "the grocery mandate holds what was spent" "45.80" \
   "$(demo_q "SELECT total_spent FROM kobatela.usage_mandates WHERE status = 'ACTIVE'")"

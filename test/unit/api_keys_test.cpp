@@ -78,8 +78,8 @@ TEST(Scopes, SetNamesForErrors) {
     EXPECT_EQ(scope_set_names(kBusinessRead), "sender or support or admin");
     EXPECT_EQ(scope_set_names(Scope::Support | Scope::Admin), "support or admin");
     EXPECT_EQ(scope_set_names(0), "");
-    EXPECT_EQ(kValidScopes, "sender, support, admin");
-    EXPECT_NE(std::string_view(kUnknownScopeHint).find(kValidScopes), std::string_view::npos);
+    for (const Scope s : {Scope::Sender, Scope::Support, Scope::Admin})  // the hint names every scope
+        EXPECT_NE(std::string_view(kUnknownScopeHint).find(scope_name(s)), std::string_view::npos);
 }
 
 TEST(Scopes, SetsAndNames) {
