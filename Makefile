@@ -17,7 +17,7 @@ PG_CONFIG  ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_co
 export PG_CONFIG
 
 MODULE_big  = kobatela
-OBJS        = $(patsubst %.cpp,%.o,$(sort $(wildcard src/*.cpp src/core/*.cpp src/pg/*.cpp src/api/*.cpp)))
+OBJS        = $(patsubst %.cpp,%.o,$(sort $(wildcard src/*.cpp src/*/*.cpp)))
 
 # The install script is the concatenation of sql/, in dependency order.
 SQL_PARTS   = sql/types.sql sql/functions_base.sql sql/tables_identity.sql sql/tables_escrow.sql \
@@ -59,7 +59,7 @@ endif
 -include $(OBJS:.o=.d)
 
 # The library knows its version (KOBATELA_VERSION, from kobatela.control).
-src/api/readiness.o: $(EXTENSION).control
+src/context/readiness.o: $(EXTENSION).control
 
 $(DATA_built): $(SQL_PARTS) $(EXTENSION).control
 	@mkdir -p build

@@ -1,6 +1,6 @@
 // The shared library's identity and load-time set-up.
-#include "api/identity.hpp"
-#include "api/readiness.hpp"
+#include "context/identity.hpp"
+#include "context/readiness.hpp"
 #include "core/scopes.hpp"
 #include "pg/enum_input_hint.hpp"
 #include "pg/guard.hpp"
@@ -12,10 +12,10 @@ PG_MODULE_MAGIC;
 
 void _PG_init(void);
 void _PG_init(void) {
-    koba::api::note_library_load(process_shared_preload_libraries_in_progress);
+    koba::context::note_library_load(process_shared_preload_libraries_in_progress);
     koba::pg::settings::define();
-    koba::api::register_identity_callbacks();
-    koba::pg::set_entry_gate(&koba::api::require_ready);
+    koba::context::register_identity_callbacks();
+    koba::pg::set_entry_gate(&koba::context::require_ready);
     // create_api_key('x', 'admn') fails in PostgreSQL's enum input, before Kobatela runs.
     koba::pg::hint_enum_input_errors("kobatela", "api_scope", koba::core::kUnknownScopeHint);
 }

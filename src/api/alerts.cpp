@@ -1,5 +1,5 @@
 // Alerts raised by the rules (e.g. UNAUTHORIZED_TRANSFER_ATTEMPT), for support and admins.
-#include "api/identity.hpp"
+#include "context/identity.hpp"
 #include "core/text_rules.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
@@ -10,7 +10,7 @@ using namespace koba;
 // list_alerts(type text DEFAULT NULL) RETURNS SETOF alerts, newest first. A key bound to a user
 // sees only the alerts about that user's own actions.
 KOBA_FUNCTION(kobatela_list_alerts) {
-    const api::Principal caller = api::require_scope(core::kBusinessRead);
+    const context::Principal caller = context::require_scope(core::kBusinessRead);
     const std::optional<std::string> type = pg::Args(fcinfo).opt_text(0);
     if (type) core::require_text(*type, "type", 100);  // alerts.type's own bound
     static pg::Statement select{

@@ -1,7 +1,7 @@
 // API key management, admin only: create (the plaintext is returned once), read, revoke.
-#include "api/audit.hpp"
-#include "api/identity.hpp"
-#include "api/lookups.hpp"
+#include "audit/audit.hpp"
+#include "context/identity.hpp"
+#include "store/lookups.hpp"
 #include "core/api_keys.hpp"
 #include "core/errors.hpp"
 #include "core/timestamps.hpp"
@@ -24,7 +24,7 @@ constexpr const char* kKeyInfoColumns =
 // create_api_key(name text, scope api_scope, user_id bigint DEFAULT NULL,
 //                expires_at timestamptz DEFAULT NULL, OUT id bigint, OUT prefix text, OUT api_key text)
 KOBA_FUNCTION(kobatela_create_api_key) {
-    api::require_scope(core::kAdminOnly);
+    context::require_scope(core::kAdminOnly);
     const pg::Args args(fcinfo);
     const std::string name = args.text(0, "name");
     const std::string scope = args.enum_label(1, "scope");
@@ -42,8 +42,8 @@ KOBA_FUNCTION(kobatela_create_api_key) {
         "VALUES ($1, $2, $3, $4::kobatela.api_scope, $5, $6) ON CONFLICT (prefix) DO NOTHING RETURNING id",
         {TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, TIMESTAMPTZOID}};
     pg::Spi spi;
-    if (user_id) api::require_user(spi, *user_id);
-    const api::AuditReason reason("API_KEY_CREATED");
+    if (user_id) store::require_user(spi, *user_id);
+    const audit::AuditReason reason("API_KEY_CREATED");
     // The 6-hex-digit prefix is random: on the rare collision with an existing key, draw again.
     for (int attempt = 0; attempt < 8; attempt++) {
         const core::NewApiKey key = core::generate_api_key();
@@ -63,7 +63,7 @@ KOBA_FUNCTION(kobatela_create_api_key) {
 
 // get_api_key(id bigint) RETURNS api_key_info
 KOBA_FUNCTION(kobatela_get_api_key) {
-    api::require_scope(core::kAdminOnly);
+    context::require_scope(core::kAdminOnly);
     const int64_t id = pg::Args(fcinfo).int8(0, "id");
     static const std::string sql = std::string("SELECT ") + kKeyInfoColumns + " FROM kobatela.api_keys WHERE id = $1";
     static pg::Statement select{sql.c_str(), {INT8OID}};
@@ -76,13 +76,13 @@ KOBA_FUNCTION(kobatela_get_api_key) {
 // revoke_api_key(id bigint) RETURNS void: every later use of the key fails; revoking twice is a
 // no-op.
 KOBA_FUNCTION(kobatela_revoke_api_key) {
-    api::require_scope(core::kAdminOnly);
+    context::require_scope(core::kAdminOnly);
     const int64_t id = pg::Args(fcinfo).int8(0, "id");
     static pg::Statement revoke{
         "UPDATE kobatela.api_keys SET is_active = false WHERE id = $1 AND is_active RETURNING id", {INT8OID}};
     static pg::Statement exists{"SELECT 1 FROM kobatela.api_keys WHERE id = $1", {INT8OID}};
     pg::Spi spi;
-    const api::AuditReason reason("API_KEY_REVOKED");
+    const audit::AuditReason reason("API_KEY_REVOKED");
     if (spi.run(revoke, pg::Params().int8(id)).empty() && spi.run(exists, pg::Params().int8(id)).empty())
         throw Error(ErrorCode::APIKEY_NOT_FOUND);
     PG_RETURN_VOID();

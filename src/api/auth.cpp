@@ -1,11 +1,11 @@
 // Authentication: kobatela.authenticate(api_key), PostgREST's pre-request hook, and the
 // identity functions RLS policies and applications read (current_scope, current_actor,
 // current_user_id).
-#include "api/audit.hpp"
-#include "api/identity.hpp"
-#include "api/key_use.hpp"
-#include "api/readiness.hpp"
-#include "api/request.hpp"
+#include "audit/audit.hpp"
+#include "context/identity.hpp"
+#include "context/key_use.hpp"
+#include "context/readiness.hpp"
+#include "context/request.hpp"
 #include "core/api_keys.hpp"
 #include "core/errors.hpp"
 #include "core/hmac.hpp"
@@ -32,16 +32,16 @@ constexpr const char* kRefusedKeyHint = "Check the key: it may be mistyped, revo
 // transaction can never stall the other requests made with its key.
 void record_key_use(pg::Spi& spi, int64_t key_id, core::Scope scope) {
     // Its own rows: not labelled with the reason or actor of a call it may be written inside.
-    const api::AuditDefaults defaults;
+    const audit::AuditDefaults defaults;
     static pg::Statement stamp{
         "UPDATE kobatela.api_keys SET last_used_at = clock_timestamp() WHERE id = ("
         "    SELECT id FROM kobatela.api_keys WHERE id = $1 "
         "    AND (last_used_at IS NULL OR last_used_at < clock_timestamp() - interval '1 minute') "
         "    FOR UPDATE SKIP LOCKED)",
         {INT8OID}};
-    api::mark_key_use_recorded();  // first: the rows written below are this use's own
+    context::mark_key_use_recorded();  // first: the rows written below are this use's own
     spi.run(stamp, pg::Params().int8(key_id));
-    api::audit_event("API_KEY_USED", "api_keys", key_id,
+    audit::audit_event("API_KEY_USED", "api_keys", key_id,
                      core::JsonObject().add("scope", core::scope_name(scope)).str());
 }
 
@@ -66,20 +66,20 @@ core::Scope authenticate_key(pg::Spi& spi, std::string_view key) {
         stored.size() == hash.size() && core::constant_time_equal(stored.data(), hash.data(), hash.size());
     if (row.empty() || !hash_matches || !row.boolean(0, 5)) throw Error(ErrorCode::UNAUTHORIZED, {}, kRefusedKeyHint);
 
-    const api::AuthenticatedKey verified{row.int8(0, 1), core::parse_scope(row.text(0, 3)).value(), row.opt_int8(0, 4),
+    const context::AuthenticatedKey verified{row.int8(0, 1), core::parse_scope(row.text(0, 3)).value(), row.opt_int8(0, 4),
                                          row.is_null(0, 6) ? std::nullopt
                                                            : std::optional<int64_t>(row.timestamptz(0, 6))};
-    api::adopt_authenticated_key(verified);
+    context::adopt_authenticated_key(verified);
     // A read-only transaction (PostgREST's GET) cannot write the record now: it is written before
-    // the first audit row of the transaction instead (api::key_use_pending).
-    if (api::key_use_pending() && !pg::pg_call([] { return XactReadOnly; }))
+    // the first audit row of the transaction instead (context::key_use_pending).
+    if (context::key_use_pending() && !pg::pg_call([] { return XactReadOnly; }))
         record_key_use(spi, verified.key_id, verified.scope);
     return verified.scope;
 }
 
 }  // namespace
 
-namespace koba::api {
+namespace koba::context {
 
 void record_pending_key_use() {
     if (!key_use_pending()) return;
@@ -88,7 +88,7 @@ void record_pending_key_use() {
     record_key_use(spi, key->key_id, key->scope);
 }
 
-}  // namespace koba::api
+}  // namespace koba::context
 
 // authenticate(api_key text) RETURNS api_scope
 KOBA_FUNCTION(kobatela_authenticate) {
@@ -113,11 +113,11 @@ KOBA_FUNCTION(kobatela_authenticate) {
 // (not preloaded, or the library and the database's scripts differ), it authenticates nothing, so
 // that /rpc/health still answers with the problem and every other call refuses with it.
 KOBA_FUNCTION_UNGATED(kobatela_pre_request) {
-    if (api::readiness_problem()) PG_RETURN_VOID();
+    if (context::readiness_problem()) PG_RETURN_VOID();
     pg::Spi spi;
-    std::optional<std::string> key = api::request_header(spi, "x-api-key");
+    std::optional<std::string> key = context::request_header(spi, "x-api-key");
     if (!key) {
-        const std::optional<std::string> authorization = api::request_header(spi, "authorization");
+        const std::optional<std::string> authorization = context::request_header(spi, "authorization");
         constexpr std::string_view kBearer = "Bearer ";
         if (authorization && authorization->compare(0, kBearer.size(), kBearer) == 0) {
             std::string token = authorization->substr(kBearer.size());
@@ -134,7 +134,7 @@ KOBA_FUNCTION_UNGATED(kobatela_pre_request) {
 
 // current_scope() RETURNS api_scope, NULL without any
 KOBA_FUNCTION(kobatela_current_scope) {
-    const std::optional<api::Principal> principal = api::current_principal();
+    const std::optional<context::Principal> principal = context::current_principal();
     if (!principal) PG_RETURN_NULL();
     const Oid scope_type = pg::pg_call([&] { return get_fn_expr_rettype(fcinfo->flinfo); });
     return pg::enum_datum(scope_type, std::string(core::scope_name(principal->scope)).c_str());
@@ -142,10 +142,10 @@ KOBA_FUNCTION(kobatela_current_scope) {
 
 // current_user_id() RETURNS bigint: the user the authenticated key is bound to, else NULL
 KOBA_FUNCTION(kobatela_current_user_id) {
-    const std::optional<api::Principal> principal = api::current_principal();
+    const std::optional<context::Principal> principal = context::current_principal();
     if (!principal || !principal->user_id) PG_RETURN_NULL();
     return Int64GetDatum(*principal->user_id);
 }
 
 // current_actor() RETURNS text: what the audit log records
-KOBA_FUNCTION(kobatela_current_actor) { return pg::text_datum(api::current_actor()); }
+KOBA_FUNCTION(kobatela_current_actor) { return pg::text_datum(context::current_actor()); }

@@ -2,9 +2,9 @@
 // say where a mandate's beneficiary may spend. Categories and merchants are platform data: an
 // admin key or an unbound (platform) sender key manages them, never a key bound to an end user,
 // who could otherwise certify a shop of its own.
-#include "api/audit.hpp"
-#include "api/identity.hpp"
-#include "api/lookups.hpp"
+#include "audit/audit.hpp"
+#include "context/identity.hpp"
+#include "store/lookups.hpp"
 #include "core/errors.hpp"
 #include "core/text_rules.hpp"
 #include "pg/args.hpp"
@@ -18,7 +18,7 @@ using core::ErrorCode;
 namespace {
 
 void require_platform_key() {
-    api::require_unbound(api::require_scope(core::kBusinessWrite),
+    context::require_unbound(context::require_scope(core::kBusinessWrite),
                          "A key bound to a user may not change the merchant catalogue.");
 }
 
@@ -26,10 +26,10 @@ void require_platform_key() {
 // beneficiary, and only for its own money: the rule's sender is the key's user (another sender_id
 // is NOT_A_PARTY). An unbound key (the platform) names the sender whose money the rule lets out,
 // or none for a platform rule over every sender's mandates. Returns the rule's sender.
-std::optional<int64_t> usage_rule_sender(pg::Spi& spi, const api::Principal& caller, int64_t owner_id,
+std::optional<int64_t> usage_rule_sender(pg::Spi& spi, const context::Principal& caller, int64_t owner_id,
                                          std::optional<int64_t> sender_id) {
     if (!caller.user_id) {
-        if (sender_id) api::require_user(spi, *sender_id);
+        if (sender_id) store::require_user(spi, *sender_id);
         return sender_id;
     }
     if (sender_id && *sender_id != *caller.user_id)
@@ -58,7 +58,7 @@ KOBA_FUNCTION(kobatela_create_spend_category) {
         "ON CONFLICT (code) DO NOTHING RETURNING *",
         {TEXTOID, TEXTOID}};
     pg::Spi spi;
-    const api::AuditReason reason("CATEGORY_CREATED");
+    const audit::AuditReason reason("CATEGORY_CREATED");
     const pg::Result row = spi.run(insert, pg::Params().text(code).text(label));
     if (row.empty()) throw Error(ErrorCode::CATEGORY_EXISTS);
     return row.composite(0, fcinfo);
@@ -78,8 +78,8 @@ KOBA_FUNCTION(kobatela_create_merchant) {
         "ON CONFLICT (name) DO NOTHING RETURNING *",
         {TEXTOID, INT8OID, BOOLOID}};
     pg::Spi spi;
-    if (category_id) api::require_category(spi, *category_id);
-    const api::AuditReason reason("MERCHANT_CREATED");
+    if (category_id) store::require_category(spi, *category_id);
+    const audit::AuditReason reason("MERCHANT_CREATED");
     const pg::Result row = spi.run(insert, pg::Params().text(name).opt_int8(category_id).boolean(is_certified));
     if (row.empty()) throw Error(ErrorCode::MERCHANT_EXISTS);
     return row.composite(0, fcinfo);
@@ -88,7 +88,7 @@ KOBA_FUNCTION(kobatela_create_merchant) {
 // allow_usage(owner_id bigint, merchant_id bigint DEFAULT NULL, category_id bigint DEFAULT NULL,
 //             sender_id bigint DEFAULT NULL) RETURNS text: 'added' or 'exists'
 KOBA_FUNCTION(kobatela_allow_usage) {
-    const api::Principal caller = api::require_scope(core::kBusinessWrite);
+    const context::Principal caller = context::require_scope(core::kBusinessWrite);
     const pg::Args args(fcinfo);
     const int64_t owner_id = args.int8(0, "owner_id");
     const std::optional<int64_t> merchant_id = args.opt_int8(1);
@@ -105,11 +105,11 @@ KOBA_FUNCTION(kobatela_allow_usage) {
         "ON CONFLICT (owner_id, sender_id, category_id) WHERE category_id IS NOT NULL DO NOTHING RETURNING id",
         {INT8OID, INT8OID, INT8OID}};
     pg::Spi spi;
-    api::require_user(spi, owner_id);
+    store::require_user(spi, owner_id);
     const std::optional<int64_t> sender_id = usage_rule_sender(spi, caller, owner_id, args.opt_int8(3));
-    if (merchant_id) api::find_merchant(spi, *merchant_id);
-    else api::require_category(spi, *category_id);
-    const api::AuditReason reason("USAGE_ALLOWED");
+    if (merchant_id) store::find_merchant(spi, *merchant_id);
+    else store::require_category(spi, *category_id);
+    const audit::AuditReason reason("USAGE_ALLOWED");
     const pg::Result row =
         merchant_id ? spi.run(insert_merchant, pg::Params().int8(owner_id).int8(*merchant_id).opt_int8(sender_id))
                     : spi.run(insert_category, pg::Params().int8(owner_id).int8(*category_id).opt_int8(sender_id));

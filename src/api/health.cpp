@@ -1,7 +1,7 @@
 // health(): what a load balancer or an operator asks first. Needs no scope and reveals no secret.
-#include "api/cron_link.hpp"
-#include "api/identity.hpp"
-#include "api/readiness.hpp"
+#include "store/cron_link.hpp"
+#include "context/identity.hpp"
+#include "context/readiness.hpp"
 #include "core/cron_jobs.hpp"
 #include "core/errors.hpp"
 #include "core/json_writer.hpp"
@@ -18,10 +18,10 @@ namespace {
 
 // One maintenance job as pg_cron has it: {"name", "scheduled"} and, when scheduled, its id,
 // schedule, whether it is active, and its last run's status and start (UTC).
-std::string job_json(api::CronLink& cron, const core::MaintenanceJob& job) {
+std::string job_json(store::CronLink& cron, const core::MaintenanceJob& job) {
     core::JsonObject out;
     out.add("name", cron.job_name(job));
-    const api::CronLink::Rows rows = cron.job_state(job);
+    const store::CronLink::Rows rows = cron.job_state(job);
     out.add_bool("scheduled", !rows.empty());
     if (rows.empty()) return out.str();
     const pg::RemoteSession::Row& row = rows[0];
@@ -41,11 +41,11 @@ std::string job_json(api::CronLink& cron, const core::MaintenanceJob& job) {
 // is told to admin callers only; others learn that it is unavailable.
 std::string cron_json(pg::Spi& spi) {
     core::JsonObject cron;
-    std::unique_ptr<api::CronLink> link;
+    std::unique_ptr<store::CronLink> link;
     try {
-        link = std::make_unique<api::CronLink>(spi);
+        link = std::make_unique<store::CronLink>(spi);
     } catch (const core::Error& e) {
-        const std::optional<api::Principal> caller = api::current_principal();
+        const std::optional<context::Principal> caller = context::current_principal();
         const bool admin = caller && caller->scope == core::Scope::Admin;
         return cron.add_bool("available", false)
             .add("problem", admin ? e.detail() : "pg_cron is not available; an admin sees why.")
@@ -70,14 +70,14 @@ KOBA_FUNCTION_UNGATED(kobatela_health) {
         "SELECT (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'kobatela'), "
         "       current_database()::text",
         {}};
-    const std::optional<std::string> problem = api::readiness_problem();
+    const std::optional<std::string> problem = context::readiness_problem();
     pg::Spi spi;
     const pg::Result r = spi.run(facts);
     core::JsonObject json;
     json.add("status", problem ? "error" : "ok");
     if (problem) json.add("problem", *problem);
     json.add("version", r.text(0, 1))
-        .add("library_version", api::library_version())
+        .add("library_version", context::library_version())
         .add("database", r.text(0, 2))
         // (a previous-secret file that is set but unusable stops every webhook too)
         .add_bool("psp_secret_configured", configured(pg::settings::psp_webhook_secret()) &&

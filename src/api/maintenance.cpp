@@ -2,8 +2,8 @@
 // release_overdue_escrows(), registered once per database that has Kobatela (see cron_link.hpp
 // for how the cron database is reached). Both jobs are safe to run twice at once, so a manual run
 // beside the scheduled one, or a job that overruns its minute, never expires or releases twice.
-#include "api/cron_link.hpp"
-#include "api/identity.hpp"
+#include "store/cron_link.hpp"
+#include "context/identity.hpp"
 #include "core/cron_jobs.hpp"
 #include "core/errors.hpp"
 #include "core/text_rules.hpp"
@@ -18,14 +18,14 @@ using namespace koba;
 // jobs instead of adding new ones. The jobs belong to the extension's owner (a superuser), which
 // is what makes them run with the admin scope.
 KOBA_FUNCTION(kobatela_schedule_maintenance) {
-    api::require_scope(core::kAdminOnly);
+    context::require_scope(core::kAdminOnly);
     const std::string schedule = pg::Args(fcinfo).text(0, "schedule");
     core::require_text(schedule, "schedule", 100);
     pg::prepare_set_result(fcinfo);
     pg::Spi spi;
-    api::CronLink cron(spi);
+    store::CronLink cron(spi);
     for (const core::MaintenanceJob& job : core::kMaintenanceJobs) {
-        const api::CronLink::Rows rows = cron.schedule(job, schedule);
+        const store::CronLink::Rows rows = cron.schedule(job, schedule);
         const std::optional<int64_t> id = rows.size() == 1 && rows[0][0] ? core::parse_row_id(*rows[0][0]) : std::nullopt;
         if (!id) throw core::Error(core::ErrorCode::INTERNAL_ERROR, "pg_cron returned no job id.");
         pg::append_int8_to_set(fcinfo, *id);
@@ -36,9 +36,9 @@ KOBA_FUNCTION(kobatela_schedule_maintenance) {
 // unschedule_maintenance() RETURNS integer: how many of this database's Kobatela jobs were
 // removed (0 when none was scheduled).
 KOBA_FUNCTION(kobatela_unschedule_maintenance) {
-    api::require_scope(core::kAdminOnly);
+    context::require_scope(core::kAdminOnly);
     pg::Spi spi;
-    api::CronLink cron(spi);
+    store::CronLink cron(spi);
     size_t removed = 0;
     for (const core::MaintenanceJob& job : core::kMaintenanceJobs) removed += cron.unschedule(job).size();
     return Int32GetDatum(static_cast<int32_t>(removed));

@@ -1,23 +1,25 @@
 // PSP webhooks (spec.md section 5): the payment provider tells Kobatela that a payment settled or
 // failed. The request is authenticated by its signature, not by an API key, so the function needs
 // no scope. core/webhook decides everything that is pure (the signature, which event, which
-// payment, which action) and core/transitions what the action does to the payment; this file reads
-// the request, parses the body once with PostgreSQL's jsonb, and writes the event, the payment
-// change and its audit rows, or an alert, in the caller's transaction.
-#include "api/audit.hpp"
-#include "api/escrow_store.hpp"
-#include "api/request.hpp"
+// payment, which action) and core/payout_plan what the action does to the payment; this file reads
+// the request, parses the body once with PostgreSQL's jsonb and records the event; the payment
+// store takes the payment's snapshot and writes the change, its audit rows, or an alert, in the
+// caller's transaction.
+#include "audit/audit.hpp"
+#include "context/request.hpp"
 #include "core/errors.hpp"
 #include "core/json_limits.hpp"
 #include "core/json_writer.hpp"
 #include "core/money.hpp"
 #include "core/text_rules.hpp"
+#include "core/payout_plan.hpp"
 #include "core/transitions.hpp"
 #include "core/webhook.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
+#include "store/payment_store.hpp"
 
 #include <stdexcept>
 
@@ -111,72 +113,15 @@ struct Event {
     std::optional<std::string> psp_ref;
 };
 
-// Settles or fails the payment the event names, as core::payment_step decides. An unknown or
+// Settles or fails the payment the event names, as core::plan_psp_event decides. An unknown or
 // missing psp_ref changes nothing (the event is recorded all the same).
 void apply_to_payment(pg::Spi& spi, const Event& event, core::PaymentEvent step_event) {
     if (!event.psp_ref) return;
-    // Locks in the order every payout uses, the escrow first, then the payment: events about one
-    // payment run one after the other, and FOR UPDATE returns the rows as the previous lock
-    // holder committed them.
-    static pg::Statement find{"SELECT escrow_id FROM kobatela.payments WHERE psp_ref = $1", {TEXTOID}};
-    static pg::Statement lock{
-        "SELECT id, status::text, amount FROM kobatela.payments WHERE psp_ref = $1 FOR UPDATE", {TEXTOID}};
-    static pg::Statement update{
-        "UPDATE kobatela.payments SET status = $2::kobatela.payment_status WHERE id = $1", {INT8OID, TEXTOID}};
-    static pg::Statement insert_alert{
-        "INSERT INTO kobatela.alerts (type, message, payload) VALUES ($1, $2, $3)", {TEXTOID, TEXTOID, JSONBOID}};
-
-    const pg::Result owner = spi.run(find, pg::Params().text(*event.psp_ref));
-    if (owner.empty()) return;
-    const api::Escrow escrow = api::lock_escrow(spi, owner.int8(0, 1));
-    const pg::Result payment = spi.run(lock, pg::Params().text(*event.psp_ref));
-    const int64_t payment_id = payment.int8(0, 1);
-    const core::PaymentStatus status = core::parse_status<core::PaymentStatus>(payment.text(0, 2)).value();
-    const int64_t cents = payment.money(0, 3);
-    const core::Step<core::PaymentStatus> step = core::payment_step(status, step_event);
-    switch (step.effect) {
-        case core::Effect::NoOp: return;
-        case core::Effect::Apply: {
-            const api::AuditReason reason(step.audit_action);  // PAYMENT_SETTLED, PAYMENT_FAILED
-            spi.run(update, pg::Params().int8(payment_id).text(core::status_name(step.to)));
-            // A failed payment gives its money back to the escrow; a settled one that had failed
-            // (or was never sent) takes it again.
-            const int64_t paid_delta = (core::counts_as_paid(step.to) - core::counts_as_paid(status)) * cents;
-            if (paid_delta == 0) return;
-            api::add_escrow_paid(spi, escrow.id, paid_delta);
-            if (escrow.paid + paid_delta > escrow.deposited) {
-                // The PSP is the authority on what moved: record it, and tell a human.
-                const std::string payload = core::JsonObject()
-                                                .add("event_id", event.event_id)
-                                                .add_int("escrow_id", escrow.id)
-                                                .add_int("payment_id", payment_id)
-                                                .add_money("deposited_amount", escrow.deposited)
-                                                .add_money("paid_amount", escrow.paid + paid_delta)
-                                                .str();
-                spi.run(insert_alert, pg::Params()
-                                          .text("ESCROW_OVERDRAWN")
-                                          .text("A settled payment took the escrow beyond its deposits.")
-                                          .jsonb(payload));
-            }
-            return;
-        }
-        case core::Effect::Contradict: {
-            // Money never silently un-settles: keep the status, tell a human.
-            const api::AuditReason reason("PSP_EVENT_CONTRADICTS_PAYMENT");
-            const std::string payload = core::JsonObject()
-                                            .add("event_id", event.event_id)
-                                            .add("psp_ref", *event.psp_ref)
-                                            .add("kind", event.kind)
-                                            .add_int("payment_id", payment_id)
-                                            .add("payment_status", core::status_name(status))
-                                            .str();
-            spi.run(insert_alert, pg::Params()
-                                      .text("PSP_EVENT_CONTRADICTS_PAYMENT")
-                                      .text("A PSP event contradicts the payment's final status; the status was kept.")
-                                      .jsonb(payload));
-            return;
-        }
-    }
+    const std::optional<store::PspSnapshot> snapshot = store::psp_snapshot(spi, *event.psp_ref);
+    if (!snapshot) return;
+    store::apply_psp_event(spi, *snapshot,
+                           core::plan_psp_event(snapshot->escrow, snapshot->payment, step_event,
+                                                {event.event_id, event.kind, *event.psp_ref}));
 }
 
 }  // namespace
@@ -195,9 +140,9 @@ KOBA_FUNCTION(kobatela_psp_webhook) {
     pg::Spi spi;
     // Under PostgREST the signature and timestamp come as headers when not given as arguments.
     std::optional<std::string> signature =
-        args.is_null(1) ? api::request_header(spi, "x-psp-signature") : args.bounded_text(1, "signature", kMaxSignatureBytes);
+        args.is_null(1) ? context::request_header(spi, "x-psp-signature") : args.bounded_text(1, "signature", kMaxSignatureBytes);
     std::optional<std::string> ts =
-        args.is_null(2) ? api::request_header(spi, "x-psp-timestamp") : args.bounded_text(2, "ts", kMaxSignatureBytes);
+        args.is_null(2) ? context::request_header(spi, "x-psp-timestamp") : args.bounded_text(2, "ts", kMaxSignatureBytes);
     // (A header is bounded the same way: a longer one cannot be a hex HMAC or a timestamp.)
     if ((signature && signature->size() > kMaxSignatureBytes) || (ts && ts->size() > kMaxSignatureBytes))
         throw Error(ErrorCode::INVALID_SIGNATURE, "The signature or timestamp is longer than any valid one.");
@@ -214,9 +159,9 @@ KOBA_FUNCTION(kobatela_psp_webhook) {
     Event event{core::psp_event_id(view(fields.id), view(fields.event_id), body),
                 core::psp_event_kind(view(fields.type), view(fields.event)),
                 core::psp_event_ref(view(fields.psp_ref), view(fields.payment_reference))};
-    require_header_backed(given(api::request_header(spi, "x-psp-event-id")), fields.id ? fields.id : fields.event_id,
+    require_header_backed(given(context::request_header(spi, "x-psp-event-id")), fields.id ? fields.id : fields.event_id,
                           "X-PSP-Event-Id", "id or event_id");
-    require_header_backed(given(api::request_header(spi, "x-psp-ref")), event.psp_ref, "X-PSP-Ref",
+    require_header_backed(given(context::request_header(spi, "x-psp-ref")), event.psp_ref, "X-PSP-Ref",
                           "psp_ref or payment_reference");
     core::require_text(event.event_id, "event_id", kMaxEventIdChars);
     // A kind is a label: a longer one (never one that acts) is kept shortened, the body keeps it whole.
@@ -229,10 +174,10 @@ KOBA_FUNCTION(kobatela_psp_webhook) {
         "INSERT INTO kobatela.psp_webhook_events (event_id, psp_ref, kind, raw, processed_at) "
         "VALUES ($1, $2, $3, $4, now()) ON CONFLICT (event_id) DO NOTHING RETURNING " KOBA_PROCESSED_AT,
         {TEXTOID, TEXTOID, TEXTOID, JSONBOID}};
-    const api::AuditActor actor("psp");  // every row written from here on
+    const audit::AuditActor actor("psp");  // every row written from here on
     std::optional<std::string> processed_at;
     {
-        const api::AuditReason reason("PSP_WEBHOOK_RECEIVED");
+        const audit::AuditReason reason("PSP_WEBHOOK_RECEIVED");
         const pg::Result stored =
             spi.run(insert, pg::Params().text(event.event_id).opt_text(event.psp_ref).text(event.kind).jsonb(body));
         if (stored.empty()) {

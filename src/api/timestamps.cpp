@@ -1,5 +1,5 @@
 // touch_updated_at(): BEFORE UPDATE row trigger keeping every table's updated_at current.
-#include "api/extension_tables.hpp"
+#include "audit/extension_tables.hpp"
 #include "pg/guard.hpp"
 
 #include <stdexcept>
@@ -8,7 +8,7 @@ using namespace koba;
 
 KOBA_FUNCTION(kobatela_touch_updated_at) {
     if (!CALLED_AS_TRIGGER(fcinfo)) throw std::logic_error("touch_updated_at: not called as a trigger");
-    api::require_extension_table(reinterpret_cast<TriggerData*>(fcinfo->context)->tg_relation, "touch_updated_at");
+    audit::require_extension_table(reinterpret_cast<TriggerData*>(fcinfo->context)->tg_relation, "touch_updated_at");
     return pg::pg_call([&] {
         auto* trigger = reinterpret_cast<TriggerData*>(fcinfo->context);
         if (!TRIGGER_FIRED_BEFORE(trigger->tg_event) || !TRIGGER_FIRED_FOR_ROW(trigger->tg_event) ||

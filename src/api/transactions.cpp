@@ -1,10 +1,10 @@
 // Restricted transfers: a sender may pay a receiver it allowlisted, or a certified receiver.
 // A refused transfer is recorded as data (status REJECTED plus an alert), not raised as an
 // error, so that the evidence commits (spec.md section 2).
-#include "api/audit.hpp"
-#include "api/identity.hpp"
-#include "api/lookups.hpp"
-#include "api/request.hpp"
+#include "audit/audit.hpp"
+#include "context/identity.hpp"
+#include "store/lookups.hpp"
+#include "context/request.hpp"
 #include "core/errors.hpp"
 #include "core/json_writer.hpp"
 #include "core/money.hpp"
@@ -33,12 +33,12 @@ struct TransferRequest {
     int64_t receiver_id;
     int64_t cents;
     std::string currency;
-    std::optional<api::IdempotencyKey> key;
+    std::optional<context::IdempotencyKey> key;
 };
 
 // Under PostgREST a refused transfer answers 403 with the reason in a header (the row commits all
 // the same: it is the evidence).
-void answer_refused(pg::Spi& spi) { api::set_http_response(spi, 403, "X-Kobatela-Error", "UNAUTHORIZED_TRANSFER"); }
+void answer_refused(pg::Spi& spi) { context::set_http_response(spi, 403, "X-Kobatela-Error", "UNAUTHORIZED_TRANSFER"); }
 
 // A replay returns the first result only if it asked for the same transfer — the whole result: a
 // replayed refusal answers 403 again, as the first call did.
@@ -56,13 +56,13 @@ Datum replay(pg::Spi& spi, const pg::Result& first, const TransferRequest& reque
 //                    currency text DEFAULT 'USD', idempotency_key text DEFAULT NULL)
 //   RETURNS transactions
 KOBA_FUNCTION(kobatela_create_transaction) {
-    const api::Principal caller = api::require_scope(core::kBusinessWrite);
+    const context::Principal caller = context::require_scope(core::kBusinessWrite);
     const pg::Args args(fcinfo);
     TransferRequest request{args.int8(0, "sender_id"), args.int8(1, "receiver_id"),
                             args.amount(2, "amount"),
                             core::normalize_currency(args.text(3, "currency"), pg::settings::currencies()),
                             std::nullopt};
-    api::require_party(caller, {request.sender_id});
+    context::require_party(caller, {request.sender_id});
 
     static pg::Statement is_allowed{
         "SELECT EXISTS (SELECT 1 FROM kobatela.allowed_recipients WHERE owner_id = $1 AND recipient_id = $2)"
@@ -80,7 +80,7 @@ KOBA_FUNCTION(kobatela_create_transaction) {
         {INT8OID, JSONBOID}};
 
     pg::Spi spi;
-    request.key = api::idempotency_key(spi, args.opt_text(4), caller);
+    request.key = context::idempotency_key(spi, args.opt_text(4), caller);
     const auto by_key = [&] {
         return pg::Params().text(request.key->key).opt_int8(request.key->owner).int8(request.sender_id);
     };
@@ -90,15 +90,15 @@ KOBA_FUNCTION(kobatela_create_transaction) {
         const pg::Result first = spi.run(find_by_key, by_key());
         if (!first.empty()) return replay(spi, first, request, fcinfo);
     }
-    api::require_user(spi, request.sender_id);
-    api::require_user(spi, request.receiver_id);
+    store::require_user(spi, request.sender_id);
+    store::require_user(spi, request.receiver_id);
 
     const bool allowed =
         spi.run(is_allowed, pg::Params().int8(request.sender_id).int8(request.receiver_id)).boolean(0, 1);
-    const api::AuditReason reason(allowed ? "CREATE_TRANSACTION" : "UNAUTHORIZED_TRANSFER_ATTEMPT");
+    const audit::AuditReason reason(allowed ? "CREATE_TRANSACTION" : "UNAUTHORIZED_TRANSFER_ATTEMPT");
     pg::Params values;
     values.int8(request.sender_id).int8(request.receiver_id).money(request.cents).text(request.currency);
-    api::add_idempotency_key(values.text(allowed ? "COMPLETED" : "REJECTED"), request.key);
+    context::add_idempotency_key(values.text(allowed ? "COMPLETED" : "REJECTED"), request.key);
     const pg::Result row = spi.run(insert, std::move(values));
     if (row.empty()) {
         // A concurrent call with the same key committed first: answer as its replay.
@@ -120,12 +120,12 @@ KOBA_FUNCTION(kobatela_create_transaction) {
 
 // get_transaction(id bigint) RETURNS transactions
 KOBA_FUNCTION(kobatela_get_transaction) {
-    const api::Principal caller = api::require_scope(core::kBusinessRead);
+    const context::Principal caller = context::require_scope(core::kBusinessRead);
     const int64_t id = pg::Args(fcinfo).int8(0, "id");
     static pg::Statement select{"SELECT * FROM kobatela.transactions WHERE id = $1", {INT8OID}};
     pg::Spi spi;
     const pg::Result row = spi.run(select, pg::Params().int8(id));
     if (row.empty()) throw Error(ErrorCode::TRANSACTION_NOT_FOUND);
-    api::require_party(caller, {row.int8(0, kSenderId), row.int8(0, kReceiverId)});
+    context::require_party(caller, {row.int8(0, kSenderId), row.int8(0, kReceiverId)});
     return row.composite(0, fcinfo);
 }

@@ -1,7 +1,7 @@
 // Users, the recipient allowlist and certification levels.
-#include "api/audit.hpp"
-#include "api/identity.hpp"
-#include "api/lookups.hpp"
+#include "audit/audit.hpp"
+#include "context/identity.hpp"
+#include "store/lookups.hpp"
 #include "core/certification.hpp"
 #include "core/errors.hpp"
 #include "core/text_rules.hpp"
@@ -17,7 +17,7 @@ using core::ErrorCode;
 // A platform call: a key bound to a user would learn from USER_EXISTS whether any address is
 // registered, and could take the names and addresses of users yet to come.
 KOBA_FUNCTION(kobatela_create_user) {
-    api::require_unbound(api::require_scope(core::kBusinessWrite),
+    context::require_unbound(context::require_scope(core::kBusinessWrite),
                          "Users are created by the platform: a key bound to a user may not create users.");
     const pg::Args args(fcinfo);
     const std::string username = args.text(0, "username");
@@ -33,7 +33,7 @@ KOBA_FUNCTION(kobatela_create_user) {
         "ON CONFLICT DO NOTHING RETURNING *",
         {TEXTOID, TEXTOID, BOOLOID}};
     pg::Spi spi;
-    const api::AuditReason reason("USER_CREATED");
+    const audit::AuditReason reason("USER_CREATED");
     const pg::Result row = spi.run(insert, pg::Params().text(username).text(email).boolean(is_active));
     if (row.empty()) throw Error(ErrorCode::USER_EXISTS);
     return row.composite(0, fcinfo);
@@ -41,9 +41,9 @@ KOBA_FUNCTION(kobatela_create_user) {
 
 // get_user(id bigint) RETURNS users
 KOBA_FUNCTION(kobatela_get_user) {
-    const api::Principal caller = api::require_scope(core::kBusinessRead);
+    const context::Principal caller = context::require_scope(core::kBusinessRead);
     const int64_t id = pg::Args(fcinfo).int8(0, "id");
-    api::require_party(caller, {id});
+    context::require_party(caller, {id});
     static pg::Statement select{"SELECT * FROM kobatela.users WHERE id = $1", {INT8OID}};
     pg::Spi spi;
     const pg::Result row = spi.run(select, pg::Params().int8(id));
@@ -53,19 +53,19 @@ KOBA_FUNCTION(kobatela_get_user) {
 
 // add_to_allowlist(owner_id bigint, recipient_id bigint) RETURNS text: 'added' or 'exists'
 KOBA_FUNCTION(kobatela_add_to_allowlist) {
-    const api::Principal caller = api::require_scope(core::kBusinessWrite);
+    const context::Principal caller = context::require_scope(core::kBusinessWrite);
     const pg::Args args(fcinfo);
     const int64_t owner_id = args.int8(0, "owner_id");
     const int64_t recipient_id = args.int8(1, "recipient_id");
-    api::require_party(caller, {owner_id});
+    context::require_party(caller, {owner_id});
     static pg::Statement insert{
         "INSERT INTO kobatela.allowed_recipients (owner_id, recipient_id) VALUES ($1, $2) "
         "ON CONFLICT (owner_id, recipient_id) DO NOTHING RETURNING id",
         {INT8OID, INT8OID}};
     pg::Spi spi;
-    api::require_user(spi, owner_id);
-    api::require_user(spi, recipient_id);
-    const api::AuditReason reason("ALLOWLIST_ADDED");
+    store::require_user(spi, owner_id);
+    store::require_user(spi, recipient_id);
+    const audit::AuditReason reason("ALLOWLIST_ADDED");
     const bool added = !spi.run(insert, pg::Params().int8(owner_id).int8(recipient_id)).empty();
     return pg::text_datum(added ? "added" : "exists");
 }
@@ -74,7 +74,7 @@ KOBA_FUNCTION(kobatela_add_to_allowlist) {
 // Certification vouches for a receiver, so a key bound to a user (an end user's key) may not
 // grant it, not even to its own user: only admin keys and unbound sender keys (the platform).
 KOBA_FUNCTION(kobatela_add_certification) {
-    api::require_unbound(api::require_scope(core::kBusinessWrite), "A key bound to a user may not certify accounts.");
+    context::require_unbound(context::require_scope(core::kBusinessWrite), "A key bound to a user may not certify accounts.");
     const pg::Args args(fcinfo);
     const int64_t user_id = args.int8(0, "user_id");
     const std::string level = core::normalize_certification_level(args.text(1, "level"));
@@ -85,8 +85,8 @@ KOBA_FUNCTION(kobatela_add_certification) {
         "RETURNING (xmax = 0) AS inserted",
         {INT8OID, TEXTOID}};
     pg::Spi spi;
-    api::require_user(spi, user_id);
-    const api::AuditReason reason("CERTIFICATION_SET");
+    store::require_user(spi, user_id);
+    const audit::AuditReason reason("CERTIFICATION_SET");
     const bool inserted = spi.run(upsert, pg::Params().int8(user_id).text(level)).boolean(0, 1);
     return pg::text_datum(inserted ? "certified" : "updated");
 }

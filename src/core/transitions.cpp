@@ -240,6 +240,16 @@ bool is_open(MilestoneStatus s) noexcept {
     return s == MS::Waiting || s == MS::PendingReview || s == MS::Approved || s == MS::Paying;
 }
 
+std::string open_milestone_statuses() {
+    std::string list = "{";
+    for (std::size_t i = 0; i < std::size(Labels<MilestoneStatus>::names); ++i) {
+        if (!is_open(static_cast<MilestoneStatus>(i))) continue;
+        if (list.size() > 1) list += ',';
+        list += Labels<MilestoneStatus>::names[i];
+    }
+    return list + "}";
+}
+
 bool debits_balance(PaymentStatus s) noexcept { return s == YS::Sent || s == YS::Settled; }
 
 Step<EscrowStatus> escrow_create() noexcept {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace koba::core {
@@ -39,6 +40,9 @@ bool is_terminal(EscrowStatus s) noexcept;
 bool counts_as_paid(PaymentStatus s) noexcept;
 // WAITING, PENDING_REVIEW, APPROVED, PAYING: the lowest-idx open milestone is the current one.
 bool is_open(MilestoneStatus s) noexcept;
+// The open statuses as an SQL array literal, "{WAITING,PENDING_REVIEW,APPROVED,PAYING}", for a
+// store's `status = ANY ($n::kobatela.milestone_status[])`.
+std::string open_milestone_statuses();
 // SENT, SETTLED: the payments subtracted from an escrow's balance.
 bool debits_balance(PaymentStatus s) noexcept;
 

@@ -50,6 +50,17 @@ Params& Params::opt_timestamptz(const std::optional<UnixMicros>& micros) { retur
 
 // ---- Result ------------------------------------------------------------------------------------
 
+int Result::column(std::string_view name) const {
+    if (table_ != nullptr) {
+        const TupleDesc desc = table_->tupdesc;
+        for (int i = 0; i < desc->natts; i++) {
+            const Form_pg_attribute attribute = TupleDescAttr(desc, i);
+            if (!attribute->attisdropped && name == NameStr(attribute->attname)) return i + 1;
+        }
+    }
+    throw std::logic_error("kobatela: the statement returns no column " + std::string(name));
+}
+
 namespace {
 
 Oid column_type(const SPITupleTable* table, int column) {

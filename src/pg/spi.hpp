@@ -73,6 +73,10 @@ public:
     uint64_t size() const { return rows_; }
     bool empty() const { return rows_ == 0; }
     int columns() const { return table_ == nullptr ? 0 : table_->tupdesc->natts; }
+    // The 1-based number of the column called `name`: stores resolve their columns by name once
+    // per result, so a column added or reordered in a table never shifts what they read.
+    // std::logic_error when the statement returns no such column (a bug, not bad input).
+    int column(std::string_view name) const;
 
     bool is_null(uint64_t row, int column) const;
     int64_t int8(uint64_t row, int column) const;

@@ -4,6 +4,8 @@
 #include "core/money.hpp"
 #include "core/transitions.hpp"
 
+#include "error_of.hpp"
+
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -14,15 +16,7 @@ using namespace koba::core;
 
 namespace {
 
-// The code of the Error `call` throws, or nullopt when it throws nothing.
-std::optional<ErrorCode> error_of(const std::function<void()>& call) {
-    try {
-        call();
-    } catch (const Error& e) {
-        return e.code();
-    }
-    return std::nullopt;
-}
+using koba::test::error_of;
 
 PayeeState payee(std::optional<int64_t> daily, std::optional<int64_t> total, int64_t today, int64_t spent,
                  bool same_day = true) {

@@ -1,0 +1,24 @@
+// Payments asked for by hand (spec.md section 5): execute_payment sends a PENDING payment the way
+// the payout engine sends a new one (core/payout_plan, store/payment_store).
+#include "context/identity.hpp"
+#include "core/payout_plan.hpp"
+#include "pg/args.hpp"
+#include "pg/guard.hpp"
+#include "pg/spi.hpp"
+#include "store/escrow_store.hpp"
+#include "store/payment_store.hpp"
+
+using namespace koba;
+
+// execute_payment(payment_id bigint) RETURNS payments: sends a PENDING payment; any other is
+// returned unchanged. Idempotent.
+KOBA_FUNCTION(kobatela_execute_payment) {
+    const context::Principal caller = context::require_scope(core::kBusinessWrite);
+    const int64_t payment_id = pg::Args(fcinfo).int8(0, "payment_id");
+    pg::Spi spi;
+    const core::EscrowState escrow = store::lock_escrow(spi, store::payment_escrow_id(spi, payment_id));
+    context::require_escrow_party(caller, escrow, context::EscrowParty::Client);
+    const core::ExecuteSnapshot snapshot = store::execute_snapshot(spi, escrow, payment_id);
+    store::apply_execute(spi, snapshot, core::plan_execute(snapshot));
+    return store::payment_row(spi, payment_id, fcinfo);
+}

@@ -1,0 +1,994 @@
+// The audit trail: kobatela.audit_row(), the generic row trigger on every table, and the per-backend
+// hash chain ("lane") its rows are linked into. docs/audit.md explains the design; in short:
+//
+//  * Lanes. Each backend appends to its own chain, lane = MyBackendId (unique among live backends),
+//    so concurrent writers never wait on one hot row. A lane's tip (last seq and hash) is read from
+//    audit_log once, when the backend first writes, and then kept in memory: advanced tentatively
+//    by each row, made final at COMMIT, put back at ROLLBACK TO SAVEPOINT, forgotten (re-read on
+//    next use) at ROLLBACK. Only a backend that has exited can hand its lane on, and everything it
+//    wrote is committed or rolled back by then; PREPARE TRANSACTION, which would let a transaction
+//    outlive its backend, is refused when it wrote audit rows.
+//  * One heap tuple per audited row, written without SPI or the executor's per-statement work:
+//    audit_log is opened for the write, the tuple formed here (id from its identity sequence),
+//    inserted with table_tuple_insert (WAL-logged like any heap insert) and indexed with
+//    ExecInsertIndexTuples (the unique indexes check as they would for an INSERT). What the
+//    executor would check and this writer must therefore check itself, it does: NOT NULL, CHECK
+//    constraints if any, the owner's INSERT privilege, read-only transactions; what it cannot
+//    honour (INSERT triggers, defaults of unknown columns, deferred constraints), it refuses.
+//    It runs as audit_log's owner (like PostgreSQL's foreign-key triggers run as the referenced
+//    table's owner), so that writing a row never needs the caller to hold privileges on
+//    audit_log, and row-level security cannot hide the lane's tip.
+//  * Per-relation cache of what rendering a row needs (column kinds, output functions), dropped
+//    when the relation's relcache entry is invalidated (ALTER TABLE...).
+#include "audit/audit.hpp"
+
+#include "audit/extension_tables.hpp"
+#include "context/identity.hpp"
+#include "context/key_use.hpp"
+#include "core/audit_chain.hpp"
+#include "core/errors.hpp"
+#include "core/hmac.hpp"
+#include "core/json_writer.hpp"
+#include "pg/guard.hpp"
+#include "pg/spi.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <stdexcept>
+#include <unordered_map>
+
+extern "C" {
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/dependency.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "commands/sequence.h"
+#include "common/shortest_dec.h"
+#include "executor/executor.h"
+#include "storage/backendid.h"
+#include "utils/acl.h"
+#include "utils/datum.h"
+#include "utils/inval.h"
+#include "utils/json.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+#include "utils/xid8.h"
+}
+
+namespace koba::audit {
+
+namespace {
+
+// ---- backend state (core/audit_chain.hpp has the logic, unit-tested) --------------------------
+
+enum Which { kReason = 0, kActor = 1 };
+core::OverrideStack g_overrides[2];  // AuditReason, AuditActor
+
+// The innermost reason or actor, or nullptr for the default (none set, or an AuditDefaults).
+const std::string* current_override(Which which) {
+    const std::string* top = g_overrides[which].top();
+    return top != nullptr && !top->empty() ? top : nullptr;
+}
+
+core::LaneTip g_tip;                // this backend's lane
+Oid g_tip_relid = InvalidOid;       // the audit_log it was read from
+
+// The columns the writer fills, their names and types.
+enum AuditColumn {
+    kColId,
+    kColAt,
+    kColActor,
+    kColAction,
+    kColEntity,
+    kColEntityId,
+    kColData,
+    kColTxid,
+    kColLane,
+    kColSeq,
+    kColPrevHash,
+    kColHash,
+    kAuditColumns
+};
+constexpr const char* kColumnNames[kAuditColumns] = {"id",   "at",   "actor", "action", "entity",    "entity_id",
+                                                     "data", "txid", "lane",  "seq",    "prev_hash", "hash"};
+constexpr Oid kColumnTypes[kAuditColumns] = {INT8OID,  TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,  INT8OID,
+                                             JSONBOID, XID8OID,        INT4OID, INT8OID, BYTEAOID, BYTEAOID};
+
+// What writing kobatela.audit_log needs, read from its relcache entry on first use and again after
+// a relcache invalidation of it (ALTER TABLE, CREATE INDEX, GRANT, VACUUM's statistics...). Plain
+// data, filled inside pg_call. The relation itself is opened per write, never kept open across
+// statements: an open reference makes ALTER, CREATE INDEX or TRUNCATE on audit_log fail with
+// "is being used by active queries in this session" for the rest of the transaction.
+struct AuditTable {
+    bool valid = false;
+    Oid relid = InvalidOid;
+    Oid owner = InvalidOid;
+    Oid id_sequence = InvalidOid;          // the identity sequence of id (pg_get_serial_sequence)
+    AttrNumber attnum[kAuditColumns] = {};  // by AuditColumn
+    bool has_checks = false;               // CHECK constraints, evaluated by ExecConstraints
+};
+AuditTable g_audit_table;
+
+// ---- the per-relation cache --------------------------------------------------------------------
+
+enum class Kind : uint8_t {
+    Dropped,
+    Masked,       // secrets: "[masked]"
+    Int2,
+    Int4,
+    Int8,
+    Bool,
+    Jsonb,        // embedded as JSON
+    Json,
+    Text,         // text, varchar, bpchar: the bytes as a JSON string
+    Float4,
+    Float8,       // shortest exact decimal, whatever extra_float_digits says
+    Timestamptz,  // ISO 8601 in UTC, whatever DateStyle and TimeZone say
+    Timestamp,
+    Date,
+    Output,       // anything else (numeric, enums...): the type's output function
+};
+
+struct Column {
+    std::string name;
+    std::string json_key;          // "name": (escaped, with the separator jsonb_out prints)
+    Kind kind = Kind::Dropped;
+    bool counts_as_change = true;  // false for updated_at
+    bool byval = false;
+    int16 typlen = 0;
+    FmgrInfo output{};             // Kind::Output only; fn_mcxt is the relation's context
+};
+
+struct RelationInfo {
+    bool valid = true;
+    std::string entity;
+    std::string action_insert, action_update, action_delete, action_truncate;
+    int id_column = -1;  // 0-based index of an integer "id" column, -1 if none
+    std::vector<Column> columns;
+    std::vector<int> order;  // live columns in jsonb's key order (shorter names first, then bytewise)
+    MemoryContext context = nullptr;  // output functions' fn_mcxt
+
+    RelationInfo() = default;
+    RelationInfo(const RelationInfo&) = delete;
+    RelationInfo& operator=(const RelationInfo&) = delete;
+    ~RelationInfo() {
+        if (context != nullptr) MemoryContextDelete(context);  // cannot raise
+    }
+};
+
+std::unordered_map<Oid, std::unique_ptr<RelationInfo>> g_relations;
+std::vector<std::unique_ptr<RelationInfo>> g_retired;  // replaced entries an outer call may still use
+bool g_relations_dirty = false;
+int g_trigger_depth = 0;  // entries are not freed while a trigger call may be using them
+
+// ---- PostgreSQL callbacks (called from C: they must not throw) ---------------------------------
+
+void clear_overrides() noexcept {
+    g_overrides[kReason].clear();
+    g_overrides[kActor].clear();
+}
+
+[[noreturn]] void raise_two_phase_not_supported() {
+    // Plain C data only: ereport longjmps out of here.
+    const core::ErrorInfo& info = core::error_info(core::ErrorCode::TWO_PHASE_NOT_SUPPORTED);
+    const char* s = info.sqlstate;
+    ereport(ERROR, (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])), errmsg_internal("%s", info.name),
+                    errdetail_internal("%s", info.detail)));
+    pg_unreachable();
+}
+
+void on_transaction_event(XactEvent event, void* /*arg*/) {
+    switch (event) {
+        case XACT_EVENT_PRE_PREPARE:
+            // A prepared transaction outlives its backend: the lane could pass to another backend
+            // while its rows are neither committed nor rolled back.
+            if (g_tip.has_pending()) raise_two_phase_not_supported();
+            break;
+        case XACT_EVENT_COMMIT:
+        case XACT_EVENT_PARALLEL_COMMIT:
+            g_tip.commit();
+            clear_overrides();
+            break;
+        case XACT_EVENT_ABORT:
+        case XACT_EVENT_PARALLEL_ABORT:
+        case XACT_EVENT_PREPARE:  // (never with audit rows: refused at PRE_PREPARE)
+            g_tip.abort();
+            clear_overrides();
+            break;
+        default:
+            break;
+    }
+}
+
+void on_subtransaction_event(SubXactEvent event, SubTransactionId /*sub*/, SubTransactionId /*parent*/,
+                             void* /*arg*/) {
+    if (event != SUBXACT_EVENT_ABORT_SUB && event != SUBXACT_EVENT_COMMIT_SUB) return;
+    const int level = GetCurrentTransactionNestLevel();  // still the ending subtransaction's
+    if (event == SUBXACT_EVENT_ABORT_SUB) {
+        g_tip.subabort(level);
+        for (core::OverrideStack& stack : g_overrides) stack.subabort(level);
+    } else {
+        g_tip.subcommit(level);
+        for (core::OverrideStack& stack : g_overrides) stack.subcommit(level);
+    }
+}
+
+void on_relcache_invalidation(Datum /*arg*/, Oid relid) {
+    if (relid == InvalidOid) {
+        for (auto& entry : g_relations) entry.second->valid = false;
+        g_audit_table.valid = false;
+    } else {
+        const auto it = g_relations.find(relid);
+        if (it != g_relations.end()) it->second->valid = false;
+        if (relid == g_audit_table.relid) g_audit_table.valid = false;
+    }
+    g_relations_dirty = true;
+}
+
+void ensure_callbacks() {
+    static bool registered = false;
+    if (registered) return;
+    pg::pg_call([] {
+        RegisterXactCallback(on_transaction_event, nullptr);
+        RegisterSubXactCallback(on_subtransaction_event, nullptr);
+        CacheRegisterRelcacheCallback(on_relcache_invalidation, Datum(0));
+    });
+    registered = true;
+}
+
+int nest_level() {
+    return pg::pg_call([] { return GetCurrentTransactionNestLevel(); });
+}
+
+// ---- rendering rows as JSON --------------------------------------------------------------------
+
+std::string upper(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    return out;
+}
+
+Kind kind_of(Oid type) {
+    switch (type) {
+        case INT2OID: return Kind::Int2;
+        case INT4OID: return Kind::Int4;
+        case INT8OID: return Kind::Int8;
+        case BOOLOID: return Kind::Bool;
+        case JSONBOID: return Kind::Jsonb;
+        case JSONOID: return Kind::Json;
+        case TEXTOID:
+        case VARCHAROID:
+        case BPCHAROID: return Kind::Text;
+        case FLOAT4OID: return Kind::Float4;
+        case FLOAT8OID: return Kind::Float8;
+        case TIMESTAMPTZOID: return Kind::Timestamptz;
+        case TIMESTAMPOID: return Kind::Timestamp;
+        case DATEOID: return Kind::Date;
+        default: return Kind::Output;
+    }
+}
+
+std::unique_ptr<RelationInfo> build_relation_info(Relation relation) {
+    auto info = std::make_unique<RelationInfo>();
+    TupleDesc desc = RelationGetDescr(relation);
+    const char* relname = RelationGetRelationName(relation);
+    info->entity = relname;
+    const std::string prefix = upper(info->entity);
+    info->action_insert = prefix + "_INSERT";
+    info->action_update = prefix + "_UPDATE";
+    info->action_delete = prefix + "_DELETE";
+    info->action_truncate = prefix + "_TRUNCATE";
+    info->context = pg::pg_call([&] {
+        MemoryContext context = AllocSetContextCreate(CacheMemoryContext, "kobatela audit relation", ALLOCSET_SMALL_SIZES);
+        MemoryContextCopyAndSetIdentifier(context, relname);
+        return context;
+    });
+    const int natts = desc->natts;
+    info->columns.resize(natts);  // sized once: FmgrInfo never moves afterwards
+    for (int i = 0; i < natts; i++) {
+        const Form_pg_attribute attribute = TupleDescAttr(desc, i);
+        Column& column = info->columns[i];
+        if (attribute->attisdropped) continue;
+        column.name = NameStr(attribute->attname);
+        column.byval = attribute->attbyval;
+        column.typlen = attribute->attlen;
+        column.counts_as_change = column.name != "updated_at";
+        const Oid type = attribute->atttypid;
+        const Oid base = pg::pg_call([&] { return getBaseType(type); });
+        column.kind = core::is_secret_column(column.name) ? Kind::Masked : kind_of(base);
+        if (column.kind == Kind::Output) {
+            FmgrInfo* output = &column.output;
+            MemoryContext context = info->context;
+            pg::pg_call([&] {
+                Oid function;
+                bool is_varlena;
+                getTypeOutputInfo(type, &function, &is_varlena);
+                fmgr_info_cxt(function, output, context);
+            });
+        }
+        if (column.name == "id" && (base == INT2OID || base == INT4OID || base == INT8OID)) info->id_column = i;
+        core::append_json_string(column.json_key, column.name);
+        column.json_key += ": ";
+        info->order.push_back(i);
+    }
+    std::sort(info->order.begin(), info->order.end(), [&](int a, int b) {
+        const std::string& x = info->columns[a].name;
+        const std::string& y = info->columns[b].name;
+        return x.size() != y.size() ? x.size() < y.size() : x < y;
+    });
+    return info;
+}
+
+RelationInfo& relation_info(Relation relation) {
+    if (g_relations_dirty && g_trigger_depth == 1) {  // no outer call is using an entry
+        for (auto it = g_relations.begin(); it != g_relations.end();)
+            it = it->second->valid ? std::next(it) : g_relations.erase(it);
+        g_retired.clear();
+        g_relations_dirty = false;
+    }
+    const Oid relid = RelationGetRelid(relation);
+    const auto it = g_relations.find(relid);
+    if (it != g_relations.end() && it->second->valid) return *it->second;
+    std::unique_ptr<RelationInfo> info = build_relation_info(relation);
+    RelationInfo& result = *info;
+    if (it != g_relations.end()) {
+        // Invalid but possibly in use by an outer trigger call: kept alive until the next purge.
+        g_retired.push_back(std::move(it->second));
+        it->second = std::move(info);
+    } else {
+        g_relations.emplace(relid, std::move(info));
+    }
+    return result;
+}
+
+// One value of the audit data. It becomes both the canonical jsonb text that is hashed (exactly
+// what jsonb_out will print back from the stored row) and a member of the stored jsonb, built
+// directly: no row needs a jsonb parse (jsonb_in) or a jsonb print (jsonb_out) of the document.
+struct Value {
+    enum class Type : uint8_t { Null, True, False, Int, String, Jsonb };
+    Type type = Type::Null;
+    int64_t number = 0;
+    std::string_view raw;          // String: its bytes (PostgreSQL memory of this call, or static)
+    const Jsonb* jsonb = nullptr;  // Jsonb: detoasted
+};
+
+struct Member {
+    const Column* column;
+    Value value;
+};
+
+// The audit row's data: {...} (insert, delete: every column) or {"new": {...}, "old": {...}}
+// (update: the changed columns), members in jsonb's key order.
+struct Data {
+    bool is_update = false;
+    std::vector<Member> row;      // insert, delete: the row; update: old values
+    std::vector<Member> new_row;  // update: new values
+};
+
+Value string_value(std::string_view raw) {
+    Value v;
+    v.type = Value::Type::String;
+    v.raw = raw;
+    return v;
+}
+
+// A copy in the call's memory (the trigger's per-tuple context).
+std::string_view call_copy(const char* s) {
+    const char* copy = pg::pg_call([&] { return static_cast<const char*>(pstrdup(s)); });
+    return std::string_view(copy);
+}
+
+Value value_of(const Column& column, Datum datum, bool is_null) {
+    Value v;
+    if (is_null) return v;
+    switch (column.kind) {
+        case Kind::Dropped: return v;
+        case Kind::Masked: return string_value("[masked]");
+        case Kind::Int2: v.type = Value::Type::Int; v.number = DatumGetInt16(datum); return v;
+        case Kind::Int4: v.type = Value::Type::Int; v.number = DatumGetInt32(datum); return v;
+        case Kind::Int8: v.type = Value::Type::Int; v.number = DatumGetInt64(datum); return v;
+        case Kind::Bool: v.type = DatumGetBool(datum) ? Value::Type::True : Value::Type::False; return v;
+        case Kind::Text: {
+            const struct varlena* t = pg::pg_call(
+                [&] { return pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(DatumGetPointer(datum))); });
+            return string_value(std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)));
+        }
+        case Kind::Json:
+        case Kind::Jsonb: {
+            // A json column is converted to jsonb (the audit data is one jsonb document).
+            const bool is_json = column.kind == Kind::Json;
+            v.type = Value::Type::Jsonb;
+            v.jsonb = pg::pg_call([&] {
+                const Datum j = is_json ? DirectFunctionCall1(jsonb_in, DirectFunctionCall1(json_out, datum)) : datum;
+                return static_cast<const Jsonb*>(DatumGetJsonbP(j));
+            });
+            return v;
+        }
+        case Kind::Float4:
+        case Kind::Float8: {
+            const double d = column.kind == Kind::Float4 ? static_cast<double>(DatumGetFloat4(datum)) : DatumGetFloat8(datum);
+            if (std::isnan(d)) return string_value("NaN");
+            if (std::isinf(d)) return string_value(d > 0 ? "Infinity" : "-Infinity");
+            char buffer[DOUBLE_SHORTEST_DECIMAL_LEN + 1];
+            double_to_shortest_decimal_buf(d, buffer);
+            return string_value(call_copy(buffer));
+        }
+        case Kind::Timestamptz:
+        case Kind::Timestamp:
+        case Kind::Date: {
+            char buffer[MAXDATELEN + 1];
+            const Oid type = column.kind == Kind::Timestamptz ? TIMESTAMPTZOID
+                             : column.kind == Kind::Timestamp ? TIMESTAMPOID
+                                                              : DATEOID;
+            static const int kUtc = 0;
+            char* b = buffer;
+            pg::pg_call([&] { JsonEncodeDateTime(b, datum, type, type == TIMESTAMPTZOID ? &kUtc : nullptr); });
+            return string_value(call_copy(buffer));
+        }
+        case Kind::Output: {
+            FmgrInfo* output = const_cast<FmgrInfo*>(&column.output);
+            return string_value(pg::pg_call([&] { return static_cast<const char*>(OutputFunctionCall(output, datum)); }));
+        }
+    }
+    return v;
+}
+
+// The value as jsonb_out prints it.
+void append_canonical(std::string& out, const Value& v) {
+    switch (v.type) {
+        case Value::Type::Null: out += "null"; return;
+        case Value::Type::True: out += "true"; return;
+        case Value::Type::False: out += "false"; return;
+        case Value::Type::Int: {
+            char buffer[24];
+            const int n = snprintf(buffer, sizeof buffer, "%lld", static_cast<long long>(v.number));
+            out.append(buffer, static_cast<size_t>(n));
+            return;
+        }
+        case Value::Type::String: core::append_json_string(out, v.raw); return;
+        case Value::Type::Jsonb: {
+            const Jsonb* jb = v.jsonb;
+            const char* text = pg::pg_call([&] {
+                return static_cast<const char*>(JsonbToCString(nullptr, const_cast<JsonbContainer*>(&jb->root), VARSIZE(jb)));
+            });
+            out += text;
+            return;
+        }
+    }
+}
+
+// {"key": value, ...} of members already in jsonb's key order.
+void append_object(std::string& out, const std::vector<Member>& members) {
+    out += '{';
+    for (size_t i = 0; i < members.size(); i++) {
+        if (i > 0) out += ", ";
+        out += members[i].column->json_key;
+        append_canonical(out, members[i].value);
+    }
+    out += '}';
+}
+
+std::string canonical_text(const Data& data) {
+    std::string out;
+    out.reserve(64 + 48 * (data.row.size() + data.new_row.size()));
+    if (!data.is_update) {
+        append_object(out, data.row);
+    } else {  // "new" sorts before "old" (same length, bytewise)
+        out += "{\"new\": ";
+        append_object(out, data.new_row);
+        out += ", \"old\": ";
+        append_object(out, data.row);
+        out += '}';
+    }
+    return out;
+}
+
+// ---- building the stored jsonb (PostgreSQL code only: runs inside pg_call) ----
+
+JsonbValue jsonb_string(std::string_view s) {
+    JsonbValue v;
+    v.type = jbvString;
+    v.val.string.len = static_cast<int>(s.size());
+    v.val.string.val = const_cast<char*>(s.data());
+    return v;
+}
+
+void push_value(JsonbParseState** state, const Value& value) {
+    JsonbValue v;
+    switch (value.type) {
+        case Value::Type::Null: v.type = jbvNull; break;
+        case Value::Type::True:
+        case Value::Type::False:
+            v.type = jbvBool;
+            v.val.boolean = value.type == Value::Type::True;
+            break;
+        case Value::Type::Int:
+            v.type = jbvNumeric;
+            v.val.numeric = int64_to_numeric(value.number);
+            break;
+        case Value::Type::String: v = jsonb_string(value.raw); break;
+        case Value::Type::Jsonb:
+            if (JB_ROOT_IS_SCALAR(value.jsonb)) {
+                JsonbExtractScalar(const_cast<JsonbContainer*>(&value.jsonb->root), &v);
+            } else {  // pushJsonbValue copies a container's members one by one
+                v.type = jbvBinary;
+                v.val.binary.data = const_cast<JsonbContainer*>(&value.jsonb->root);
+                v.val.binary.len = static_cast<int>(VARSIZE(value.jsonb) - VARHDRSZ);
+            }
+            break;
+    }
+    pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+// Members go in already sorted, so jsonb's own sort of the keys is a presorted pass.
+JsonbValue* push_object(JsonbParseState** state, const std::vector<Member>& members) {
+    pushJsonbValue(state, WJB_BEGIN_OBJECT, nullptr);
+    for (size_t i = 0; i < members.size(); i++) {
+        JsonbValue key = jsonb_string(members[i].column->name);
+        pushJsonbValue(state, WJB_KEY, &key);
+        push_value(state, members[i].value);
+    }
+    return pushJsonbValue(state, WJB_END_OBJECT, nullptr);
+}
+
+Datum stored_jsonb(const Data& data) {
+    return pg::pg_call([&] {
+        JsonbParseState* state = nullptr;
+        JsonbValue* result;
+        if (!data.is_update) {
+            result = push_object(&state, data.row);
+        } else {
+            pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
+            JsonbValue key = jsonb_string("new");
+            pushJsonbValue(&state, WJB_KEY, &key);
+            push_object(&state, data.new_row);
+            key = jsonb_string("old");
+            pushJsonbValue(&state, WJB_KEY, &key);
+            push_object(&state, data.row);
+            result = pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
+        }
+        return PointerGetDatum(JsonbValueToJsonb(result));
+    });
+}
+
+struct Row {
+    Datum* values = nullptr;
+    bool* nulls = nullptr;
+};
+
+Row deform(HeapTuple tuple, TupleDesc desc) {
+    Row row;
+    Datum** values = &row.values;
+    bool** nulls = &row.nulls;
+    pg::pg_call([&] {
+        *values = static_cast<Datum*>(palloc(sizeof(Datum) * desc->natts));
+        *nulls = static_cast<bool*>(palloc(sizeof(bool) * desc->natts));
+        heap_deform_tuple(tuple, desc, *values, *nulls);
+    });
+    return row;
+}
+
+// Every column of a row.
+void whole_row(const RelationInfo& info, const Row& row, Data* data) {
+    data->row.reserve(info.order.size());
+    for (const int i : info.order) {
+        const Column& column = info.columns[i];
+        data->row.push_back(Member{&column, value_of(column, row.values[i], row.nulls[i])});
+    }
+}
+
+// The changed columns of an update, old and new; updated_at never counts as a change.
+void changed_columns(const RelationInfo& info, const Row& old_row, const Row& new_row, Data* data) {
+    data->is_update = true;
+    std::string old_text;
+    std::string new_text;
+    for (const int i : info.order) {
+        const Column& column = info.columns[i];
+        if (!column.counts_as_change) continue;
+        const bool old_null = old_row.nulls[i];
+        const bool new_null = new_row.nulls[i];
+        if (old_null && new_null) continue;
+        if (!old_null && !new_null) {
+            const Datum a = old_row.values[i];
+            const Datum b = new_row.values[i];
+            const bool byval = column.byval;
+            const int typlen = column.typlen;
+            if (pg::pg_call([&] { return datumIsEqual(a, b, byval, typlen); })) continue;
+        }
+        const Value old_value = value_of(column, old_row.values[i], old_null);
+        const Value new_value = value_of(column, new_row.values[i], new_null);
+        // Other bytes, maybe the same value (e.g. compressed): compare what would be recorded,
+        // except for a masked secret, whose change is recorded without showing it.
+        if (!old_null && !new_null && column.kind != Kind::Masked) {
+            old_text.clear();
+            new_text.clear();
+            append_canonical(old_text, old_value);
+            append_canonical(new_text, new_value);
+            if (old_text == new_text) continue;
+        }
+        data->row.push_back(Member{&column, old_value});
+        data->new_row.push_back(Member{&column, new_value});
+    }
+}
+
+// ---- writing one chained row -------------------------------------------------------------------
+
+bool is_blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
+
+// Runs the statements of the audit writer as audit_log's owner, row-level security not forced,
+// like PostgreSQL's own foreign-key triggers. Restored on every exit (an error also restores it,
+// through the (sub)transaction abort).
+class AsTableOwner {
+public:
+    explicit AsTableOwner(Oid owner) {
+        Oid* user = &saved_user_;
+        int* context = &saved_context_;
+        pg::pg_call([&] {
+            GetUserIdAndSecContext(user, context);
+            SetUserIdAndSecContext(owner, *context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+        });
+    }
+    ~AsTableOwner() { SetUserIdAndSecContext(saved_user_, saved_context_); }  // cannot raise
+    AsTableOwner(const AsTableOwner&) = delete;
+    AsTableOwner& operator=(const AsTableOwner&) = delete;
+
+private:
+    Oid saved_user_ = InvalidOid;
+    int saved_context_ = 0;
+};
+
+// Every name is schema-qualified, operators included: these statements run as audit_log's owner
+// under the caller's search_path.
+pg::Statement g_read_tip{
+    "SELECT seq, pg_catalog.encode(hash, 'hex') FROM kobatela.audit_log "
+    "WHERE lane OPERATOR(pg_catalog.=) $1 ORDER BY seq DESC LIMIT 1",
+    {INT4OID}};
+
+constexpr int64_t kPostgresEpochOffsetMicros = int64_t{POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE} * USECS_PER_DAY;
+
+std::string_view bytes_of(const core::AuditHash& hash) {
+    return std::string_view(reinterpret_cast<const char*>(hash.data()), hash.size());
+}
+
+void load_tip(pg::Spi& spi, int32_t lane) {
+    const pg::Result last = spi.run(g_read_tip, pg::Params().int4(lane), 1);
+    core::ChainTip tip;
+    if (!last.empty()) {
+        tip.seq = last.int8(0, 1);
+        std::string bytes;
+        if (!core::from_hex(last.text(0, 2), &bytes) || bytes.size() != tip.hash.size())
+            throw std::runtime_error("kobatela: audit_log holds a hash that is not 32 bytes");
+        memcpy(tip.hash.data(), bytes.data(), bytes.size());
+    }
+    g_tip.load(tip);
+}
+
+// ---- audit_log without the executor (PostgreSQL code only: these run inside pg_call) ----
+
+// Reads what the writer needs from the open (locked) audit_log into *t, and refuses what it cannot
+// honour the way an INSERT would: INSERT triggers (it fires none), defaults or generated values of
+// columns it does not know (it applies none), deferrable constraints (it checks every index at
+// once), and an owner without INSERT privilege (the executor's permission check).
+void describe_audit_log(Relation rel, AuditTable* t) {
+    t->valid = false;
+    const Oid relid = RelationGetRelid(rel);
+    if (rel->rd_rel->relkind != RELKIND_RELATION) elog(ERROR, "kobatela: kobatela.audit_log must be a plain table");
+    TupleDesc desc = RelationGetDescr(rel);
+    for (int c = 0; c < kAuditColumns; c++) t->attnum[c] = InvalidAttrNumber;
+    for (int i = 0; i < desc->natts; i++) {
+        const Form_pg_attribute attribute = TupleDescAttr(desc, i);
+        if (attribute->attisdropped) continue;
+        const char* name = NameStr(attribute->attname);
+        if (attribute->attgenerated)
+            elog(ERROR, "kobatela: audit_log.%s is a generated column, which the audit writer does not compute", name);
+        int c = 0;
+        while (c < kAuditColumns && strcmp(name, kColumnNames[c]) != 0) c++;
+        if (c == kAuditColumns) {  // written as NULL
+            if (attribute->atthasdef || attribute->attidentity)
+                elog(ERROR, "kobatela: audit_log.%s has a default, which the audit writer does not apply", name);
+            continue;
+        }
+        if (attribute->atttypid != kColumnTypes[c])
+            elog(ERROR, "kobatela: audit_log.%s must be of type %s", name, format_type_be(kColumnTypes[c]));
+        t->attnum[c] = attribute->attnum;
+    }
+    for (int c = 0; c < kAuditColumns; c++)
+        if (t->attnum[c] == InvalidAttrNumber) elog(ERROR, "kobatela: audit_log has no column %s", kColumnNames[c]);
+    if (!TupleDescAttr(desc, t->attnum[kColId] - 1)->attidentity)
+        elog(ERROR, "kobatela: audit_log.id must be an identity column");
+    t->id_sequence = getIdentitySequence(relid, t->attnum[kColId], false);
+
+    const TriggerDesc* triggers = rel->trigdesc;
+    if (triggers != nullptr &&
+        (triggers->trig_insert_before_row || triggers->trig_insert_after_row || triggers->trig_insert_instead_row ||
+         triggers->trig_insert_before_statement || triggers->trig_insert_after_statement))
+        elog(ERROR, "kobatela: audit_log has an INSERT trigger, which the audit writer does not fire");
+    t->has_checks = desc->constr != nullptr && desc->constr->num_check > 0;
+
+    List* indexes = RelationGetIndexList(rel);
+    ListCell* cell;
+    foreach (cell, indexes) {
+        const Oid index = lfirst_oid(cell);
+        HeapTuple tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index));
+        if (!HeapTupleIsValid(tuple)) elog(ERROR, "kobatela: cache lookup failed for index %u", index);
+        const bool immediate = reinterpret_cast<Form_pg_index>(GETSTRUCT(tuple))->indimmediate;
+        ReleaseSysCache(tuple);
+        if (!immediate)
+            elog(ERROR, "kobatela: audit_log has a deferrable constraint (index %s), which the audit writer does not check",
+                 get_rel_name(index));
+    }
+    list_free(indexes);
+
+    t->owner = rel->rd_rel->relowner;
+    const AclResult acl = pg_class_aclcheck(relid, t->owner, ACL_INSERT);
+    if (acl != ACLCHECK_OK) aclcheck_error(acl, OBJECT_TABLE, RelationGetRelationName(rel));
+    t->relid = relid;
+    // (An invalidation that arrives while this runs cannot change what it read: the lock keeps
+    // everyone else's DDL out, and this backend runs none meanwhile.)
+    t->valid = true;
+}
+
+// kobatela.audit_log, opened and locked (RowExclusiveLock, as an INSERT locks it) for one write,
+// and *t described from it if it is new or was invalidated.
+Relation open_audit_log(AuditTable* t) {
+    if (t->valid) {
+        Relation rel = try_table_open(t->relid, RowExclusiveLock);
+        if (rel != nullptr) {
+            if (t->valid) return rel;  // locking processed the pending invalidations: still valid
+            table_close(rel, NoLock);
+        }
+    }
+    for (;;) {
+        const Oid relid = get_relname_relid("audit_log", get_namespace_oid("kobatela", false));
+        if (!OidIsValid(relid)) elog(ERROR, "kobatela: table kobatela.audit_log does not exist");
+        Relation rel = table_open(relid, RowExclusiveLock);
+        // Locked now; was it renamed or replaced while this waited for the lock?
+        if (get_relname_relid("audit_log", get_namespace_oid("kobatela", false)) == relid) {
+            describe_audit_log(rel, t);
+            return rel;
+        }
+        table_close(rel, RowExclusiveLock);
+    }
+}
+
+Datum bytea_of(const unsigned char* bytes, size_t size) {
+    bytea* result = static_cast<bytea*>(palloc(VARHDRSZ + size));
+    SET_VARSIZE(result, VARHDRSZ + size);
+    memcpy(VARDATA(result), bytes, size);
+    return PointerGetDatum(result);
+}
+
+// Inserts one row (values and nulls by AuditColumn; id is drawn here) into the open audit_log as
+// ExecSimpleRelationInsert would, on an executor state made for this row alone (no range table:
+// nothing here needs one). Then advances the command counter, as SPI did after its INSERT, so that
+// a later statement of this transaction sees the row.
+void insert_audit_row(Relation rel, const AuditTable* t, Datum* row_values, bool* row_nulls) {
+    TupleDesc desc = RelationGetDescr(rel);
+    const int natts = desc->natts;
+    Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * natts));
+    bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * natts));
+    for (int i = 0; i < natts; i++) {
+        values[i] = Datum(0);
+        nulls[i] = true;  // dropped columns, and the ones the writer does not know
+    }
+    row_values[kColId] = Int64GetDatum(nextval_internal(t->id_sequence, false));  // as an identity column: no ACL check
+    row_nulls[kColId] = false;
+    for (int c = 0; c < kAuditColumns; c++) {
+        values[t->attnum[c] - 1] = row_values[c];
+        nulls[t->attnum[c] - 1] = row_nulls[c];
+    }
+    // NOT NULL, checked as the executor does (ExecConstraints), before anything is written.
+    for (int i = 0; i < natts; i++) {
+        const Form_pg_attribute attribute = TupleDescAttr(desc, i);
+        if (attribute->attnotnull && nulls[i])
+            ereport(ERROR, (errcode(ERRCODE_NOT_NULL_VIOLATION),
+                            errmsg("null value in column \"%s\" of relation \"%s\" violates not-null constraint",
+                                   NameStr(attribute->attname), RelationGetRelationName(rel)),
+                            errtablecol(rel, attribute->attnum)));
+    }
+
+    EState* estate = CreateExecutorState();
+    ResultRelInfo* result = makeNode(ResultRelInfo);
+    InitResultRelInfo(result, rel, 0, nullptr, 0);
+    ExecOpenIndices(result, false);
+    TupleTableSlot* slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsHeapTuple);
+    ExecStoreHeapTuple(heap_form_tuple(desc, values, nulls), slot, true);
+    if (t->has_checks) ExecConstraints(result, slot, estate);
+    table_tuple_insert(rel, slot, GetCurrentCommandId(true), 0, nullptr);
+    // Unique indexes check here (UNIQUE_CHECK_YES: describe_audit_log refused deferrable ones).
+    List* recheck = ExecInsertIndexTuples(result, slot, estate, false, false, nullptr, NIL);
+    if (recheck != NIL) elog(ERROR, "kobatela: audit_log has a deferred constraint");
+    ExecCloseIndices(result);
+    ExecResetTupleTable(estate->es_tupleTable, false);
+    FreeExecutorState(estate);
+    CommandCounterIncrement();
+}
+
+// ---- writing one chained row -------------------------------------------------------------------
+
+// audit_log opened for one write (open_audit_log). Closed on normal exit; when the scope is left
+// by an exception it is not touched: the error ends the (sub)transaction, whose resource owner
+// closes it (as pg::Spi does with its connection).
+class OpenAuditLog {
+public:
+    OpenAuditLog() : uncaught_at_start_(std::uncaught_exceptions()) {
+        AuditTable* table = &g_audit_table;
+        rel_ = pg::pg_call([&] { return open_audit_log(table); });
+    }
+    ~OpenAuditLog() {
+        if (std::uncaught_exceptions() > uncaught_at_start_) return;
+        table_close(rel_, NoLock);  // keeps the lock to the end of the transaction, as an INSERT does
+    }
+    OpenAuditLog(const OpenAuditLog&) = delete;
+    OpenAuditLog& operator=(const OpenAuditLog&) = delete;
+    Relation relation() const { return rel_; }
+
+private:
+    Relation rel_ = nullptr;
+    int uncaught_at_start_;
+};
+
+// data_jsonb / data_text: the document and its canonical text (jsonb_out's), which must agree.
+void write_row(std::string_view action, std::string_view entity, std::optional<int64_t> entity_id,
+               Datum data_jsonb, const std::string& data_text) {
+    ensure_callbacks();
+    context::record_pending_key_use();  // a key authenticated read-only is recorded before its first write
+    const std::string* actor_override = current_override(kActor);
+    const std::string actor = actor_override != nullptr ? *actor_override : context::current_actor();
+    // What audit_log's missing CHECK constraints would say (see sql/tables_identity.sql).
+    if (is_blank(actor) || is_blank(action) || is_blank(entity))
+        throw std::invalid_argument("kobatela: an audit row needs a non-blank actor, action and entity");
+    // What the executor would refuse before an INSERT.
+    pg::pg_call([] {
+        PreventCommandIfReadOnly("INSERT");
+        PreventCommandIfParallelMode("INSERT");
+    });
+    const int64_t at = pg::pg_call([] { return GetCurrentTimestamp(); }) + kPostgresEpochOffsetMicros;
+    const uint64_t txid = pg::pg_call([] { return U64FromFullTransactionId(GetTopFullTransactionId()); });
+    const int32_t lane = MyBackendId;
+    const int level = nest_level();
+
+    const OpenAuditLog log;  // (re)describes g_audit_table if needed
+    const AuditTable& table = g_audit_table;
+    if (g_tip.known() && g_tip_relid != table.relid) g_tip.forget();  // a new audit_log
+
+    const AsTableOwner as_owner(table.owner);
+    if (!g_tip.known()) {
+        pg::Spi spi;
+        load_tip(spi, lane);
+        g_tip_relid = table.relid;
+    }
+
+    const core::ChainTip previous = g_tip.current();
+    core::AuditRecord record;
+    if (previous.seq > 0) record.prev_hash = bytes_of(previous.hash);
+    record.lane = lane;
+    record.seq = previous.seq + 1;
+    record.at_unix_micros = at;
+    record.actor = actor;
+    record.action = action;
+    record.entity = entity;
+    record.entity_id = entity_id;
+    record.data = data_text;
+    record.txid = txid;
+    const core::AuditHash hash = core::audit_record_hash(record);
+
+    g_tip.before_write(level);
+    Relation rel = log.relation();
+    const AuditTable* described = &table;
+    const std::string& actor_text = actor;
+    const core::AuditHash* hash_bytes = &hash;
+    const core::ChainTip* prev = &previous;
+    pg::pg_call([&] {
+        Datum values[kAuditColumns] = {};
+        bool nulls[kAuditColumns] = {};
+        values[kColAt] = TimestampTzGetDatum(at - kPostgresEpochOffsetMicros);
+        values[kColActor] = PointerGetDatum(cstring_to_text_with_len(actor_text.data(), static_cast<int>(actor_text.size())));
+        values[kColAction] = PointerGetDatum(cstring_to_text_with_len(action.data(), static_cast<int>(action.size())));
+        values[kColEntity] = PointerGetDatum(cstring_to_text_with_len(entity.data(), static_cast<int>(entity.size())));
+        nulls[kColEntityId] = !entity_id.has_value();
+        values[kColEntityId] = Int64GetDatum(entity_id.value_or(0));
+        values[kColData] = data_jsonb;
+        values[kColTxid] = FullTransactionIdGetDatum(FullTransactionIdFromU64(txid));
+        values[kColLane] = Int32GetDatum(lane);
+        values[kColSeq] = Int64GetDatum(record.seq);
+        nulls[kColPrevHash] = prev->seq == 0;
+        values[kColPrevHash] = prev->seq == 0 ? Datum(0) : bytea_of(prev->hash.data(), prev->hash.size());
+        values[kColHash] = bytea_of(hash_bytes->data(), hash_bytes->size());
+        insert_audit_row(rel, described, values, nulls);
+    });
+    g_tip.advance(core::ChainTip{record.seq, hash});
+}
+
+// Keeps g_trigger_depth right on every exit.
+class TriggerDepth {
+public:
+    TriggerDepth() { ++g_trigger_depth; }
+    ~TriggerDepth() { --g_trigger_depth; }
+    TriggerDepth(const TriggerDepth&) = delete;
+    TriggerDepth& operator=(const TriggerDepth&) = delete;
+};
+
+}  // namespace
+
+// ---- AuditReason / AuditActor ------------------------------------------------------------------
+
+namespace detail {
+
+AuditOverride::AuditOverride(int which, std::string_view value, bool allow_default) : which_(which), token_(0) {
+    if (is_blank(value) && !allow_default)
+        throw std::invalid_argument("kobatela: an audit reason or actor must not be blank");
+    ensure_callbacks();
+    token_ = g_overrides[which_].push(std::string(value), nest_level());
+}
+
+// Normally the top entry; already gone if the (sub)transaction ended while this object lived.
+AuditOverride::~AuditOverride() { g_overrides[which_].pop(token_); }
+
+}  // namespace detail
+
+void audit_event(std::string_view action, std::string_view entity, std::optional<int64_t> entity_id,
+                 std::string_view data_json) {
+    // Parsed and printed by PostgreSQL itself: the stored document and the hashed text agree.
+    const Datum data = pg::jsonb_datum(data_json);
+    write_row(action, entity, entity_id, data, pg::jsonb_text(data));
+}
+
+}  // namespace koba::audit
+
+using namespace koba;
+
+// audit_row() RETURNS trigger: AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW (and AFTER TRUNCATE
+// FOR EACH STATEMENT) on every table of schema kobatela but audit_log.
+KOBA_FUNCTION(kobatela_audit_row) {
+    auto* trigger = reinterpret_cast<TriggerData*>(fcinfo->context);
+    const bool is_trigger = CALLED_AS_TRIGGER(fcinfo);
+    const TriggerEvent event = is_trigger ? trigger->tg_event : 0;
+    if (!is_trigger || !TRIGGER_FIRED_AFTER(event) ||
+        (TRIGGER_FIRED_FOR_STATEMENT(event) && !TRIGGER_FIRED_BY_TRUNCATE(event)))
+        throw std::logic_error("audit_row: must be an AFTER ... FOR EACH ROW (or AFTER TRUNCATE) trigger");
+    // Only Kobatela's own tables are audited: on any other table the rows, entity and data would be
+    // the attacker's choosing, written as the log's owner and chained like genuine ones.
+    audit::require_extension_table(trigger->tg_relation, "audit_row");
+
+    audit::ensure_callbacks();  // before the first cache entry: its invalidations must be seen
+    audit::TriggerDepth depth;
+    Relation relation = trigger->tg_relation;
+    const audit::RelationInfo& info = audit::relation_info(relation);
+    TupleDesc desc = RelationGetDescr(relation);
+
+    audit::Data data;
+    const std::string* action = nullptr;
+    std::optional<int64_t> entity_id;
+    const auto id_of = [&](const audit::Row& row) -> std::optional<int64_t> {
+        if (info.id_column < 0 || row.nulls[info.id_column]) return std::nullopt;
+        const Datum v = row.values[info.id_column];
+        switch (info.columns[info.id_column].kind) {
+            case audit::Kind::Int2: return DatumGetInt16(v);
+            case audit::Kind::Int4: return DatumGetInt32(v);
+            default: return DatumGetInt64(v);
+        }
+    };
+    if (TRIGGER_FIRED_BY_INSERT(event) || TRIGGER_FIRED_BY_DELETE(event)) {
+        const audit::Row row = audit::deform(trigger->tg_trigtuple, desc);
+        audit::whole_row(info, row, &data);
+        entity_id = id_of(row);
+        action = TRIGGER_FIRED_BY_INSERT(event) ? &info.action_insert : &info.action_delete;
+    } else if (TRIGGER_FIRED_BY_UPDATE(event)) {
+        const audit::Row old_row = audit::deform(trigger->tg_trigtuple, desc);
+        const audit::Row new_row = audit::deform(trigger->tg_newtuple, desc);
+        audit::changed_columns(info, old_row, new_row, &data);
+        entity_id = id_of(new_row);
+        action = &info.action_update;
+    } else {
+        action = &info.action_truncate;  // data {}
+    }
+    const std::string* reason = audit::current_override(audit::kReason);
+    audit::write_row(reason != nullptr ? *reason : *action, info.entity, entity_id, audit::stored_jsonb(data),
+                   audit::canonical_text(data));
+    return PointerGetDatum(nullptr);  // AFTER trigger: the result is ignored
+}

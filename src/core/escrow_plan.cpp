@@ -1,0 +1,63 @@
+#include "core/escrow_plan.hpp"
+
+#include "core/errors.hpp"
+#include "core/json_writer.hpp"
+#include "core/money.hpp"
+
+namespace koba::core {
+
+Step<EscrowStatus> plan_create_escrow(int64_t client_id, int64_t provider_id, std::string_view conditions_json) {
+    if (client_id == provider_id)
+        throw Error(ErrorCode::INVALID_ARGUMENT, "client_id and provider_id must be different users.");
+    if (conditions_json.empty() || conditions_json.front() != '{')
+        throw Error(ErrorCode::INVALID_JSON, "release_conditions must be a JSON object.");
+    // A deadline already past is allowed (spec.md sets no rule): once FUNDED, the escrow is
+    // released by escrow_check_deadline or the deadline sweep, as any escrow whose deadline has passed.
+    return escrow_create();
+}
+
+std::string escrow_created_event(int64_t amount_total, std::string_view currency) {
+    return JsonObject().add_money("amount_total", amount_total).add("currency", currency).str();
+}
+
+std::string_view plan_add_milestone(const EscrowState& escrow, int64_t milestones_total, int64_t cents) {
+    if (is_terminal(escrow.status))
+        throw Error(ErrorCode::ESCROW_NOT_ACTIVE,
+                    "The escrow is " + std::string(status_name(escrow.status)) + ": it takes no new milestone.");
+    int64_t planned = 0;
+    if (!add_cents(milestones_total, cents, &planned) || planned > escrow.amount_total)
+        throw Error(ErrorCode::MILESTONE_EXCEEDS_TOTAL, "Milestones would total " + format_cents(planned) +
+                                                            " of an escrow of " + format_cents(escrow.amount_total) +
+                                                            ".");
+    return "MILESTONE_ADDED";
+}
+
+DepositDecision plan_deposit(const EscrowState& escrow, const std::optional<PriorDeposit>& prior, int64_t cents,
+                             const std::optional<std::string>& key) {
+    DepositDecision d;
+    if (prior) {
+        if (prior->escrow_id != escrow.id || prior->cents != cents) throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
+        d.replay = true;
+        return d;
+    }
+    // The status first (a closed escrow takes no money), then the total.
+    int64_t deposited = 0;
+    const bool fits = add_cents(escrow.deposited, cents, &deposited) && deposited <= escrow.amount_total;
+    d.step = escrow_step(escrow.status, EscrowEvent::Deposit, {fits && deposited >= escrow.amount_total, false});
+    if (!fits)
+        throw Error(ErrorCode::DEPOSIT_EXCEEDS_TOTAL, "Deposits would total " + format_cents(deposited) +
+                                                          " of an escrow of " + format_cents(escrow.amount_total) + ".");
+    JsonObject data;
+    data.add_money("amount", cents);
+    if (key) data.add("idempotency_key", *key);
+    d.event_data = data.str();
+    return d;
+}
+
+Step<EscrowStatus> plan_escrow_event(const EscrowState& escrow, EscrowEvent event) {
+    return escrow_step(escrow.status, event, EscrowFacts{false, escrow.deadline_passed});
+}
+
+std::string deadline_event() { return JsonObject().add_null("note").add("reason", "deadline").str(); }
+
+}  // namespace koba::core

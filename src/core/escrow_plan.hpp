@@ -1,0 +1,53 @@
+// The decisions of an escrow's lifecycle (spec.md section 3) that need more than its status table
+// (core/transitions): deposits, milestones, and the transitions a party or the clock asks for.
+// Pure: src/store/escrow_store.hpp reads the escrow under its row lock and applies the decision.
+#pragma once
+
+#include "core/escrow_state.hpp"
+#include "core/transitions.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace koba::core {
+
+// create_escrow: INVALID_ARGUMENT when client and provider are one user, INVALID_JSON unless the
+// release conditions are an object. Returns the step (DRAFT, CREATED, ESCROW_CREATED).
+Step<EscrowStatus> plan_create_escrow(int64_t client_id, int64_t provider_id, std::string_view conditions_json);
+// The CREATED event's data.
+std::string escrow_created_event(int64_t amount_total, std::string_view currency);
+
+// add_milestone: ESCROW_NOT_ACTIVE on a closed escrow, MILESTONE_EXCEEDS_TOTAL when the escrow's
+// milestones, `milestones_total` cents so far, would exceed its total. Returns the audit reason.
+std::string_view plan_add_milestone(const EscrowState& escrow, int64_t milestones_total, int64_t cents);
+
+// A deposit already made under the request's key.
+struct PriorDeposit {
+    int64_t escrow_id;
+    int64_t cents;
+};
+
+struct DepositDecision {
+    bool replay = false;         // return the escrow as it is now, whatever its status
+    Step<EscrowStatus> step{};  // DRAFT -> FUNDED when the deposits reach the total
+    std::string event_data;     // the DEPOSIT event's
+};
+
+// A replay (same escrow, same amount) changes nothing; the key used for another deposit is
+// IDEMPOTENCY_CONFLICT. Then the status (a closed escrow takes no money: ESCROW_NOT_ACTIVE), then
+// DEPOSIT_EXCEEDS_TOTAL.
+DepositDecision plan_deposit(const EscrowState& escrow, const std::optional<PriorDeposit>& prior, int64_t cents,
+                             const std::optional<std::string>& key);
+
+// A transition whose only input is the escrow (approve, reject, deliver, deadline): the status
+// table's step, with the escrow's facts.
+Step<EscrowStatus> plan_escrow_event(const EscrowState& escrow, EscrowEvent event);
+
+// The status the deadline sweep looks for: the one whose CheckDeadline step releases an escrow.
+inline constexpr EscrowStatus kReleasableAtDeadline = EscrowStatus::Funded;
+
+// The event data of a release by deadline, for one escrow or the sweep.
+std::string deadline_event();
+
+}  // namespace koba::core

@@ -1,0 +1,56 @@
+#include "core/proof_plan.hpp"
+
+#include "core/errors.hpp"
+#include "core/money.hpp"
+
+namespace koba::core {
+
+SubmitProofDecision plan_submit_proof(const SubmitProofSnapshot& s, const PhotoLimits& limits) {
+    PhotoVerdict verdict;  // anything but a photo waits for a decision
+    if (s.milestone.proof_type == "PHOTO") verdict = validate_photo(s.photo, s.milestone.fence, limits);
+    if (!s.current_milestone_id) throw Error(ErrorCode::NO_OPEN_MILESTONE);
+    if (*s.current_milestone_id != s.milestone.id) throw Error(ErrorCode::SEQUENCE_ERROR);
+    if (s.milestone.status != MilestoneStatus::Waiting)
+        throw Error(ErrorCode::MILESTONE_NOT_WAITING,
+                    "The milestone is " + std::string(status_name(s.milestone.status)) + ".");
+    // A closed escrow whose milestone is still open (released at its deadline, refunded,
+    // cancelled) takes no more proofs. One whose milestones are all paid has none open:
+    // NO_OPEN_MILESTONE above, the spec's answer.
+    if (is_terminal(s.escrow.status))
+        throw Error(ErrorCode::ESCROW_NOT_ACTIVE,
+                    "The escrow is " + std::string(status_name(s.escrow.status)) + ": it takes no proof.");
+    if (s.digest_used) throw Error(ErrorCode::PROOF_EXISTS);
+
+    SubmitProofDecision d;
+    d.proof_status = verdict.auto_approve ? ProofStatus::Approved : ProofStatus::Pending;
+    d.review_json = review_keys_json(verdict);
+    d.milestone_to = milestone_step(s.milestone.status, verdict.auto_approve ? MilestoneEvent::AutoApprove
+                                                                            : MilestoneEvent::SubmitForReview)
+                         .to;
+    d.pay = verdict.auto_approve;
+    if (d.pay)
+        d.payout_key = "pay|escrow:" + std::to_string(s.escrow.id) + "|ms:" + std::to_string(s.milestone.id) +
+                       "|amt:" + format_cents(s.milestone.cents);
+    d.audit_action = "SUBMIT_PROOF";
+    return d;
+}
+
+DecideProofDecision plan_decide_proof(const DecideProofSnapshot& s, bool approve) {
+    DecideProofDecision d;
+    const Step<ProofStatus> step = proof_step(s.proof_status, approve ? ProofEvent::Approve : ProofEvent::Reject);
+    if (step.effect == Effect::NoOp) {
+        d.unchanged = true;
+        return d;
+    }
+    d.proof_to = step.to;
+    d.audit_action = step.audit_action;
+    d.milestone_to =
+        milestone_step(s.milestone_status, approve ? MilestoneEvent::Approve : MilestoneEvent::Reject).to;
+    d.pay = approve;
+    if (approve)
+        d.payout_key = "escrow:" + std::to_string(s.escrow.id) + ":milestone:" + std::to_string(s.milestone_id) +
+                       ":amount:" + format_cents(s.milestone_cents);
+    return d;
+}
+
+}  // namespace koba::core

@@ -1,0 +1,176 @@
+#include "store/escrow_store.hpp"
+
+#include "audit/audit.hpp"
+#include "core/errors.hpp"
+#include "store/lookups.hpp"
+
+#include <stdexcept>
+
+namespace koba::store {
+
+namespace {
+
+// The escrow's money is in its own row (deposited_amount, paid_amount), so one statement reads
+// the status and the balance together: with FOR UPDATE, it is the version the previous lock
+// holder committed.
+#define KOBA_ESCROW_SELECT                                                                           \
+    "SELECT id, client_id, provider_id, amount_total, currency, status::text AS status, "           \
+    "deadline_at <= clock_timestamp() AS deadline_passed, deposited_amount, paid_amount "            \
+    "FROM kobatela.escrow_agreements WHERE id = $1"
+
+core::EscrowState read_escrow(pg::Spi& spi, pg::Statement& statement, int64_t escrow_id) {
+    const pg::Result r = spi.run(statement, pg::Params().int8(escrow_id));
+    if (r.empty()) throw core::Error(core::ErrorCode::ESCROW_NOT_FOUND);
+    core::EscrowState e;
+    e.id = r.int8(0, r.column("id"));
+    e.client_id = r.int8(0, r.column("client_id"));
+    e.provider_id = r.int8(0, r.column("provider_id"));
+    e.amount_total = r.money(0, r.column("amount_total"));
+    e.deposited = r.money(0, r.column("deposited_amount"));
+    e.paid = r.money(0, r.column("paid_amount"));
+    e.currency = r.text(0, r.column("currency"));
+    e.status = core::parse_status<core::EscrowStatus>(r.text(0, r.column("status"))).value();
+    e.deadline_passed = r.boolean(0, r.column("deadline_passed"));
+    return e;
+}
+
+}  // namespace
+
+core::EscrowState find_escrow(pg::Spi& spi, int64_t escrow_id) {
+    static pg::Statement select{KOBA_ESCROW_SELECT, {INT8OID}};
+    return read_escrow(spi, select, escrow_id);
+}
+
+core::EscrowState lock_escrow(pg::Spi& spi, int64_t escrow_id) {
+    static pg::Statement lock{KOBA_ESCROW_SELECT " FOR UPDATE", {INT8OID}};
+    return read_escrow(spi, lock, escrow_id);
+}
+
+void add_escrow_paid(pg::Spi& spi, int64_t escrow_id, int64_t paid_cents) {
+    static pg::Statement update{
+        "UPDATE kobatela.escrow_agreements SET paid_amount = paid_amount + $2 WHERE id = $1", {INT8OID, NUMERICOID}};
+    spi.run(update, pg::Params().int8(escrow_id).money(paid_cents));
+}
+
+void append_escrow_event(pg::Spi& spi, int64_t escrow_id, std::string_view kind, const std::string& data_json) {
+    static pg::Statement insert{
+        "INSERT INTO kobatela.escrow_events (escrow_id, kind, data) VALUES ($1, $2, $3)",
+        {INT8OID, TEXTOID, JSONBOID}};
+    spi.run(insert, pg::Params().int8(escrow_id).text(kind).jsonb(data_json));
+}
+
+void apply_escrow_step(pg::Spi& spi, int64_t escrow_id, const core::Step<core::EscrowStatus>& step,
+                       const std::string& data_json, int64_t deposited_cents) {
+    if (step.effect == core::Effect::NoOp) {
+        if (deposited_cents != 0) throw std::logic_error("kobatela: a deposit that changes nothing");
+        return;
+    }
+    static pg::Statement update{
+        "UPDATE kobatela.escrow_agreements SET status = $2::kobatela.escrow_status, "
+        "deposited_amount = deposited_amount + $3 WHERE id = $1",
+        {INT8OID, TEXTOID, NUMERICOID}};
+    const audit::AuditReason reason(step.audit_action);
+    // Updated even when the status stays (a partial deposit): the escrow changed, and under
+    // REPEATABLE READ a concurrent call on it then fails to serialise instead of reading stale sums.
+    spi.run(update, pg::Params().int8(escrow_id).text(core::status_name(step.to)).money(deposited_cents));
+    if (!step.event_kind.empty()) append_escrow_event(spi, escrow_id, step.event_kind, data_json);
+}
+
+Datum escrow_row(pg::Spi& spi, int64_t escrow_id, FunctionCallInfo fcinfo) {
+    static pg::Statement select{"SELECT * FROM kobatela.escrow_agreements WHERE id = $1", {INT8OID}};
+    return spi.run(select, pg::Params().int8(escrow_id)).composite(0, fcinfo);
+}
+
+void append_escrow_events_to_set(pg::Spi& spi, int64_t escrow_id, FunctionCallInfo fcinfo) {
+    static pg::Statement select{
+        "SELECT * FROM kobatela.escrow_events WHERE escrow_id = $1 ORDER BY at, id", {INT8OID}};
+    spi.run(select, pg::Params().int8(escrow_id)).append_to_set(fcinfo);
+}
+
+void require_parties_exist(pg::Spi& spi, int64_t client_id, int64_t provider_id) {
+    require_user(spi, client_id);
+    require_user(spi, provider_id);
+}
+
+int64_t insert_escrow(pg::Spi& spi, const NewEscrow& escrow, const core::Step<core::EscrowStatus>& created) {
+    static pg::Statement insert{
+        "INSERT INTO kobatela.escrow_agreements (client_id, provider_id, amount_total, currency, "
+        "release_conditions, deadline_at, status) VALUES ($1, $2, $3, $4, $5, $6, $7::kobatela.escrow_status) "
+        "RETURNING id",
+        {INT8OID, INT8OID, NUMERICOID, TEXTOID, JSONBOID, TIMESTAMPTZOID, TEXTOID}};
+    const audit::AuditReason reason(created.audit_action);
+    const int64_t escrow_id = spi.run(insert, pg::Params()
+                                                  .int8(escrow.client_id)
+                                                  .int8(escrow.provider_id)
+                                                  .money(escrow.amount_total)
+                                                  .text(escrow.currency)
+                                                  .jsonb(escrow.release_conditions)
+                                                  .timestamptz(escrow.deadline_at)
+                                                  .text(core::status_name(created.to)))
+                                  .int8(0, 1);
+    append_escrow_event(spi, escrow_id, created.event_kind,
+                        core::escrow_created_event(escrow.amount_total, escrow.currency));
+    return escrow_id;
+}
+
+std::optional<core::PriorDeposit> deposit_by_key(pg::Spi& spi, const context::IdempotencyKey& key) {
+    static pg::Statement find{
+        "SELECT escrow_id, amount FROM kobatela.escrow_deposits "
+        "WHERE idempotency_key = $1 AND idempotency_owner IS NOT DISTINCT FROM $2",
+        {TEXTOID, INT8OID}};
+    const pg::Result r = spi.run(find, pg::Params().text(key.key).opt_int8(key.owner));
+    if (r.empty()) return std::nullopt;
+    return core::PriorDeposit{r.int8(0, r.column("escrow_id")), r.money(0, r.column("amount"))};
+}
+
+bool apply_deposit(pg::Spi& spi, int64_t escrow_id, int64_t cents, const std::optional<context::IdempotencyKey>& key,
+                   const core::DepositDecision& decision) {
+    static pg::Statement insert{
+        "INSERT INTO kobatela.escrow_deposits (escrow_id, amount, idempotency_key, idempotency_owner) "
+        "VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (idempotency_key, idempotency_owner) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id",
+        {INT8OID, NUMERICOID, TEXTOID, INT8OID}};
+    {
+        const audit::AuditReason reason(decision.step.audit_action);
+        pg::Params values;
+        if (spi.run(insert, context::add_idempotency_key(values.int8(escrow_id).money(cents), key)).empty())
+            return false;
+    }
+    apply_escrow_step(spi, escrow_id, decision.step, decision.event_data, cents);
+    return true;
+}
+
+int64_t milestones_total(pg::Spi& spi, int64_t escrow_id) {
+    static pg::Statement total{
+        "SELECT coalesce(sum(amount), 0)::numeric(18,2) FROM kobatela.milestones WHERE escrow_id = $1", {INT8OID}};
+    return spi.run(total, pg::Params().int8(escrow_id)).money(0, 1);
+}
+
+Datum insert_milestone(pg::Spi& spi, const NewMilestone& m, std::string_view audit_action, FunctionCallInfo fcinfo) {
+    static pg::Statement insert{
+        "INSERT INTO kobatela.milestones (escrow_id, idx, label, amount, proof_type, validator, "
+        "geofence_lat, geofence_lng, geofence_radius_m) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+        "ON CONFLICT (escrow_id, idx) DO NOTHING RETURNING *",
+        {INT8OID, INT4OID, TEXTOID, NUMERICOID, TEXTOID, TEXTOID, FLOAT8OID, FLOAT8OID, FLOAT8OID}};
+    pg::Params params;
+    params.int8(m.escrow_id).int4(m.idx).text(m.label).money(m.cents).text(m.proof_type).text(m.validator);
+    if (m.fence) params.float8(m.fence->lat).float8(m.fence->lng).float8(m.fence->radius_m);
+    else params.null().null().null();
+    const audit::AuditReason reason(audit_action);
+    const pg::Result row = spi.run(insert, std::move(params));
+    if (row.empty()) throw core::Error(core::ErrorCode::MILESTONE_EXISTS);
+    return row.composite(0, fcinfo);
+}
+
+std::vector<int64_t> lock_overdue_escrows(pg::Spi& spi, core::EscrowStatus status) {
+    static pg::Statement overdue{
+        "SELECT id FROM kobatela.escrow_agreements WHERE status = $1::kobatela.escrow_status "
+        "AND deadline_at <= clock_timestamp() ORDER BY id FOR UPDATE SKIP LOCKED",
+        {TEXTOID}};
+    const pg::Result due = spi.run(overdue, pg::Params().text(core::status_name(status)));
+    std::vector<int64_t> ids;
+    for (uint64_t i = 0; i < due.size(); ++i) ids.push_back(due.int8(i, 1));
+    return ids;
+}
+
+}  // namespace koba::store

@@ -1,0 +1,204 @@
+#include "store/payment_store.hpp"
+
+#include "audit/audit.hpp"
+#include "core/errors.hpp"
+#include "store/escrow_store.hpp"
+
+namespace koba::store {
+
+namespace {
+
+using core::Error;
+using core::ErrorCode;
+
+// A payments row read with SELECT *.
+core::PaymentState read_payment(const pg::Result& r) {
+    return core::PaymentState{r.int8(0, r.column("id")), r.int8(0, r.column("escrow_id")),
+                              r.opt_int8(0, r.column("milestone_id")), r.money(0, r.column("amount")),
+                              core::parse_status<core::PaymentStatus>(r.text(0, r.column("status"))).value()};
+}
+
+// How many of the milestone's siblings (its escrow's other milestones) are not PAID yet.
+int64_t other_unpaid_milestones(pg::Spi& spi, int64_t milestone_id) {
+    static pg::Statement others{
+        "SELECT count(*) AS unpaid FROM kobatela.milestones o JOIN kobatela.milestones m ON m.escrow_id = o.escrow_id "
+        "WHERE m.id = $1 AND o.id <> m.id AND o.status <> $2::kobatela.milestone_status",
+        {INT8OID, TEXTOID}};
+    const pg::Result o =
+        spi.run(others, pg::Params().int8(milestone_id).text(core::status_name(core::MilestoneStatus::Paid)));
+    return o.int8(0, o.column("unpaid"));
+}
+
+// The milestone's status, locked.
+core::MilestoneStatus lock_milestone_status(pg::Spi& spi, int64_t milestone_id) {
+    static pg::Statement lock{
+        "SELECT status::text AS status FROM kobatela.milestones WHERE id = $1 FOR UPDATE", {INT8OID}};
+    const pg::Result r = spi.run(lock, pg::Params().int8(milestone_id));
+    return core::parse_status<core::MilestoneStatus>(r.text(0, r.column("status"))).value();
+}
+
+// What follows a payment being sent, as decided: the milestone's new status, the escrow's
+// PAYMENT_SENT event, and the escrow closed once every milestone is paid.
+void apply_sent(pg::Spi& spi, int64_t escrow_id, const core::SendDecision& send, int64_t payment_id, int64_t cents,
+                std::optional<int64_t> milestone_id, const std::string& psp_ref) {
+    static pg::Statement milestone_status{
+        "UPDATE kobatela.milestones SET status = $2::kobatela.milestone_status WHERE id = $1", {INT8OID, TEXTOID}};
+    if (milestone_id && send.milestone_to)
+        spi.run(milestone_status, pg::Params().int8(*milestone_id).text(core::status_name(*send.milestone_to)));
+    append_escrow_event(spi, escrow_id, core::kPaymentSentEvent,
+                        core::payment_sent_event(payment_id, cents, psp_ref, milestone_id));
+    if (send.escrow_close) apply_escrow_step(spi, escrow_id, *send.escrow_close, core::all_paid_event());
+}
+
+// A PENDING payment sent, as decided.
+void send_pending(pg::Spi& spi, int64_t escrow_id, const core::PaymentState& payment, const core::SendDecision& send) {
+    static pg::Statement mark_sent{
+        "UPDATE kobatela.payments SET status = $2::kobatela.payment_status, psp_ref = 'PSP-' || gen_random_uuid() "
+        "WHERE id = $1 RETURNING psp_ref",
+        {INT8OID, TEXTOID}};
+    const audit::AuditReason reason(core::kPayoutAudit);
+    const pg::Result r = spi.run(mark_sent, pg::Params().int8(payment.id).text(core::status_name(send.payment_to)));
+    add_escrow_paid(spi, escrow_id, send.paid_delta);
+    apply_sent(spi, escrow_id, send, payment.id, payment.cents, payment.milestone_id, r.text(0, r.column("psp_ref")));
+}
+
+}  // namespace
+
+core::MilestonePayoutSnapshot milestone_payout_snapshot(pg::Spi& spi, const core::EscrowState& escrow,
+                                                        int64_t milestone_id, int64_t cents,
+                                                        core::MilestoneStatus milestone_status,
+                                                        const std::string& payout_key) {
+    static pg::Statement by_key{"SELECT * FROM kobatela.payments WHERE payout_key = $1 FOR UPDATE", {TEXTOID}};
+    static pg::Statement paid_before{
+        "SELECT id FROM kobatela.payments WHERE milestone_id = $1 AND amount = $2 "
+        "AND status IN ($3::kobatela.payment_status, $4::kobatela.payment_status) ORDER BY id LIMIT 1",
+        {INT8OID, NUMERICOID, TEXTOID, TEXTOID}};
+    core::MilestonePayoutSnapshot s;
+    s.send.escrow = escrow;
+    s.send.cents = cents;
+    s.send.milestone_id = milestone_id;
+    s.send.milestone_status = milestone_status;
+    s.send.other_unpaid_milestones = other_unpaid_milestones(spi, milestone_id);
+    const pg::Result seen = spi.run(by_key, pg::Params().text(payout_key));
+    if (!seen.empty()) {
+        s.by_key = read_payment(seen);
+        return s;
+    }
+    const pg::Result earlier = spi.run(paid_before, pg::Params()
+                                                        .int8(milestone_id)
+                                                        .money(cents)
+                                                        .text(core::status_name(core::PaymentStatus::Sent))
+                                                        .text(core::status_name(core::PaymentStatus::Settled)));
+    if (!earlier.empty()) s.paid_before = earlier.int8(0, 1);
+    return s;
+}
+
+int64_t apply_milestone_payout(pg::Spi& spi, const core::MilestonePayoutSnapshot& snapshot,
+                               const core::PayoutDecision& decision, const std::string& payout_key) {
+    const int64_t escrow_id = snapshot.send.escrow.id;
+    switch (decision.kind) {
+        case core::PayoutDecision::Kind::Existing: return decision.payment_id;
+        case core::PayoutDecision::Kind::SendPending:
+            send_pending(spi, escrow_id, *snapshot.by_key, decision.send);
+            return decision.payment_id;
+        case core::PayoutDecision::Kind::SendNew: break;
+    }
+    const audit::AuditReason reason(core::kPayoutAudit);
+    const pg::Result row = insert_payment(spi, {escrow_id, snapshot.send.milestone_id, std::nullopt, snapshot.send.cents,
+                                                decision.send.payment_to, decision.send.paid_delta, std::nullopt,
+                                                payout_key});
+    // Taken meanwhile by a payout of another escrow (this escrow's are serialised by its lock).
+    if (row.empty()) throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
+    const int64_t id = row.int8(0, row.column("id"));
+    apply_sent(spi, escrow_id, decision.send, id, snapshot.send.cents, snapshot.send.milestone_id,
+               row.text(0, row.column("psp_ref")));
+    return id;
+}
+
+int64_t payment_escrow_id(pg::Spi& spi, int64_t payment_id) {
+    static pg::Statement find{"SELECT escrow_id FROM kobatela.payments WHERE id = $1", {INT8OID}};
+    const pg::Result found = spi.run(find, pg::Params().int8(payment_id));
+    if (found.empty()) throw Error(ErrorCode::PAYMENT_NOT_FOUND);
+    return found.int8(0, 1);
+}
+
+core::ExecuteSnapshot execute_snapshot(pg::Spi& spi, const core::EscrowState& escrow, int64_t payment_id) {
+    static pg::Statement select{"SELECT * FROM kobatela.payments WHERE id = $1 FOR UPDATE", {INT8OID}};
+    core::ExecuteSnapshot s;
+    s.payment = read_payment(spi.run(select, pg::Params().int8(payment_id)));
+    s.send.escrow = escrow;
+    s.send.cents = s.payment.cents;
+    s.send.milestone_id = s.payment.milestone_id;
+    // Only a payment that will be sent needs its milestone's facts (and its lock).
+    if (s.payment.milestone_id && s.payment.status == core::PaymentStatus::Pending) {
+        s.send.milestone_status = lock_milestone_status(spi, *s.payment.milestone_id);
+        s.send.other_unpaid_milestones = other_unpaid_milestones(spi, *s.payment.milestone_id);
+    }
+    return s;
+}
+
+void apply_execute(pg::Spi& spi, const core::ExecuteSnapshot& snapshot, const core::PayoutDecision& decision) {
+    if (decision.kind != core::PayoutDecision::Kind::SendPending) return;
+    static pg::Statement ensure_key{
+        "UPDATE kobatela.payments SET payout_key = 'payment:' || id WHERE id = $1 AND payout_key IS NULL",
+        {INT8OID}};
+    const audit::AuditReason reason(core::kPayoutAudit);
+    spi.run(ensure_key, pg::Params().int8(snapshot.payment.id));
+    send_pending(spi, snapshot.send.escrow.id, snapshot.payment, decision.send);
+}
+
+pg::Result insert_payment(pg::Spi& spi, const NewPayment& payment) {
+    static pg::Statement insert{
+        "INSERT INTO kobatela.payments (escrow_id, milestone_id, payee_id, amount, status, psp_ref, "
+        "idempotency_key, idempotency_owner, payout_key) "
+        "VALUES ($1, $2, $3, $4, $5::kobatela.payment_status, 'PSP-' || gen_random_uuid(), $6, $7, $8) "
+        "ON CONFLICT DO NOTHING RETURNING *",
+        {INT8OID, INT8OID, INT8OID, NUMERICOID, TEXTOID, TEXTOID, INT8OID, TEXTOID}};
+    pg::Params values;
+    values.int8(payment.escrow_id)
+        .opt_int8(payment.milestone_id)
+        .opt_int8(payment.payee_id)
+        .money(payment.cents)
+        .text(core::status_name(payment.status));
+    context::add_idempotency_key(values, payment.caller_key).opt_text(payment.payout_key);
+    pg::Result row = spi.run(insert, std::move(values));
+    if (!row.empty() && payment.paid_delta != 0) add_escrow_paid(spi, payment.escrow_id, payment.paid_delta);
+    return row;
+}
+
+Datum payment_row(pg::Spi& spi, int64_t payment_id, FunctionCallInfo fcinfo) {
+    static pg::Statement select{"SELECT * FROM kobatela.payments WHERE id = $1", {INT8OID}};
+    const pg::Result row = spi.run(select, pg::Params().int8(payment_id));
+    if (row.empty()) throw Error(ErrorCode::PAYMENT_NOT_FOUND);
+    return row.composite(0, fcinfo);
+}
+
+std::optional<PspSnapshot> psp_snapshot(pg::Spi& spi, const std::string& psp_ref) {
+    static pg::Statement find{"SELECT escrow_id FROM kobatela.payments WHERE psp_ref = $1", {TEXTOID}};
+    static pg::Statement lock{"SELECT * FROM kobatela.payments WHERE psp_ref = $1 FOR UPDATE", {TEXTOID}};
+    const pg::Result owner = spi.run(find, pg::Params().text(psp_ref));
+    if (owner.empty()) return std::nullopt;
+    PspSnapshot s;
+    s.escrow = lock_escrow(spi, owner.int8(0, 1));
+    s.payment = read_payment(spi.run(lock, pg::Params().text(psp_ref)));
+    return s;
+}
+
+void apply_psp_event(pg::Spi& spi, const PspSnapshot& snapshot, const core::PspEventDecision& decision) {
+    static pg::Statement update{
+        "UPDATE kobatela.payments SET status = $2::kobatela.payment_status WHERE id = $1", {INT8OID, TEXTOID}};
+    static pg::Statement insert_alert{
+        "INSERT INTO kobatela.alerts (type, message, payload) VALUES ($1, $2, $3)", {TEXTOID, TEXTOID, JSONBOID}};
+    if (decision.step.effect == core::Effect::NoOp) return;
+    const bool apply = decision.step.effect == core::Effect::Apply;
+    const audit::AuditReason reason(apply ? decision.step.audit_action : decision.alert_audit);
+    if (apply) {
+        spi.run(update, pg::Params().int8(snapshot.payment.id).text(core::status_name(decision.step.to)));
+        if (decision.paid_delta != 0) add_escrow_paid(spi, snapshot.escrow.id, decision.paid_delta);
+    }
+    if (!decision.alert_type.empty())
+        spi.run(insert_alert,
+                pg::Params().text(decision.alert_type).text(decision.alert_message).jsonb(decision.alert_payload));
+}
+
+}  // namespace koba::store

@@ -1,0 +1,192 @@
+// The payout engine's decisions (core/payout_plan): every status and counter a payout writes.
+#include "core/payout_plan.hpp"
+
+#include "error_of.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace koba::core;
+using koba::test::error_of;
+
+namespace {
+
+EscrowState escrow(int64_t deposited, int64_t paid, EscrowStatus status = EscrowStatus::Funded) {
+    EscrowState e;
+    e.id = 7;
+    e.amount_total = 10000;
+    e.deposited = deposited;
+    e.paid = paid;
+    e.status = status;
+    return e;
+}
+
+SendSnapshot milestone_send(int64_t cents, MilestoneStatus status, int64_t other_unpaid, EscrowState e = escrow(10000, 0)) {
+    SendSnapshot s;
+    s.escrow = e;
+    s.cents = cents;
+    s.milestone_id = 3;
+    s.milestone_status = status;
+    s.other_unpaid_milestones = other_unpaid;
+    return s;
+}
+
+PaymentState payment(PaymentStatus status, int64_t cents = 2500, int64_t escrow_id = 7,
+                     std::optional<int64_t> milestone = 3) {
+    return PaymentState{42, escrow_id, milestone, cents, status};
+}
+
+}  // namespace
+
+TEST(PlanSend, AnApprovedMilestoneIsPaidAndCountedInTheEscrow) {
+    const SendDecision d = plan_send(milestone_send(2500, MilestoneStatus::Approved, 1));
+    EXPECT_EQ(d.payment_to, PaymentStatus::Sent);
+    EXPECT_EQ(d.paid_delta, 2500);
+    EXPECT_EQ(d.milestone_to, MilestoneStatus::Paid);
+    EXPECT_FALSE(d.escrow_close.has_value());  // another milestone is still unpaid
+}
+
+TEST(PlanSend, TheLastMilestonePaidClosesTheEscrow) {
+    const SendDecision d = plan_send(milestone_send(2500, MilestoneStatus::Approved, 0));
+    ASSERT_TRUE(d.escrow_close.has_value());
+    EXPECT_EQ(d.escrow_close->to, EscrowStatus::Released);
+    EXPECT_EQ(d.escrow_close->event_kind, "CLOSED");
+    EXPECT_EQ(d.escrow_close->audit_action, "ESCROW_CLOSED");
+}
+
+TEST(PlanSend, AClosedEscrowKeepsItsStatusWhenItsLastMilestoneIsPaid) {
+    const SendDecision d = plan_send(milestone_send(2500, MilestoneStatus::Approved, 0,
+                                                    escrow(10000, 0, EscrowStatus::Refunded)));
+    ASSERT_TRUE(d.escrow_close.has_value());
+    EXPECT_EQ(d.escrow_close->effect, Effect::NoOp);
+}
+
+TEST(PlanSend, OnlyApprovedWorkIsPaid) {
+    EXPECT_EQ(error_of([] { plan_send(milestone_send(2500, MilestoneStatus::Waiting, 0)); }),
+              ErrorCode::INVALID_TRANSITION);
+    EXPECT_EQ(error_of([] { plan_send(milestone_send(2500, MilestoneStatus::Paid, 0)); }),
+              ErrorCode::INVALID_TRANSITION);
+}
+
+TEST(PlanSend, TheBalanceIsCheckedOnce) {
+    EXPECT_EQ(error_of([] { plan_send(milestone_send(2501, MilestoneStatus::Approved, 0, escrow(5000, 2500))); }),
+              ErrorCode::INSUFFICIENT_ESCROW_BALANCE);
+    EXPECT_EQ(error_of([] { plan_send(milestone_send(2500, MilestoneStatus::Approved, 0, escrow(5000, 2500))); }),
+              std::nullopt);
+}
+
+TEST(PlanSend, APaymentWithoutMilestoneTouchesNoMilestone) {
+    SendSnapshot s;
+    s.escrow = escrow(10000, 0);
+    s.cents = 100;
+    const SendDecision d = plan_send(s);
+    EXPECT_FALSE(d.milestone_to.has_value());
+    EXPECT_FALSE(d.escrow_close.has_value());
+    EXPECT_EQ(d.paid_delta, 100);
+}
+
+TEST(PlanMilestonePayout, ANewPayoutSendsANewPayment) {
+    MilestonePayoutSnapshot s{milestone_send(2500, MilestoneStatus::Approved, 0), std::nullopt, std::nullopt};
+    const PayoutDecision d = plan_milestone_payout(s);
+    EXPECT_EQ(d.kind, PayoutDecision::Kind::SendNew);
+    EXPECT_EQ(d.send.milestone_to, MilestoneStatus::Paid);
+}
+
+TEST(PlanMilestonePayout, AMilestoneAlreadyPaidThisAmountReturnsThatPayment) {
+    MilestonePayoutSnapshot s{milestone_send(2500, MilestoneStatus::Approved, 0), std::nullopt, 99};
+    const PayoutDecision d = plan_milestone_payout(s);
+    EXPECT_EQ(d.kind, PayoutDecision::Kind::Existing);
+    EXPECT_EQ(d.payment_id, 99);
+}
+
+TEST(PlanMilestonePayout, AKeyAlreadyUsedReturnsOrSendsItsPayment) {
+    for (const PaymentStatus done : {PaymentStatus::Sent, PaymentStatus::Settled}) {
+        MilestonePayoutSnapshot s{milestone_send(2500, MilestoneStatus::Approved, 0), payment(done), std::nullopt};
+        const PayoutDecision d = plan_milestone_payout(s);
+        EXPECT_EQ(d.kind, PayoutDecision::Kind::Existing);
+        EXPECT_EQ(d.payment_id, 42);
+    }
+    MilestonePayoutSnapshot pending{milestone_send(2500, MilestoneStatus::Approved, 0), payment(PaymentStatus::Pending),
+                                    std::nullopt};
+    const PayoutDecision d = plan_milestone_payout(pending);
+    EXPECT_EQ(d.kind, PayoutDecision::Kind::SendPending);
+    EXPECT_EQ(d.payment_id, 42);
+    EXPECT_EQ(d.send.paid_delta, 2500);
+}
+
+TEST(PlanMilestonePayout, AKeyInErrorOrForAnotherPaymentIsRefused) {
+    EXPECT_EQ(error_of([] {
+                  plan_milestone_payout({milestone_send(2500, MilestoneStatus::Approved, 0),
+                                         payment(PaymentStatus::Error), std::nullopt});
+              }),
+              ErrorCode::PAYMENT_IN_ERROR);
+    EXPECT_EQ(error_of([] {
+                  plan_milestone_payout({milestone_send(2500, MilestoneStatus::Approved, 0),
+                                         payment(PaymentStatus::Sent, 2400), std::nullopt});
+              }),
+              ErrorCode::IDEMPOTENCY_CONFLICT);
+    EXPECT_EQ(error_of([] {
+                  plan_milestone_payout({milestone_send(2500, MilestoneStatus::Approved, 0),
+                                         payment(PaymentStatus::Sent, 2500, 8), std::nullopt});
+              }),
+              ErrorCode::IDEMPOTENCY_CONFLICT);
+}
+
+TEST(PlanExecute, OnlyAPendingPaymentIsSent) {
+    ExecuteSnapshot s{milestone_send(2500, MilestoneStatus::Approved, 0), payment(PaymentStatus::Pending)};
+    EXPECT_EQ(plan_execute(s).kind, PayoutDecision::Kind::SendPending);
+    for (const PaymentStatus other :
+         {PaymentStatus::Sent, PaymentStatus::Settled, PaymentStatus::Error, PaymentStatus::Refunded}) {
+        s.payment.status = other;
+        EXPECT_EQ(plan_execute(s).kind, PayoutDecision::Kind::Existing) << status_name(other);
+    }
+}
+
+TEST(PlanPspEvent, ASettlementOfASentPaymentMovesNoMoney) {
+    const PspEventDecision d = plan_psp_event(escrow(10000, 2500), payment(PaymentStatus::Sent),
+                                              PaymentEvent::Settle, {"ev1", "payment.settled", "PSP-1"});
+    EXPECT_EQ(d.step.to, PaymentStatus::Settled);
+    EXPECT_EQ(d.step.audit_action, "PAYMENT_SETTLED");
+    EXPECT_EQ(d.paid_delta, 0);
+    EXPECT_TRUE(d.alert_type.empty());
+}
+
+TEST(PlanPspEvent, AFailureGivesTheMoneyBackAndALateSettlementTakesItAgain) {
+    const PspEventDecision failed = plan_psp_event(escrow(10000, 2500), payment(PaymentStatus::Sent),
+                                                   PaymentEvent::Fail, {"ev1", "payment.failed", "PSP-1"});
+    EXPECT_EQ(failed.step.to, PaymentStatus::Error);
+    EXPECT_EQ(failed.paid_delta, -2500);
+    const PspEventDecision settled = plan_psp_event(escrow(10000, 0), payment(PaymentStatus::Error),
+                                                    PaymentEvent::Settle, {"ev2", "payment.settled", "PSP-1"});
+    EXPECT_EQ(settled.paid_delta, 2500);
+    EXPECT_TRUE(settled.alert_type.empty());
+}
+
+TEST(PlanPspEvent, ASettlementBeyondTheDepositsRaisesAnAlert) {
+    const PspEventDecision d = plan_psp_event(escrow(2000, 0), payment(PaymentStatus::Error), PaymentEvent::Settle,
+                                              {"ev3", "payment.settled", "PSP-1"});
+    EXPECT_EQ(d.alert_type, "ESCROW_OVERDRAWN");
+    EXPECT_NE(d.alert_payload.find("\"paid_amount\":\"25.00\""), std::string::npos) << d.alert_payload;
+}
+
+TEST(PlanPspEvent, AContradictionKeepsTheStatusAndRaisesAnAlert) {
+    const PspEventDecision d = plan_psp_event(escrow(10000, 2500), payment(PaymentStatus::Settled),
+                                              PaymentEvent::Fail, {"ev4", "payment.failed", "PSP-1"});
+    EXPECT_EQ(d.step.effect, Effect::Contradict);
+    EXPECT_EQ(d.paid_delta, 0);
+    EXPECT_EQ(d.alert_type, "PSP_EVENT_CONTRADICTS_PAYMENT");
+    EXPECT_EQ(d.alert_audit, "PSP_EVENT_CONTRADICTS_PAYMENT");
+}
+
+TEST(PlanPspEvent, AReplayedOutcomeChangesNothing) {
+    const PspEventDecision d = plan_psp_event(escrow(10000, 2500), payment(PaymentStatus::Settled),
+                                              PaymentEvent::Settle, {"ev5", "payment.settled", "PSP-1"});
+    EXPECT_EQ(d.step.effect, Effect::NoOp);
+    EXPECT_TRUE(d.alert_type.empty());
+}
+
+TEST(PaymentSentEvent, NamesThePaymentAndItsMilestone) {
+    EXPECT_EQ(payment_sent_event(5, 2500, "PSP-x", 3),
+              R"({"payment_id":5,"amount":"25.00","psp_ref":"PSP-x","milestone_id":3})");
+    EXPECT_EQ(payment_sent_event(5, 2500, "PSP-x", std::nullopt),
+              R"({"payment_id":5,"amount":"25.00","psp_ref":"PSP-x","milestone_id":null})");
+}
