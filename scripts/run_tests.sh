@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `make test`: every suite, in order, then one line "N passed, M failed".
 #
-#   1. build with -Wall -Wextra -Werror       (a failed build counts as one failure)
+#   1. build with -Wall -Wextra -Werror       (a failed build counts as one failure), and the
+#      test-only probes (test/probes/)
 #   2. C++ unit tests of the pure core        (GoogleTest, under ASan + UBSan)
-#   3. install, start a throwaway cluster
+#   3. install (with the probes), start a throwaway cluster
 #   4. pg_regress: test/sql/*.sql             (API slice, bridge barrier, bad input)
 #   5. isolation: test/isolation/specs/*.spec (concurrency)
 #   6. pgTAP via pg_prove: test/pgtap/*.sql
@@ -28,8 +29,13 @@ count_lines() { grep -cE "$1" "$2" || true; }
 
 mkdir -p "$logs"
 
+# The developers' build: warnings are errors (plain make, make install and the package never make
+# them so). Exported so that every make of this run, the suites' own `make install` included,
+# compiles with the same flags: the Makefile rebuilds everything when they change.
+export KOBATELA_WERROR=1
+
 banner "build (warnings are errors)"
-if ! make -s all >"$logs/build.log" 2>&1; then
+if ! make -s all probes >"$logs/build.log" 2>&1; then
   cat "$logs/build.log"; failed=$((failed + 1)); finish
 fi
 passed=$((passed + 1))
@@ -44,7 +50,8 @@ failed=$((failed + ${unit_failed:-0}))
 if [ "$unit_status" -ne 0 ] && [ "${unit_failed:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
 
 banner "install and start a throwaway cluster (port $port)"
-if ! make -s install >"$logs/install.log" 2>&1; then
+# install-probes: test/sql/bridge.sql declares its probe in $libdir/koba_test_probes.
+if ! make -s install install-probes >"$logs/install.log" 2>&1; then
   cat "$logs/install.log"; failed=$((failed + 1)); finish
 fi
 if ! cluster_env=$(scripts/cluster.sh start test "$port"); then

@@ -10,7 +10,8 @@
 extern "C" {
 PG_MODULE_MAGIC;
 
-void _PG_init(void);
+// PGDLLEXPORT: from PostgreSQL 16 on, PGXS builds modules with -fvisibility=hidden.
+PGDLLEXPORT void _PG_init(void);
 void _PG_init(void) {
     koba::context::note_library_load(process_shared_preload_libraries_in_progress);
     koba::pg::settings::define();

@@ -48,7 +48,6 @@ extern "C" {
 #include "commands/sequence.h"
 #include "common/shortest_dec.h"
 #include "executor/executor.h"
-#include "storage/backendid.h"
 #include "utils/acl.h"
 #include "utils/datum.h"
 #include "utils/inval.h"
@@ -700,7 +699,7 @@ void describe_audit_log(Relation rel, AuditTable* t) {
         if (t->attnum[c] == InvalidAttrNumber) elog(ERROR, "kobatela: audit_log has no column %s", kColumnNames[c]);
     if (!TupleDescAttr(desc, t->attnum[kColId] - 1)->attidentity)
         elog(ERROR, "kobatela: audit_log.id must be an identity column");
-    t->id_sequence = getIdentitySequence(relid, t->attnum[kColId], false);
+    t->id_sequence = pg::compat::identity_sequence(rel, t->attnum[kColId], false);
 
     const TriggerDesc* triggers = rel->trigdesc;
     if (triggers != nullptr &&
@@ -800,7 +799,7 @@ void insert_audit_row(Relation rel, const AuditTable* t, Datum* row_values, bool
     if (t->has_checks) ExecConstraints(result, slot, estate);
     table_tuple_insert(rel, slot, GetCurrentCommandId(true), 0, nullptr);
     // Unique indexes check here (UNIQUE_CHECK_YES: describe_audit_log refused deferrable ones).
-    List* recheck = ExecInsertIndexTuples(result, slot, estate, false, false, nullptr, NIL);
+    List* recheck = pg::compat::insert_index_tuples(result, slot, estate, false, false, nullptr, NIL);
     if (recheck != NIL) elog(ERROR, "kobatela: audit_log has a deferred constraint");
     ExecCloseIndices(result);
     ExecResetTupleTable(estate->es_tupleTable, false);
@@ -849,7 +848,7 @@ void write_row(std::string_view action, std::string_view entity, std::optional<i
     });
     const int64_t at = pg::pg_call([] { return GetCurrentTimestamp(); }) + kPostgresEpochOffsetMicros;
     const uint64_t txid = pg::pg_call([] { return U64FromFullTransactionId(GetTopFullTransactionId()); });
-    const int32_t lane = MyBackendId;
+    const int32_t lane = pg::compat::backend_slot();
     const int level = nest_level();
 
     const OpenAuditLog log;  // (re)describes g_audit_table if needed

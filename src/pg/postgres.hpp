@@ -1,4 +1,5 @@
-// The one place that includes PostgreSQL's C headers into C++.
+// The one place that includes PostgreSQL's C headers into C++, then the shim over the API
+// differences between PostgreSQL majors (pg/compat.hpp).
 //
 // Standard headers come first: PostgreSQL's port.h redefines snprintf/printf & co. as macros,
 // which breaks <string> and friends if they are included afterwards.
@@ -34,3 +35,5 @@ extern "C" {
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 }
+
+#include "pg/compat.hpp"

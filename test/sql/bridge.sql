@@ -2,7 +2,7 @@
 -- PostgreSQL error raised in the middle of SPI each come out as a clean SQL error, C++
 -- destructors run, and the same backend keeps working.
 CREATE FUNCTION bridge_probe(mode text) RETURNS text
-    LANGUAGE C AS '$libdir/kobatela', 'kobatela_bridge_probe';
+    LANGUAGE C AS '$libdir/koba_test_probes', 'kobatela_bridge_probe';
 
 SELECT pg_backend_pid() AS backend \gset
 SELECT bridge_probe('ok');

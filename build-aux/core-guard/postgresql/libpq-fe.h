@@ -1,0 +1,2 @@
+/* The same guard as build-aux/core-guard/postgres.h, for postgresql/libpq-fe.h. */
+#error "src/core must not include PostgreSQL headers (postgresql/libpq-fe.h): move that code to src/pg or src/api"

@@ -1,0 +1,63 @@
+// The PostgreSQL API differences between the majors Kobatela builds against: 15 (tested), 16 and 17
+// (built through this file, not tested here). Included by pg/postgres.hpp after PostgreSQL's own
+// headers; the rest of the code calls the names below wherever a call differs between majors, and
+// PostgreSQL directly everywhere else.
+//
+// Supporting a new major: read its release notes and `git diff REL_17_STABLE..REL_18_STABLE --
+// src/include` for each PostgreSQL function Kobatela calls (nm -u src/**/*.o lists them), add a
+// branch here, then raise the bounds below and KOBATELA_PG_MAJORS in the Makefile.
+#pragma once
+
+#if PG_VERSION_NUM < 150000 || PG_VERSION_NUM >= 180000
+#error "Kobatela builds against PostgreSQL 15, 16 and 17 only (README.md, Supported PostgreSQL versions)"
+#endif
+
+extern "C" {
+#include "catalog/dependency.h"
+#include "executor/executor.h"
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"  // 16 moved VARDATA, VARSIZE, SET_VARSIZE... out of postgres.h
+#endif
+#if PG_VERSION_NUM >= 170000
+#include "storage/procnumber.h"  // 17 replaced backend ids (storage/backendid.h) with proc numbers
+#else
+#include "storage/backendid.h"
+#endif
+}
+
+namespace koba::pg::compat {
+
+// This backend's slot, unique among live backends and reused after one exits, numbered from 1.
+// 15 and 16: MyBackendId (1..MaxBackends). 17 removed it for MyProcNumber, an index into the proc
+// array counted from 0: + 1 keeps the numbering (the audit trail's lanes start at 1).
+inline int32 backend_slot() {
+#if PG_VERSION_NUM >= 170000
+    return MyProcNumber + 1;
+#else
+    return MyBackendId;
+#endif
+}
+
+// The identity sequence of rel's column attnum. 17 takes the open relation (an identity column of
+// a partition belongs to the partitioned table's sequence); 15 and 16 take its OID.
+inline Oid identity_sequence(Relation rel, AttrNumber attnum, bool missing_ok) {
+#if PG_VERSION_NUM >= 170000
+    return getIdentitySequence(rel, attnum, missing_ok);
+#else
+    return getIdentitySequence(RelationGetRelid(rel), attnum, missing_ok);
+#endif
+}
+
+// Inserts the index entries of the tuple in slot, as an INSERT does. 16 added onlySummarizing (true
+// only for a HOT update, which touches summarizing indexes alone); an insert passes false: every
+// index, as on 15.
+inline List* insert_index_tuples(ResultRelInfo* info, TupleTableSlot* slot, EState* estate, bool update,
+                                 bool no_dup_err, bool* spec_conflict, List* arbiter_indexes) {
+#if PG_VERSION_NUM >= 160000
+    return ExecInsertIndexTuples(info, slot, estate, update, no_dup_err, spec_conflict, arbiter_indexes, false);
+#else
+    return ExecInsertIndexTuples(info, slot, estate, update, no_dup_err, spec_conflict, arbiter_indexes);
+#endif
+}
+
+}  // namespace koba::pg::compat
