@@ -29,7 +29,6 @@ Datum varlena_datum(std::string_view bytes) {
 
 Datum text_datum(std::string_view value) { return varlena_datum(value); }
 std::string text_value(Datum value) { return varlena_bytes(value); }
-Datum bytea_datum(std::string_view bytes) { return varlena_datum(bytes); }
 std::string bytea_value(Datum value) { return varlena_bytes(value); }
 
 Datum numeric_datum(int64_t cents) {
