@@ -4,6 +4,7 @@
 #include "core/text_rules.hpp"
 #include "pg/datum.hpp"
 #include "pg/guard.hpp"
+#include "pg/subtransaction.hpp"
 #include "pg/postgres.hpp"
 
 #include <vector>
@@ -89,12 +90,19 @@ std::optional<core::Scope> role_scope() {
     return std::nullopt;
 }
 
-// The kobatela_user_id claim of the JWT PostgREST verified (request.jwt.claims), as text: a JSON
-// number's digits or a string's content; NULL when there is none. In the caller's memory.
-const char* jwt_user_claim() {
+// request.jwt.claims, the JWT's claims PostgREST verified; NULL when unset or empty. Valid until
+// the setting changes: read it at once.
+const char* jwt_claims() {
     return pg::pg_call([]() -> const char* {
         const char* claims = GetConfigOption("request.jwt.claims", true, false);
-        if (claims == nullptr || claims[0] == '\0') return nullptr;
+        return claims == nullptr || claims[0] == '\0' ? nullptr : claims;
+    });
+}
+
+// The kobatela_user_id claim of `claims`, as text: a JSON number's digits or a string's content;
+// NULL when there is none. In the caller's memory. A PostgreSQL error when `claims` is not JSON.
+const char* jwt_user_claim(const char* claims) {
+    return pg::pg_call([&]() -> const char* {
         Jsonb* document = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(claims)));
         if (!JB_ROOT_IS_OBJECT(document)) return nullptr;
         static const char kClaim[] = "kobatela_user_id";
@@ -112,17 +120,18 @@ const char* jwt_user_claim() {
 // the unbound role may already do (party checks, no platform calls), so a forged claim gains
 // nothing. A claim that is not a user id is refused rather than ignored: ignoring it would widen.
 std::optional<int64_t> jwt_user_id() {
-    const char* claim = nullptr;
-    try {
-        claim = jwt_user_claim();
-    } catch (const pg::PgError& e) {
+    const char* claims = jwt_claims();  // (absent outside PostgREST: then no subtransaction)
+    if (claims == nullptr) return std::nullopt;
+    // In a subtransaction: claims that are not JSON are rolled back before they become Kobatela's error.
+    const pg::Recovered<const char*> claim = pg::recoverable([&] { return jwt_user_claim(claims); });
+    if (!claim.ok()) {
         // Claims that are not JSON (any session can set request.jwt.claims): no binding can be read,
         // and ignoring them would widen, so they are refused.
-        if (ERRCODE_TO_CATEGORY(e.sqlerrcode()) != ERRCODE_DATA_EXCEPTION) throw;
+        if (!claim.error().is_data_exception()) claim.error().raise();
         throw core::Error(core::ErrorCode::UNAUTHORIZED, "The JWT claims (request.jwt.claims) are not JSON.");
     }
-    if (claim == nullptr) return std::nullopt;
-    const std::optional<int64_t> id = core::parse_row_id(claim);
+    if (claim.value() == nullptr) return std::nullopt;
+    const std::optional<int64_t> id = core::parse_row_id(claim.value());
     if (!id) throw core::Error(core::ErrorCode::UNAUTHORIZED, "The JWT's kobatela_user_id claim is not a user id.");
     return id;
 }

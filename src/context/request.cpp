@@ -3,6 +3,7 @@
 #include "core/errors.hpp"
 #include "core/json_writer.hpp"
 #include "pg/guard.hpp"
+#include "pg/subtransaction.hpp"
 #include "core/text_rules.hpp"
 
 namespace koba::context {
@@ -10,14 +11,19 @@ namespace koba::context {
 std::optional<std::string> request_header(pg::Spi& spi, const char* lower_case_name) {
     static pg::Statement header{
         "SELECT nullif(current_setting('request.headers', true), '')::jsonb ->> $1", {TEXTOID}};
-    try {
-        const pg::Result r = spi.run(header, pg::Params().text(lower_case_name));
-        return r.opt_text(0, 1);
-    } catch (const pg::PgError& e) {
-        // Set by PostgREST as JSON; by anything else, maybe not (any session can set it).
-        if (ERRCODE_TO_CATEGORY(e.sqlerrcode()) != ERRCODE_DATA_EXCEPTION) throw;
-        throw core::Error(core::ErrorCode::INVALID_ARGUMENT, "The request.headers setting is not a JSON object.");
-    }
+    // Unset or empty (outside PostgREST): no header, and no statement or subtransaction to pay for.
+    const bool unset = pg::pg_call([] {
+        const char* headers = GetConfigOption("request.headers", true, false);
+        return headers == nullptr || headers[0] == '\0';
+    });
+    if (unset) return std::nullopt;
+    // In a subtransaction: a setting that is not JSON is rolled back before it becomes Kobatela's error.
+    const pg::Recovered<std::optional<std::string>> value =
+        pg::recoverable([&] { return spi.run(header, pg::Params().text(lower_case_name)).opt_text(0, 1); });
+    if (value.ok()) return value.value();
+    // Set by PostgREST as JSON; by anything else, maybe not (any session can set it).
+    if (!value.error().is_data_exception()) value.error().raise();
+    throw core::Error(core::ErrorCode::INVALID_ARGUMENT, "The request.headers setting is not a JSON object.");
 }
 
 void set_http_response(pg::Spi& spi, int status, const char* header, const char* value) {

@@ -3,6 +3,7 @@
 #include "core/errors.hpp"
 #include "core/money.hpp"
 #include "pg/guard.hpp"
+#include "pg/subtransaction.hpp"
 
 namespace koba::pg {
 
@@ -29,7 +30,6 @@ Datum varlena_datum(std::string_view bytes) {
 
 Datum text_datum(std::string_view value) { return varlena_datum(value); }
 std::string text_value(Datum value) { return varlena_bytes(value); }
-Datum bytea_datum(std::string_view bytes) { return varlena_datum(bytes); }
 std::string bytea_value(Datum value) { return varlena_bytes(value); }
 
 Datum numeric_datum(int64_t cents) {
@@ -51,17 +51,18 @@ std::string numeric_text(Datum value) {
 Datum jsonb_datum(std::string_view json_text) {
     const std::string text(json_text);  // jsonb_in wants a NUL-terminated string
     const char* cstr = text.c_str();
-    try {
-        return pg_call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(cstr)); });
-    } catch (const PgError& e) {
-        // What the text itself is to blame for becomes INVALID_JSON: a syntax error, any data
-        // exception (a \u0000 escape, which jsonb cannot hold: 22P05; a number beyond numeric's
-        // range: 22003) and a document nested too deep for the parser (54001). Anything else (out
-        // of memory...) stays itself.
-        const int code = e.sqlerrcode();
-        if (ERRCODE_TO_CATEGORY(code) != ERRCODE_DATA_EXCEPTION && code != ERRCODE_STATEMENT_TOO_COMPLEX) throw;
-        throw core::Error(core::ErrorCode::INVALID_JSON, std::string("Malformed JSON: ") + e.what());
-    }
+    // PostgreSQL's own parser judges the text; in a subtransaction, so that its refusal can become
+    // INVALID_JSON with the caller's transaction still usable.
+    const Recovered<Datum> parsed =
+        recoverable([&] { return pg_call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(cstr)); }); });
+    if (parsed.ok()) return parsed.value();
+    // What the text itself is to blame for becomes INVALID_JSON: a syntax error, any data exception
+    // (a \u0000 escape, which jsonb cannot hold: 22P05; a number beyond numeric's range: 22003) and
+    // a document nested too deep for the parser (54001). Anything else (out of memory...) stays
+    // itself.
+    const RolledBackError& error = parsed.error();
+    if (!error.is_data_exception() && error.sqlerrcode() != ERRCODE_STATEMENT_TOO_COMPLEX) error.raise();
+    throw core::Error(core::ErrorCode::INVALID_JSON, std::string("Malformed JSON: ") + error.message());
 }
 
 std::string jsonb_text(Datum value) {

@@ -16,7 +16,6 @@ using UnixMicros = int64_t;
 Datum text_datum(std::string_view value);
 std::string text_value(Datum value);
 
-Datum bytea_datum(std::string_view bytes);
 std::string bytea_value(Datum value);
 
 Datum numeric_datum(int64_t cents);

@@ -6,16 +6,27 @@
 
 namespace koba::pg {
 
-const char* PgError::what() const noexcept {
-    return data_ != nullptr && data_->message != nullptr ? data_->message : "PostgreSQL error";
-}
-
 namespace detail {
 ErrorData* capture_error(MemoryContext context) noexcept {
     MemoryContextSwitchTo(context);
     ErrorData* data = CopyErrorData();
     FlushErrorState();
     return data;
+}
+
+bool ErrorStacks::restore() const noexcept {
+    const bool moved = PG_exception_stack != exception_stack_;
+    PG_exception_stack = exception_stack_;
+    error_context_stack = context_stack_;
+    return moved;
+}
+
+void warn_exception_stack_moved(const char* where) {
+    ereport(WARNING,
+            (errcode(ERRCODE_INTERNAL_ERROR),
+             errmsg_internal("kobatela: PG_exception_stack was found moved on leaving %s, and restored", where),
+             errdetail_internal("A C++ exception left a PG_TRY block without passing its PG_END_TRY. "
+                                "This is a bug in Kobatela; please report it.")));
 }
 }  // namespace detail
 
@@ -59,14 +70,17 @@ EntryGate g_gate = nullptr;
 void set_entry_gate(EntryGate gate) { g_gate = gate; }
 
 Datum run_entry(FunctionCallInfo fcinfo, EntryBody body, const char* name, bool gated) {
-    // Saved so that a C++ exception that skipped a PG_CATCH (a bug: see pg_call) cannot leave
-    // PostgreSQL's error handling pointing into a dead stack frame.
-    sigjmp_buf* saved_exception_stack = PG_exception_stack;
-    ErrorContextCallback* saved_context_stack = error_context_stack;
+    // Checked on every way out: a C++ exception that skipped a PG_CATCH (a bug: see pg_call) must
+    // not leave PostgreSQL's error handling pointing into a dead stack frame. Put back, then
+    // reported (a WARNING could itself raise, and must find the stacks sound).
+    const detail::ErrorStacks stacks;
     PendingError pending;
+    Datum result = Datum(0);
+    bool returned = false;
     try {
         if (gated && g_gate != nullptr) g_gate();
-        return body(fcinfo);
+        result = body(fcinfo);
+        returned = true;
     } catch (const PgError& e) {
         pending.postgres = e.data();
     } catch (const core::Error& e) {
@@ -81,8 +95,9 @@ Datum run_entry(FunctionCallInfo fcinfo, EntryBody body, const char* name, bool 
         pending.set(core::ErrorCode::INTERNAL_ERROR, nullptr);
         snprintf(pending.detail, sizeof pending.detail, "Unexpected C++ exception in %s.", name);
     }
-    PG_exception_stack = saved_exception_stack;
-    error_context_stack = saved_context_stack;
+    // Every C++ object of the body is destroyed by now, and so is any exception.
+    if (stacks.restore()) detail::warn_exception_stack_moved(name);
+    if (returned) return result;
     raise(pending);
 }
 

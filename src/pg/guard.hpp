@@ -11,7 +11,13 @@
 //    a caught PostgreSQL error is rethrown unchanged).
 //
 // Rule for the rest of the code: call PostgreSQL only through pg_call (directly or through the
-// spi/datum/args helpers), and keep the lambda given to pg_call free of C++ objects.
+// spi/datum/args helpers), and keep the lambda given to pg_call free of C++ objects. A PgError is
+// not to be caught and turned into something else: a PostgreSQL error ends the (sub)transaction.
+// Where one must be recoverable, pg::recoverable (pg/subtransaction.hpp) runs the call in a
+// subtransaction and rolls it back first. Destructors run while a caught PostgreSQL error is still
+// unhandled (between pg_call and the entry point's raise): one may call PostgreSQL only for what
+// cannot raise and does not depend on the failed call's state, else it skips the call when
+// unwinding (std::uncaught_exceptions(), as pg::Spi does) and leaves it to the abort.
 #pragma once
 
 #include "pg/postgres.hpp"
@@ -22,13 +28,16 @@ namespace koba::pg {
 
 // A PostgreSQL error in flight through C++ frames. The ErrorData is a copy in the memory
 // context of the call that failed; the entry point rethrows it with ReThrowError.
-class PgError : public std::exception {
+//
+// Deliberately neither a core::Error nor a std::exception: only `catch (const PgError&)` or
+// `catch (...)` sees it, so no handler written for catalogued or C++ errors can take it for one
+// of its own and carry on. Carrying on after a PostgreSQL error needs its subtransaction rolled
+// back first: run the call in pg::recoverable (pg/subtransaction.hpp), which hands the error back
+// once PostgreSQL's state is clean.
+class PgError final {
 public:
     explicit PgError(ErrorData* data) noexcept : data_(data) {}
     ErrorData* data() const noexcept { return data_; }
-    int sqlerrcode() const noexcept { return data_->sqlerrcode; }
-    const char* constraint() const noexcept { return data_->constraint_name; }
-    const char* what() const noexcept override;
 
 private:
     ErrorData* data_;
@@ -37,6 +46,25 @@ private:
 namespace detail {
 // Called in PG_CATCH: copies the error out of ErrorContext into `context` and clears it.
 ErrorData* capture_error(MemoryContext context) noexcept;
+
+// PostgreSQL's error stacks as they were when a guarded region (an entry point, a subtransaction)
+// was entered. PG_exception_stack found elsewhere on the way out means a C++ exception left a
+// PG_TRY block without passing its PG_END_TRY (a bug: see pg_call): it then points into a dead
+// stack frame, and the next ereport(ERROR) would longjmp there.
+class ErrorStacks {
+public:
+    ErrorStacks() noexcept : exception_stack_(PG_exception_stack), context_stack_(error_context_stack) {}
+    // Puts both stacks back; true when PG_exception_stack had moved (then warn, once).
+    bool restore() const noexcept;
+
+private:
+    sigjmp_buf* exception_stack_;
+    ErrorContextCallback* context_stack_;
+};
+
+// The WARNING for a moved PG_exception_stack, found in `where`. Plain ereport: may raise (out of
+// memory), so call it with no C++ object alive, or inside pg_call.
+void warn_exception_stack_moved(const char* where);
 }  // namespace detail
 
 namespace detail {

@@ -24,24 +24,28 @@ int g_cron_timeout_s = 10;
 
 std::string_view view(const char* value) { return value == nullptr ? std::string_view() : value; }
 
-// Called by PostgreSQL (C code): must not throw.
+// Why a list of currencies is refused, or nullptr when it is accepted. C++ only (it may throw
+// std::bad_alloc); the sentences are static.
+const char* currency_list_problem(std::string_view list) {
+    const std::vector<std::string> codes = core::parse_currency_list(list);
+    if (codes.empty()) return "At least one currency must be accepted.";
+    for (const std::string& code : codes)
+        if (!core::is_currency_code(code)) return "Each currency must be 3 letters, e.g. USD,EUR.";
+    return nullptr;
+}
+
+// Called by PostgreSQL (C code): must not throw. The C++ work is over, and its objects destroyed,
+// before GUC_check_errdetail, which allocates and so may raise an error (a longjmp).
 bool check_currencies(char** newval, void** /*extra*/, GucSource /*source*/) noexcept {
+    const char* problem = nullptr;
     try {
-        const std::vector<std::string> codes = core::parse_currency_list(view(*newval));
-        if (codes.empty()) {
-            GUC_check_errdetail("At least one currency must be accepted.");
-            return false;
-        }
-        for (const std::string& code : codes) {
-            if (!core::is_currency_code(code)) {
-                GUC_check_errdetail("Each currency must be 3 letters, e.g. USD,EUR.");
-                return false;
-            }
-        }
-        return true;
+        problem = currency_list_problem(view(*newval));
     } catch (...) {
         return false;
     }
+    if (problem == nullptr) return true;
+    GUC_check_errdetail("%s", problem);
+    return false;
 }
 
 // A conninfo may not carry a password: the setting's value is logged when it changes and may be
@@ -51,8 +55,8 @@ bool check_conninfo(char** newval, void** /*extra*/, GucSource /*source*/) noexc
     char* error = nullptr;
     PQconninfoOption* options = PQconninfoParse(*newval, &error);
     if (options == nullptr) {
-        GUC_check_errdetail("Not a libpq connection string.");  // (libpq's message may quote the value)
-        PQfreemem(error);
+        PQfreemem(error);  // (libpq's message may quote the value); freed before what may raise
+        GUC_check_errdetail("Not a libpq connection string.");
         return false;
     }
     bool has_password = false;

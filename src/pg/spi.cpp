@@ -39,7 +39,6 @@ Params& Params::int4(int32_t value) { return add(Int32GetDatum(value)); }
 Params& Params::boolean(bool value) { return add(BoolGetDatum(value)); }
 Params& Params::float8(double value) { return add(Float8GetDatum(value)); }
 Params& Params::text(std::string_view value) { return add(text_datum(value)); }
-Params& Params::bytea(std::string_view value) { return add(bytea_datum(value)); }
 Params& Params::money(int64_t cents) { return add(numeric_datum(cents)); }
 Params& Params::jsonb(std::string_view json_text) { return add(jsonb_datum(json_text)); }
 Params& Params::timestamptz(UnixMicros micros) { return add(timestamptz_datum(micros)); }
@@ -194,11 +193,6 @@ Result Spi::run(Statement& statement, Params params, long max_rows) {
     Datum* values = params.values();
     const char* nulls = params.nulls();
     return finish_statement(pg_call([&] { return SPI_execute_plan(plan, values, nulls, false, max_rows); }));
-}
-
-Result Spi::run_text(const std::string& sql) {
-    const char* text = sql.c_str();
-    return finish_statement(pg_call([&] { return SPI_execute(text, false, 0); }));
 }
 
 Result Spi::finish_statement(int rc) {

@@ -44,7 +44,6 @@ public:
     Params& boolean(bool value);
     Params& float8(double value);
     Params& text(std::string_view value);
-    Params& bytea(std::string_view value);
     Params& money(int64_t cents);  // numeric
     Params& jsonb(std::string_view json_text);
     Params& timestamptz(UnixMicros micros);
@@ -121,8 +120,6 @@ public:
     Spi& operator=(const Spi&) = delete;
 
     Result run(Statement& statement, Params params = Params(), long max_rows = 0);
-    // For the rare statement whose text is built at run time; prefer Statement.
-    Result run_text(const std::string& sql);
 
 private:
     Result finish_statement(int rc);

@@ -3,6 +3,7 @@
 #include "core/errors.hpp"
 #include "pg/guard.hpp"
 #include "pg/settings.hpp"
+#include "pg/subtransaction.hpp"
 
 using namespace koba;
 using core::Error;
@@ -131,20 +132,19 @@ CronLink::Rows CronLink::run(pg::Statement& statement, const std::vector<std::st
     }
     pg::Params values;
     for (const std::string& p : params) values.text(p);
-    Rows rows;
-    try {
+    // In a subtransaction: pg_cron's refusal is rolled back before it becomes Kobatela's error.
+    const pg::Recovered<Rows> done = pg::recoverable([&] {
         const pg::Result r = spi_.run(statement, std::move(values));
+        Rows rows;
         for (uint64_t i = 0; i < r.size(); ++i) {
             pg::RemoteSession::Row row;
             for (int c = 1; c <= r.columns(); ++c) row.push_back(r.opt_text(i, c));
             rows.push_back(std::move(row));
         }
-    } catch (const pg::PgError& e) {
-        // The failed statement's (sub)transaction is aborted by the error this becomes; nothing
-        // more runs through SPI after it.
-        raise_cron_error(unpack_sql_state(e.sqlerrcode()), e.what());
-    }
-    return rows;
+        return rows;
+    });
+    if (!done.ok()) raise_cron_error(done.error().sqlstate(), done.error().message());
+    return done.value();
 }
 
 }  // namespace koba::store

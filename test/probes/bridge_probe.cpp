@@ -9,12 +9,24 @@
 //   pg_error_in_spi  an SPI statement raises division_by_zero, C++ objects alive around it
 //   pg_error_palloc  PostgreSQL refuses an allocation (not SPI)
 //   nested:<mode>    runs the probe again through SPI, in <mode>
+//   recovered_in_spi in pg::recoverable, an SPI connection of its own inserts a row into
+//                    pg_temp.bridge_probe_rows (the test creates it), then a statement raises
+//                    division_by_zero; once the subtransaction is rolled back the call goes on with
+//                    SPI, and says what it caught and how many rows the insert left (none)
+//   recovered_raised the same error, rolled back, then raised on unchanged
+//   recovered_cpp_exception  a C++ exception inside pg::recoverable: rolled back, goes on unchanged
+//   moved_exception_stack    a C++ exception leaves a PG_TRY block (the bug pg_call exists to
+//                    prevent), leaving PG_exception_stack in a dead frame; the entry point warns,
+//                    puts it back, and raises
+//   moved_exception_stack_ok the same exception caught in the body, which returns 'ok': found on
+//                    the normal way out
 //   live             how many Tracked objects are alive, not counting this call's own: 0 unless
 //                    an error skipped a destructor
 #include "core/errors.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi.hpp"
+#include "pg/subtransaction.hpp"
 
 #include <new>
 #include <stdexcept>
@@ -33,6 +45,30 @@ struct Tracked {
     ~Tracked() { g_live--; }
 };
 
+pg::Statement g_divide{"SELECT 1 / (random() * 0)::int", {}};
+
+// Writes, then fails: what a rollback must undo.
+void insert_then_divide() {
+    static pg::Statement insert{"INSERT INTO pg_temp.bridge_probe_rows VALUES (1)", {}};
+    pg::Spi spi;  // opened inside the subtransaction: its rollback closes it
+    const Tracked inside;
+    spi.run(insert);
+    spi.run(g_divide);
+}
+
+// The bug: a C++ exception out of a PG_TRY block, past its PG_END_TRY.
+void throw_out_of_pg_try() {
+    PG_TRY();
+    {
+        throw std::runtime_error("left a PG_TRY block");
+    }
+    PG_CATCH();
+    {
+        PG_RE_THROW();
+    }
+    PG_END_TRY();
+}
+
 }  // namespace
 
 KOBA_FUNCTION(kobatela_bridge_probe) {
@@ -44,10 +80,9 @@ KOBA_FUNCTION(kobatela_bridge_probe) {
     if (mode == "bad_alloc") throw std::bad_alloc();
     if (mode == "catalogued") throw core::Error(core::ErrorCode::USER_NOT_FOUND, "Probe user not found.");
     if (mode == "pg_error_in_spi") {
-        static pg::Statement divide{"SELECT 1 / (random() * 0)::int", {}};
         pg::Spi spi;
         const Tracked inside;
-        spi.run(divide);
+        spi.run(g_divide);
         return pg::text_datum("unreachable");
     }
     if (mode == "pg_error_palloc") {
@@ -58,6 +93,38 @@ KOBA_FUNCTION(kobatela_bridge_probe) {
         static pg::Statement nested{"SELECT bridge_probe($1)", {TEXTOID}};
         pg::Spi spi;
         return pg::text_datum(spi.run(nested, pg::Params().text(mode.substr(7))).text(0, 1));
+    }
+    if (mode == "recovered_in_spi") {
+        static pg::Statement count{"SELECT count(*) FROM pg_temp.bridge_probe_rows", {}};
+        pg::Spi spi;
+        const pg::Recovered<void> outcome = pg::recoverable(insert_then_divide);
+        if (outcome.ok()) return pg::text_datum("unreachable");
+        const int64_t rows = spi.run(count).int8(0, 1);
+        return pg::text_datum("rolled back " + outcome.error().sqlstate() + " " + outcome.error().message() +
+                              "; rows left: " + std::to_string(rows));
+    }
+    if (mode == "recovered_raised") {
+        const pg::Recovered<void> outcome = pg::recoverable(insert_then_divide);
+        if (!outcome.ok()) outcome.error().raise();
+        return pg::text_datum("unreachable");
+    }
+    if (mode == "recovered_cpp_exception") {
+        pg::recoverable([] {
+            const Tracked inside;
+            throw std::runtime_error("probe failure in a subtransaction");
+        });
+        return pg::text_datum("unreachable");
+    }
+    if (mode == "moved_exception_stack") {
+        throw_out_of_pg_try();
+        return pg::text_datum("unreachable");
+    }
+    if (mode == "moved_exception_stack_ok") {
+        try {
+            throw_out_of_pg_try();
+        } catch (const std::runtime_error&) {
+        }
+        return pg::text_datum("ok");
     }
     throw core::Error(core::ErrorCode::INVALID_ARGUMENT, "Unknown probe mode.");
 }

@@ -51,4 +51,39 @@ BEGIN
 END $$;
 SELECT pg_backend_pid() = :backend AS same_backend, bridge_probe('live') AS live_objects;
 
+-- A PostgreSQL error made recoverable (pg::recoverable, src/pg/subtransaction.hpp) is rolled back
+-- in a subtransaction before the call goes on: what the failed statement's subtransaction wrote is
+-- gone, and the same call uses SPI again, also when the probe itself runs through SPI.
+CREATE TEMP TABLE bridge_probe_rows (n int);
+SELECT bridge_probe('recovered_in_spi');
+SELECT bridge_probe('nested:recovered_in_spi');
+-- Raised on after the rollback, the error is PostgreSQL's own; a C++ exception goes on as itself.
+SELECT t.err($$SELECT bridge_probe('recovered_raised')$$);
+SELECT t.err($$SELECT bridge_probe('recovered_cpp_exception')$$);
+
+-- The transaction that recovered is not aborted: it goes on and commits.
+BEGIN;
+SELECT bridge_probe('recovered_in_spi');
+INSERT INTO bridge_probe_rows VALUES (2);
+COMMIT;
+SELECT n FROM bridge_probe_rows;
+
+-- A thousand recoveries in a row leave no C++ object behind and keep nothing they wrote (the
+-- one row is the one committed above).
+DO $$
+BEGIN
+    FOR i IN 1..1000 LOOP
+        PERFORM bridge_probe('recovered_in_spi');
+    END LOOP;
+END $$;
+SELECT (SELECT count(*) FROM bridge_probe_rows) AS rows_kept, bridge_probe('live') AS live_objects;
+DROP TABLE bridge_probe_rows;
+
+-- A C++ exception that left a PG_TRY block behind (the bug pg_call prevents) leaves
+-- PG_exception_stack pointing into a dead stack frame: the entry point puts it back and warns,
+-- whether the call then fails or returns, and the backend goes on.
+SELECT bridge_probe('moved_exception_stack');
+SELECT bridge_probe('moved_exception_stack_ok');
+SELECT pg_backend_pid() = :backend AS same_backend, bridge_probe('live') AS live_objects;
+
 DROP FUNCTION bridge_probe(text);
