@@ -107,14 +107,17 @@ build/compile-flags:
 # installed.
 PROBES_SO   = test/probes/koba_test_probes$(DLSUFFIX)
 PROBES_OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard test/probes/*.cpp)))
-PROBES_LINK = $(PROBES_OBJS) $(filter src/core/%.o,$(OBJS)) src/pg/guard.o src/pg/args.o src/pg/datum.o src/pg/spi.o
+PROBES_LINK = $(PROBES_OBJS) $(filter src/core/%.o,$(OBJS)) src/pg/guard.o src/pg/args.o src/pg/datum.o src/pg/spi.o src/pg/subtransaction.o
 EXTRA_CLEAN += $(PROBES_SO) $(PROBES_OBJS) $(PROBES_OBJS:.o=.d)
 
 .PHONY: probes install-probes uninstall-probes
 probes: $(PROBES_SO)
 
+# A Kobatela symbol left undefined would resolve to kobatela.so's copy (loaded RTLD_GLOBAL) instead
+# of failing: the link checks that it has its own copy of everything it calls.
 $(PROBES_SO): $(PROBES_LINK)
 	$(CXX) $(CXXFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(LDFLAGS) $(LDFLAGS_SL) $(SHLIB_LINK)
+	@if nm -C -u $@ | grep 'koba::'; then echo "$@: links no copy of the symbols above (PROBES_LINK)" >&2; rm -f $@; exit 1; fi
 
 install-probes: $(PROBES_SO)
 	$(MKDIR_P) '$(DESTDIR)$(pkglibdir)'
