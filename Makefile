@@ -36,7 +36,9 @@ DATA        = $(sort $(wildcard sql/versions/$(EXTENSION)--*.sql))
 EXTRA_CLEAN = build $(OBJS:.o=.d) test/results test/regression.* test/isolation/output_iso test/isolation/results \
               test/isolation/regression.*
 
-# pg_regress: test/sql/*.sql against test/expected/*.out; isolation: test/isolation/specs/*.spec.
+# pg_regress: test/sql/*.sql against expected/*.out; isolation: test/isolation/specs/*.spec against
+# expected/isolation/*.out (test/expected and test/isolation/expected link there: 15's pg_regress has
+# no --expecteddir).
 REGRESS        = $(sort $(basename $(notdir $(wildcard test/sql/*.sql))))
 REGRESS_OPTS   = --inputdir=test --outputdir=test --load-extension=kobatela
 ISOLATION      = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))

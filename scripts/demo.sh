@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make demo`: build, install, start a local cluster with Kobatela, tell the story (demo/story.sql)
+# `make demo`: build, install, start a local cluster with Kobatela, tell the story (examples/story.sql)
 # and leave the cluster running. `make demo-stop` stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +24,7 @@ case "${1:-start}" in
     printf '%s\n' "$psp_secret" | scripts/cluster.sh secret "$name" psp_webhook_secret
     psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION kobatela'
     echo
-    psql -X -q -v ON_ERROR_STOP=1 -v psp_secret="$psp_secret" -d "$db" -f demo/story.sql
+    psql -X -q -v ON_ERROR_STOP=1 -v psp_secret="$psp_secret" -d "$db" -f examples/story.sql
     echo
     echo "The cluster is still running. Connect with:"
     echo "  psql -h $PGHOST -p $PGPORT -U postgres $db"

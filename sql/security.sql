@@ -188,7 +188,7 @@ BEGIN
         ('merchants',           'catalogue', NULL),
         ('usage_mandates',      'all',       '@u IN (sender_id, beneficiary_id)'),
         ('allowed_usages',      'all',       'owner_id = @u'),
-        ('purchases',           'all',       'sender_id = @u OR EXISTS (SELECT 1 FROM kobatela.usage_mandates m WHERE m.id = mandate_id AND m.sender_id = @u)')
+        ('purchases',           'all',       'beneficiary_id = @u OR EXISTS (SELECT 1 FROM kobatela.usage_mandates m WHERE m.id = mandate_id AND m.sender_id = @u)')
     ) AS r(tbl, who, party) ORDER BY who = 'audit' LOOP
         IF rule.who = 'admin' THEN admin_only := admin_only || rule.tbl; END IF;
         visible := CASE rule.who

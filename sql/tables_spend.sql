@@ -152,7 +152,7 @@ COMMENT ON COLUMN kobatela.allowed_usages.sender_id IS
 -- ---------------------------------------------------------------------------------------------
 CREATE TABLE kobatela.purchases (
     id               bigint                   GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    sender_id        bigint                   NOT NULL REFERENCES kobatela.users (id),
+    beneficiary_id   bigint                   NOT NULL REFERENCES kobatela.users (id),
     merchant_id      bigint                   NOT NULL REFERENCES kobatela.merchants (id),
     category_id      bigint                   REFERENCES kobatela.spend_categories (id),
     amount           numeric(18,2)            NOT NULL,
@@ -178,7 +178,7 @@ CREATE UNIQUE INDEX purchases_idempotency_key_idempotency_owner_key
 CREATE INDEX purchases_mandate_id_idx  ON kobatela.purchases (mandate_id);
 CREATE INDEX purchases_status_idx      ON kobatela.purchases (status);
 CREATE INDEX purchases_created_at_idx  ON kobatela.purchases USING brin (created_at) WITH (autosummarize = on);  -- as payments'
-CREATE INDEX purchases_sender_id_idx   ON kobatela.purchases (sender_id);
+CREATE INDEX purchases_beneficiary_id_idx ON kobatela.purchases (beneficiary_id);
 CREATE INDEX purchases_merchant_id_idx ON kobatela.purchases (merchant_id);
 CREATE INDEX purchases_category_id_idx ON kobatela.purchases (category_id);
 
@@ -187,8 +187,8 @@ CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.purchases
 
 COMMENT ON TABLE kobatela.purchases IS
     'Purchases by mandate beneficiaries at merchants, each consuming a mandate.';
-COMMENT ON COLUMN kobatela.purchases.sender_id IS
-    'The beneficiary who spends (not the mandate''s sender).';
+COMMENT ON COLUMN kobatela.purchases.beneficiary_id IS
+    'The beneficiary who bought (the money is the sender''s of mandate_id). Named sender_id before 0.5.0.';
 COMMENT ON COLUMN kobatela.purchases.category_id IS
     'Category of the purchase: the one given, else the merchant''s.';
 COMMENT ON COLUMN kobatela.purchases.idempotency_key IS

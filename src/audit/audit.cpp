@@ -933,7 +933,7 @@ AuditOverride::~AuditOverride() { g_overrides[which_].pop(token_); }
 void audit_event(std::string_view action, std::string_view entity, std::optional<int64_t> entity_id,
                  std::string_view data_json) {
     // Parsed and printed by PostgreSQL itself: the stored document and the hashed text agree.
-    const Datum data = pg::jsonb_datum(data_json);
+    const Datum data = pg::own_jsonb_datum(data_json);
     write_row(action, entity, entity_id, data, pg::jsonb_text(data));
 }
 

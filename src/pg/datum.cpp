@@ -48,6 +48,12 @@ std::string numeric_text(Datum value) {
     return result;
 }
 
+Datum own_jsonb_datum(std::string_view json_text) {
+    const std::string text(json_text);
+    const char* cstr = text.c_str();
+    return pg_call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(cstr)); });
+}
+
 Datum jsonb_datum(std::string_view json_text) {
     const std::string text(json_text);  // jsonb_in wants a NUL-terminated string
     const char* cstr = text.c_str();

@@ -23,7 +23,13 @@ Datum numeric_datum(int64_t cents);
 // prints plain digits); parse with core::parse_amount.
 std::string numeric_text(Datum value);
 
-Datum jsonb_datum(std::string_view json_text);  // raises INVALID_JSON when malformed
+// JSON text from outside (an argument, a webhook body, anchors): PostgreSQL's parser judges it in
+// a subtransaction (pg::recoverable), so a malformed text raises INVALID_JSON.
+Datum jsonb_datum(std::string_view json_text);
+// JSON Kobatela wrote itself (core::JsonObject: events, alerts, audit data, answers): parsed
+// directly, without the subtransaction's cost; a malformed text would be Kobatela's bug, and
+// stays PostgreSQL's own error.
+Datum own_jsonb_datum(std::string_view json_text);
 std::string jsonb_text(Datum value);
 
 // Enum values by label; the type is the calling function's result or argument type.

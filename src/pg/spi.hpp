@@ -45,7 +45,8 @@ public:
     Params& float8(double value);
     Params& text(std::string_view value);
     Params& money(int64_t cents);  // numeric
-    Params& jsonb(std::string_view json_text);
+    Params& jsonb(std::string_view json_text);      // from outside: INVALID_JSON when malformed
+    Params& own_jsonb(std::string_view json_text);  // Kobatela's own (pg::own_jsonb_datum)
     Params& timestamptz(UnixMicros micros);
     // NULL when empty.
     Params& opt_int8(const std::optional<int64_t>& value);

@@ -56,7 +56,7 @@ void append_escrow_event(pg::Spi& spi, int64_t escrow_id, std::string_view kind,
     static pg::Statement insert{
         "INSERT INTO kobatela.escrow_events (escrow_id, kind, data) VALUES ($1, $2, $3)",
         {INT8OID, TEXTOID, JSONBOID}};
-    spi.run(insert, pg::Params().int8(escrow_id).text(kind).jsonb(data_json));
+    spi.run(insert, pg::Params().int8(escrow_id).text(kind).own_jsonb(data_json));
 }
 
 void apply_escrow_step(pg::Spi& spi, int64_t escrow_id, const core::Step<core::EscrowStatus>& step,

@@ -20,7 +20,7 @@ std::optional<core::FirstPurchase> first_purchase(pg::Spi& spi, const std::optio
     const pg::Result r = spi.run(g_purchase_by_key, pg::Params().text(key->key).opt_int8(key->owner));
     if (r.empty()) return std::nullopt;
     core::FirstPurchase f;
-    f.beneficiary_id = r.int8(0, r.column("sender_id"));  // purchases.sender_id holds the beneficiary
+    f.beneficiary_id = r.int8(0, r.column("beneficiary_id"));
     f.merchant_id = r.int8(0, r.column("merchant_id"));
     f.cents = r.money(0, r.column("amount"));
     f.currency = r.text(0, r.column("currency"));
@@ -168,7 +168,7 @@ pg::Result apply_purchase(pg::Spi& spi, const core::PurchaseRequest& request,
                           const std::optional<context::IdempotencyKey>& key, const core::PurchaseSnapshot& snapshot,
                           const core::PurchaseDecision& decision) {
     static pg::Statement insert{
-        "INSERT INTO kobatela.purchases (sender_id, merchant_id, category_id, amount, currency, status, "
+        "INSERT INTO kobatela.purchases (beneficiary_id, merchant_id, category_id, amount, currency, status, "
         "idempotency_key, idempotency_owner, mandate_id, created_at) "
         "VALUES ($1, $2, $3, $4, $5, $10::kobatela.purchase_status, $6, $7, $8, $9) "
         "ON CONFLICT (idempotency_key, idempotency_owner) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING *",

@@ -198,7 +198,7 @@ void apply_psp_event(pg::Spi& spi, const PspSnapshot& snapshot, const core::PspE
     }
     if (!decision.alert_type.empty())
         spi.run(insert_alert,
-                pg::Params().text(decision.alert_type).text(decision.alert_message).jsonb(decision.alert_payload));
+                pg::Params().text(decision.alert_type).text(decision.alert_message).own_jsonb(decision.alert_payload));
 }
 
 }  // namespace koba::store

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo` is the main job, so `make test` tells its story too: scripts/demo.sh on a cluster of
 # its own (a name and port apart from a demo the user may have running), every step of
-# demo/story.sql under ON_ERROR_STOP (the refusals the story shows are the only errors, each
+# examples/story.sql under ON_ERROR_STOP (the refusals the story shows are the only errors, each
 # expected by code), then what the story leaves behind.
 set -uo pipefail
 cd "$(dirname "$0")/../.."

@@ -40,17 +40,22 @@ restore_fixture() {
   PGOPTIONS='-c session_replication_role=replica' quietly psql -X -q -v ON_ERROR_STOP=1 -d "$1" -f "$here/fixtures/$2.sql"
 }
 
-# before_0_4_0 VERSION: whether VERSION is older than 0.4.0.
-before_0_4_0() { [ "$1" != 0.4.0 ] && [ "$(printf '%s\n' "$1" 0.4.0 | sort -V | head -1)" = "$1" ]; }
+# older VERSION RELEASE: whether VERSION is older than RELEASE.
+older() { [ "$1" != "$2" ] && [ "$(printf '%s\n' "$1" "$2" | sort -V | head -1)" = "$1" ]; }
+before_0_4_0() { older "$1" 0.4.0; }
 
 # moved_values FROM_VERSION AUDIT_MAX_ID < QUERY > QUERY: the digest query of row_digest_query, over
 # the audit rows that were there before (an upgrade that changes rows audits the change: the trail
 # grows), reading each value an upgrade script moves on purpose where it went. 0.3.0 -> 0.4.0: the
 # keys Kobatela made for its milestone payouts leave payments.idempotency_key for payout_key.
+# 0.4.0 -> 0.5.0: purchases.sender_id is named beneficiary_id.
 moved_values() {
   local moves="s/FROM kobatela\.audit_log) r/FROM kobatela.audit_log WHERE id <= $2) r/"
   if before_0_4_0 "$1"; then
     moves="$moves;/FROM kobatela\.payments)/s/, idempotency_key,/, coalesce(idempotency_key, payout_key),/"
+  fi
+  if older "$1" 0.5.0; then
+    moves="$moves;/FROM kobatela\.purchases)/s/, sender_id,/, beneficiary_id,/"
   fi
   sed "$moves"
 }

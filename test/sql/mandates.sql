@@ -109,7 +109,7 @@ SELECT t.row_counts() = :'before' AS nothing_written;
 SELECT kobatela.allow_usage(:kofi, :kiosk);
 SELECT coalesce(max(id), 0) AS mark FROM kobatela.audit_log \gset
 SELECT id AS p_kofi FROM kobatela.create_purchase(:amara, :kiosk, 12.34, 'usd', NULL, :kofi) \gset
-SELECT sender_id = :kofi AS spent_by_beneficiary, merchant_id = :kiosk AS at_kiosk, category_id, amount::text,
+SELECT beneficiary_id = :kofi AS spent_by_beneficiary, merchant_id = :kiosk AS at_kiosk, category_id, amount::text,
        currency, status, mandate_id = :m_kofi AS under_mandate, idempotency_key
 FROM kobatela.purchases WHERE id = :p_kofi;
 SELECT status, total_spent::text FROM kobatela.usage_mandates WHERE id = :m_kofi;
@@ -403,7 +403,7 @@ WHERE (status = 'CONSUMED') <> (total_spent = total_amount);
 -- Every purchase is the beneficiary's, in the mandate's currency.
 SELECT count(*) AS purchases_not_matching_their_mandate FROM kobatela.purchases p
 JOIN kobatela.usage_mandates m ON m.id = p.mandate_id
-WHERE p.sender_id <> m.beneficiary_id OR p.currency <> m.currency OR p.status <> 'COMPLETED';
+WHERE p.beneficiary_id <> m.beneficiary_id OR p.currency <> m.currency OR p.status <> 'COMPLETED';
 -- At most one ACTIVE mandate per (sender, beneficiary, currency).
 SELECT count(*) AS duplicated_active_mandates FROM (
     SELECT 1 FROM kobatela.usage_mandates WHERE status = 'ACTIVE'
