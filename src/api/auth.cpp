@@ -1,19 +1,17 @@
 // Authentication: kobatela.authenticate(api_key), PostgREST's pre-request hook, and the
 // identity functions RLS policies and applications read (current_scope, current_actor,
 // current_user_id).
-#include "audit/audit.hpp"
 #include "context/identity.hpp"
 #include "context/key_use.hpp"
 #include "context/readiness.hpp"
 #include "context/request.hpp"
 #include "core/api_keys.hpp"
 #include "core/errors.hpp"
-#include "core/hmac.hpp"
-#include "core/json_writer.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
+#include "store/identity_store.hpp"
 
 using namespace koba;
 using core::Error;
@@ -23,52 +21,29 @@ namespace {
 
 // A key is 55 characters (koba_<6 hex>.<43 base64url>): anything longer is refused unread.
 constexpr std::size_t kMaxKeyBytes = 256;
-// The same for every refused key: nothing about whether it exists.
-constexpr const char* kRefusedKeyHint = "Check the key: it may be mistyped, revoked or expired.";
 
-// Writes the record of a key's use: API_KEY_USED in the audit trail (whose actor is the key) and,
-// at most once a minute, last_used_at. The stamp never waits: a row another transaction holds
-// (a request with the same key still open, a revocation) is left unstamped this time, so one idle
-// transaction can never stall the other requests made with its key.
+// Records a key's use (store::record_key_use): API_KEY_USED and, at most once a minute,
+// last_used_at.
 void record_key_use(pg::Spi& spi, int64_t key_id, core::Scope scope) {
-    // Its own rows: not labelled with the reason or actor of a call it may be written inside.
-    const audit::AuditDefaults defaults;
-    static pg::Statement stamp{
-        "UPDATE kobatela.api_keys SET last_used_at = clock_timestamp() WHERE id = ("
-        "    SELECT id FROM kobatela.api_keys WHERE id = $1 "
-        "    AND (last_used_at IS NULL OR last_used_at < clock_timestamp() - interval '1 minute') "
-        "    FOR UPDATE SKIP LOCKED)",
-        {INT8OID}};
     context::mark_key_use_recorded();  // first: the rows written below are this use's own
-    spi.run(stamp, pg::Params().int8(key_id));
-    audit::audit_event("API_KEY_USED", "api_keys", key_id,
-                     core::JsonObject().add("scope", core::scope_name(scope)).str());
+    store::record_key_use(spi, key_id, scope, core::key_use_stamp_due_before(pg::clock_micros()));
 }
 
 // Verifies `key` and makes it this transaction's identity. Every failure is the same
-// UNAUTHORIZED, and takes about the same time: the HMAC is computed even for a key whose shape
-// or prefix is wrong, and the stored hash is compared in constant time. Validity is judged at the
-// moment of the call (clock_timestamp(), not the transaction's start).
+// UNAUTHORIZED, and takes about the same time: the HMAC is computed and the key looked up even
+// for a key whose shape or prefix is wrong (core::require_key_accepted compares in constant time).
+// Validity is judged at the moment of the call (the clock, not the transaction's start).
 core::Scope authenticate_key(pg::Spi& spi, std::string_view key) {
-    if (key.size() > kMaxKeyBytes) throw Error(ErrorCode::UNAUTHORIZED, {}, kRefusedKeyHint);  // never a key
+    if (key.size() > kMaxKeyBytes) throw Error(ErrorCode::UNAUTHORIZED, {}, core::kRefusedKeyHint);  // never a key
     const std::string_view pepper =
         pg::settings::require_secret(pg::settings::api_key_pepper(), ErrorCode::APIKEY_PEPPER_MISSING);
     const std::optional<std::string> prefix = core::api_key_prefix(key);
     const std::string hash = core::api_key_hash(pepper, key);
 
-    static pg::Statement find{
-        "SELECT id, key_hash, scope::text, user_id, is_active AND (expires_at IS NULL OR expires_at > clock_timestamp()), "
-        "       expires_at FROM kobatela.api_keys WHERE prefix = $1",
-        {TEXTOID}};
-    const pg::Result row = spi.run(find, pg::Params().text(prefix.value_or("")));
-    const std::string stored = row.empty() ? std::string(hash.size(), '0') : row.text(0, 2);
-    const bool hash_matches =
-        stored.size() == hash.size() && core::constant_time_equal(stored.data(), hash.data(), hash.size());
-    if (row.empty() || !hash_matches || !row.boolean(0, 5)) throw Error(ErrorCode::UNAUTHORIZED, {}, kRefusedKeyHint);
+    const std::optional<core::StoredApiKey> stored = store::api_key_by_prefix(spi, prefix.value_or(""));
+    core::require_key_accepted(stored, hash, pg::clock_micros());
 
-    const context::AuthenticatedKey verified{row.int8(0, 1), core::parse_scope(row.text(0, 3)).value(), row.opt_int8(0, 4),
-                                         row.is_null(0, 6) ? std::nullopt
-                                                           : std::optional<int64_t>(row.timestamptz(0, 6))};
+    const context::AuthenticatedKey verified{stored->id, stored->scope, stored->user_id, stored->expires_at};
     context::adopt_authenticated_key(verified);
     // A read-only transaction (PostgREST's GET) cannot write the record now: it is written before
     // the first audit row of the transaction instead (context::key_use_pending).
@@ -94,7 +69,7 @@ void record_pending_key_use() {
 KOBA_FUNCTION(kobatela_authenticate) {
     const pg::Args args(fcinfo);
     if (args.is_null(0)) throw Error(ErrorCode::UNAUTHORIZED, {}, "Give the API key (koba_<prefix>.<secret>).");
-    if (args.larger_than(0, kMaxKeyBytes)) throw Error(ErrorCode::UNAUTHORIZED, {}, kRefusedKeyHint);
+    if (args.larger_than(0, kMaxKeyBytes)) throw Error(ErrorCode::UNAUTHORIZED, {}, core::kRefusedKeyHint);
     const std::string key = args.text(0, "api_key");
     const Oid scope_type = pg::pg_call([&] { return get_fn_expr_rettype(fcinfo->flinfo); });
     pg::Spi spi;

@@ -1,5 +1,4 @@
 // health(): what a load balancer or an operator asks first. Needs no scope and reveals no secret.
-#include "store/cron_link.hpp"
 #include "context/identity.hpp"
 #include "context/readiness.hpp"
 #include "core/cron_jobs.hpp"
@@ -9,6 +8,8 @@
 #include "pg/guard.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
+#include "store/cron_link.hpp"
+#include "store/health_store.hpp"
 
 #include <memory>
 
@@ -66,24 +67,20 @@ bool configured(const pg::settings::Secret& secret) { return secret.usable() && 
 // Ungated: it answers when Kobatela cannot serve (not preloaded, or the library and this
 // database's scripts are not the same version), with status "error" and the problem.
 KOBA_FUNCTION_UNGATED(kobatela_health) {
-    static pg::Statement facts{
-        "SELECT (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'kobatela'), "
-        "       current_database()::text",
-        {}};
     const std::optional<std::string> problem = context::readiness_problem();
     pg::Spi spi;
-    const pg::Result r = spi.run(facts);
+    const store::DatabaseFacts facts = store::database_facts(spi);
     core::JsonObject json;
     json.add("status", problem ? "error" : "ok");
     if (problem) json.add("problem", *problem);
-    json.add("version", r.text(0, 1))
+    json.add("version", facts.extension_version)
         .add("library_version", context::library_version())
-        .add("database", r.text(0, 2))
+        .add("database", facts.database)
         // (a previous-secret file that is set but unusable stops every webhook too)
         .add_bool("psp_secret_configured", configured(pg::settings::psp_webhook_secret()) &&
                                                pg::settings::psp_webhook_secret_previous().usable())
         .add_bool("api_key_pepper_configured", configured(pg::settings::api_key_pepper()));
     // pg_cron's state needs a ready Kobatela (and may need a connection): not asked otherwise.
     if (!problem) json.add_raw("pg_cron", cron_json(spi));
-    return pg::jsonb_datum(json.str());
+    return pg::own_jsonb_datum(json.str());
 }

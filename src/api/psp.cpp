@@ -2,9 +2,9 @@
 // failed. The request is authenticated by its signature, not by an API key, so the function needs
 // no scope. core/webhook decides everything that is pure (the signature, which event, which
 // payment, which action) and core/payout_plan what the action does to the payment; this file reads
-// the request, parses the body once with PostgreSQL's jsonb and records the event; the payment
-// store takes the payment's snapshot and writes the change, its audit rows, or an alert, in the
-// caller's transaction.
+// the request; the webhook store parses the body once with PostgreSQL's jsonb and records the
+// event; the payment store takes the payment's snapshot and writes the change, its audit rows, or
+// an alert, in the caller's transaction.
 #include "audit/audit.hpp"
 #include "context/request.hpp"
 #include "core/errors.hpp"
@@ -20,6 +20,7 @@
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
 #include "store/payment_store.hpp"
+#include "store/webhook_store.hpp"
 
 #include <stdexcept>
 
@@ -33,9 +34,6 @@ constexpr std::size_t kMaxSignatureBytes = 256;     // a hex HMAC-SHA256 is 64, 
 constexpr std::size_t kMaxEventIdChars = 100;       // psp_webhook_events.event_id
 constexpr std::size_t kMaxKindChars = 50;           // psp_webhook_events.kind
 
-// processed_at as the answer shows it: ISO 8601 in UTC, whatever the session's TimeZone.
-#define KOBA_PROCESSED_AT "to_char(processed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
-
 // A header or body value counts only when it holds more than spaces (the tables' btrim(x) <> ''
 // rule); core/webhook then picks the first one given.
 std::optional<std::string> given(std::optional<std::string> value) {
@@ -48,25 +46,14 @@ std::optional<std::string_view> view(const std::optional<std::string>& value) {
     return std::string_view(*value);
 }
 
-// The body's fields an event is filed under: strings or numbers (as their JSON text); anything
-// else (objects, arrays, booleans, null) counts as absent.
-struct BodyFields {
-    std::optional<std::string> id, event_id, type, event, psp_ref, payment_reference;
-};
-
-BodyFields read_body(pg::Spi& spi, const std::string& body) {
-#define KOBA_FIELD(name) \
-    "CASE WHEN jsonb_typeof(b -> '" name "') IN ('string', 'number') THEN b ->> '" name "' END"
-    static pg::Statement fields{
-        "SELECT jsonb_typeof(b), " KOBA_FIELD("id") ", " KOBA_FIELD("event_id") ", " KOBA_FIELD("type") ", "
-        KOBA_FIELD("event") ", " KOBA_FIELD("psp_ref") ", " KOBA_FIELD("payment_reference")
-        " FROM (SELECT $1 AS b) AS s",
-        {JSONBOID}};
-#undef KOBA_FIELD
-    const pg::Result r = spi.run(fields, pg::Params().jsonb(body));  // INVALID_JSON when malformed
-    if (r.text(0, 1) != "object") throw Error(ErrorCode::INVALID_JSON, "The body must be a JSON object.");
-    return BodyFields{given(r.opt_text(0, 2)), given(r.opt_text(0, 3)), given(r.opt_text(0, 4)),
-                      given(r.opt_text(0, 5)), given(r.opt_text(0, 6)), given(r.opt_text(0, 7))};
+// The body's fields, parsed once with jsonb: INVALID_JSON unless it is an object; a field that
+// holds only spaces counts as absent.
+core::PspBodyFields read_body(pg::Spi& spi, const std::string& body) {
+    const store::WebhookBody read = store::read_webhook_body(spi, body);  // INVALID_JSON when malformed
+    if (read.json_type != "object") throw Error(ErrorCode::INVALID_JSON, "The body must be a JSON object.");
+    const core::PspBodyFields& f = read.fields;
+    return core::PspBodyFields{given(f.id),    given(f.event_id), given(f.type),
+                               given(f.event), given(f.psp_ref),  given(f.payment_reference)};
 }
 
 // Headers are not covered by the signature: one that names another event or payment than the
@@ -95,16 +82,14 @@ Datum answer(const std::string& event_id, const std::optional<std::string>& proc
     core::JsonObject json;
     json.add_bool("ok", true).add("event_id", event_id);
     processed_at ? json.add("processed_at", *processed_at) : json.add_null("processed_at");
-    return pg::jsonb_datum(json.str());
+    return pg::own_jsonb_datum(json.str());
 }
 
 // The stored event's answer, if event_id was seen before.
 std::optional<Datum> replay(pg::Spi& spi, const std::string& event_id) {
-    static pg::Statement find{
-        "SELECT " KOBA_PROCESSED_AT " FROM kobatela.psp_webhook_events WHERE event_id = $1", {TEXTOID}};
-    const pg::Result r = spi.run(find, pg::Params().text(event_id));
-    if (r.empty()) return std::nullopt;
-    return answer(event_id, r.opt_text(0, 1));
+    const std::optional<store::StoredWebhookEvent> stored = store::find_webhook_event(spi, event_id);
+    if (!stored) return std::nullopt;
+    return answer(event_id, stored->processed_at);
 }
 
 struct Event {
@@ -155,7 +140,7 @@ KOBA_FUNCTION(kobatela_psp_webhook) {
     // From here on the body is the PSP's own words.
     if (!core::valid_utf8(body)) throw Error(ErrorCode::INVALID_JSON, "The body is not valid UTF-8.");
     core::require_json_within(body, core::kWebhookBodyLimits, "body");
-    const BodyFields fields = read_body(spi, body);
+    const core::PspBodyFields fields = read_body(spi, body);
     Event event{core::psp_event_id(view(fields.id), view(fields.event_id), body),
                 core::psp_event_kind(view(fields.type), view(fields.event)),
                 core::psp_event_ref(view(fields.psp_ref), view(fields.payment_reference))};
@@ -170,23 +155,14 @@ KOBA_FUNCTION(kobatela_psp_webhook) {
     // A replay, also of an event stored by a concurrent delivery that committed first.
     if (std::optional<Datum> first = replay(spi, event.event_id)) return *first;
 
-    static pg::Statement insert{
-        "INSERT INTO kobatela.psp_webhook_events (event_id, psp_ref, kind, raw, processed_at) "
-        "VALUES ($1, $2, $3, $4, now()) ON CONFLICT (event_id) DO NOTHING RETURNING " KOBA_PROCESSED_AT,
-        {TEXTOID, TEXTOID, TEXTOID, JSONBOID}};
     const audit::AuditActor actor("psp");  // every row written from here on
-    std::optional<std::string> processed_at;
-    {
-        const audit::AuditReason reason("PSP_WEBHOOK_RECEIVED");
-        const pg::Result stored =
-            spi.run(insert, pg::Params().text(event.event_id).opt_text(event.psp_ref).text(event.kind).jsonb(body));
-        if (stored.empty()) {
-            // A concurrent delivery of the same event inserted it first: this statement waited for
-            // it to commit, and the next one sees it.
-            if (std::optional<Datum> first = replay(spi, event.event_id)) return *first;
-            throw std::runtime_error("psp_webhook: event vanished after a unique conflict");
-        }
-        processed_at = stored.opt_text(0, 1);
+    const std::optional<store::StoredWebhookEvent> stored =
+        store::insert_webhook_event(spi, {event.event_id, event.psp_ref, event.kind, body});
+    if (!stored) {
+        // A concurrent delivery of the same event inserted it first: the insert waited for it to
+        // commit, and the next statement sees it.
+        if (std::optional<Datum> first = replay(spi, event.event_id)) return *first;
+        throw std::runtime_error("psp_webhook: event vanished after a unique conflict");
     }
 
     switch (core::psp_action(event.kind)) {
@@ -194,5 +170,5 @@ KOBA_FUNCTION(kobatela_psp_webhook) {
         case core::PspAction::Fail: apply_to_payment(spi, event, core::PaymentEvent::Fail); break;
         case core::PspAction::Record: break;
     }
-    return answer(event.event_id, processed_at);
+    return answer(event.event_id, stored->processed_at);
 }

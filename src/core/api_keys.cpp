@@ -1,5 +1,6 @@
 #include "core/api_keys.hpp"
 
+#include "core/errors.hpp"
 #include "core/hmac.hpp"
 
 #include <openssl/rand.h>
@@ -15,6 +16,7 @@ constexpr std::string_view kKeyStart = "koba_";
 constexpr std::size_t kPrefixHexDigits = 6;
 constexpr std::size_t kPrefixLength = kKeyStart.size() + kPrefixHexDigits;  // "koba_" + 6 hex
 constexpr std::size_t kSecretBytes = 32;
+constexpr int64_t kKeyUseStampInterval = 60'000'000;  // one minute, in microseconds
 
 void random_bytes(unsigned char* out, std::size_t n) {
     if (RAND_bytes(out, static_cast<int>(n)) != 1) throw std::runtime_error("RAND_bytes failed");
@@ -70,5 +72,16 @@ std::string api_key_hash(std::string_view pepper, std::string_view key) {
     const std::array<unsigned char, 32> mac = hmac_sha256(pepper, key);
     return to_hex(mac.data(), mac.size());
 }
+
+void require_key_accepted(const std::optional<StoredApiKey>& stored, std::string_view hash, int64_t now) {
+    const std::string stand_in(hash.size(), '0');
+    const std::string_view compared = stored ? std::string_view(stored->key_hash) : std::string_view(stand_in);
+    const bool hash_matches =
+        compared.size() == hash.size() && constant_time_equal(compared.data(), hash.data(), hash.size());
+    const bool valid = stored && stored->is_active && (!stored->expires_at || *stored->expires_at > now);
+    if (!hash_matches || !valid) throw Error(ErrorCode::UNAUTHORIZED, {}, kRefusedKeyHint);
+}
+
+int64_t key_use_stamp_due_before(int64_t now) { return now - kKeyUseStampInterval; }
 
 }  // namespace koba::core

@@ -48,6 +48,12 @@ std::optional<int64_t> parse_psp_timestamp_micros(std::string_view text) noexcep
 // payment an event acts on comes from the signed body only: request headers are not covered by
 // the signature, and any session can set them.
 
+// The body's fields an event is filed under: strings or numbers (as their JSON text); anything
+// else (objects, arrays, booleans, null) counts as absent.
+struct PspBodyFields {
+    std::optional<std::string> id, event_id, type, event, psp_ref, payment_reference;
+};
+
 // The body's id, else its event_id, else the lower-case hex SHA-1 of the raw body. Throws
 // std::runtime_error if OpenSSL fails.
 std::string psp_event_id(std::optional<std::string_view> body_id, std::optional<std::string_view> body_event_id,

@@ -2,7 +2,8 @@
 
 #include "audit/audit.hpp"
 #include "core/errors.hpp"
-#include "store/lookups.hpp"
+#include "store/identity_store.hpp"
+#include "store/new_row.hpp"
 
 #include <stdexcept>
 
@@ -156,10 +157,7 @@ Datum insert_milestone(pg::Spi& spi, const NewMilestone& m, std::string_view aud
     params.int8(m.escrow_id).int4(m.idx).text(m.label).money(m.cents).text(m.proof_type).text(m.validator);
     if (m.fence) params.float8(m.fence->lat).float8(m.fence->lng).float8(m.fence->radius_m);
     else params.null().null().null();
-    const audit::AuditReason reason(audit_action);
-    const pg::Result row = spi.run(insert, std::move(params));
-    if (row.empty()) throw core::Error(core::ErrorCode::MILESTONE_EXISTS);
-    return row.composite(0, fcinfo);
+    return insert_new_row(spi, insert, std::move(params), audit_action, core::ErrorCode::MILESTONE_EXISTS, fcinfo);
 }
 
 std::vector<int64_t> lock_overdue_escrows(pg::Spi& spi, core::EscrowStatus status) {

@@ -3,7 +3,9 @@
 #include "audit/audit.hpp"
 #include "core/errors.hpp"
 #include "pg/settings.hpp"
-#include "store/lookups.hpp"
+#include "store/catalogue_store.hpp"
+#include "store/identity_store.hpp"
+#include "store/new_row.hpp"
 
 namespace koba::store {
 
@@ -62,18 +64,17 @@ Datum apply_create_mandate(pg::Spi& spi, const NewMandate& mandate, const core::
                                   .text(core::status_name(decision.stale_from))
                                   .text(core::status_name(decision.expire.to)));
     }
-    const audit::AuditReason reason(decision.audit_action);
-    const pg::Result row = spi.run(insert, pg::Params()
-                                               .int8(mandate.sender_id)
-                                               .int8(mandate.beneficiary_id)
-                                               .money(mandate.total_amount)
-                                               .text(mandate.currency)
-                                               .opt_int8(mandate.category_id)
-                                               .opt_int8(mandate.merchant_id)
-                                               .opt_timestamptz(mandate.expires_at)
-                                               .text(core::status_name(decision.status)));
-    if (row.empty()) throw core::Error(core::ErrorCode::ACTIVE_MANDATE_EXISTS);
-    return row.composite(0, fcinfo);
+    return insert_new_row(spi, insert,
+                          pg::Params()
+                              .int8(mandate.sender_id)
+                              .int8(mandate.beneficiary_id)
+                              .money(mandate.total_amount)
+                              .text(mandate.currency)
+                              .opt_int8(mandate.category_id)
+                              .opt_int8(mandate.merchant_id)
+                              .opt_timestamptz(mandate.expires_at)
+                              .text(core::status_name(decision.status)),
+                          decision.audit_action, core::ErrorCode::ACTIVE_MANDATE_EXISTS, fcinfo);
 }
 
 uint64_t apply_expiry(pg::Spi& spi, const core::MandateExpiry& expiry, std::optional<int64_t> party) {
@@ -92,6 +93,14 @@ uint64_t apply_expiry(pg::Spi& spi, const core::MandateExpiry& expiry, std::opti
                          .text(core::status_name(expiry.from))
                          .text(core::status_name(expiry.step.to)))
         .size();
+}
+
+bool mandate_exists(pg::Spi& spi, int64_t sender_id, int64_t beneficiary_id, core::MandateStatus status) {
+    static pg::Statement find{
+        "SELECT 1 FROM kobatela.usage_mandates WHERE sender_id = $1 AND beneficiary_id = $2 "
+        "AND status = $3::kobatela.mandate_status",
+        {INT8OID, INT8OID, TEXTOID}};
+    return !spi.run(find, pg::Params().int8(sender_id).int8(beneficiary_id).text(core::status_name(status)), 1).empty();
 }
 
 core::PurchaseSnapshot purchase_snapshot(pg::Spi& spi, const core::PurchaseRequest& request,

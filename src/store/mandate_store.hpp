@@ -34,6 +34,9 @@ Datum apply_create_mandate(pg::Spi& spi, const NewMandate& mandate, const core::
 // status guard makes a mandate expire, and be audited, once. Returns how many.
 uint64_t apply_expiry(pg::Spi& spi, const core::MandateExpiry& expiry, std::optional<int64_t> party);
 
+// Whether the sender has a mandate in `status` for the beneficiary.
+bool mandate_exists(pg::Spi& spi, int64_t sender_id, int64_t beneficiary_id, core::MandateStatus status);
+
 // What a purchase is decided on: the key's purchase, or else the merchant and category (or their
 // NOT_FOUND errors), the covering mandate, the usage rules, and the mandate locked, read again at
 // the moment the lock was granted together with the key.

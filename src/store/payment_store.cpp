@@ -2,6 +2,7 @@
 
 #include "audit/audit.hpp"
 #include "core/errors.hpp"
+#include "store/alert_store.hpp"
 #include "store/escrow_store.hpp"
 
 namespace koba::store {
@@ -187,8 +188,6 @@ std::optional<PspSnapshot> psp_snapshot(pg::Spi& spi, const std::string& psp_ref
 void apply_psp_event(pg::Spi& spi, const PspSnapshot& snapshot, const core::PspEventDecision& decision) {
     static pg::Statement update{
         "UPDATE kobatela.payments SET status = $2::kobatela.payment_status WHERE id = $1", {INT8OID, TEXTOID}};
-    static pg::Statement insert_alert{
-        "INSERT INTO kobatela.alerts (type, message, payload) VALUES ($1, $2, $3)", {TEXTOID, TEXTOID, JSONBOID}};
     if (decision.step.effect == core::Effect::NoOp) return;
     const bool apply = decision.step.effect == core::Effect::Apply;
     const audit::AuditReason reason(apply ? decision.step.audit_action : decision.alert_audit);
@@ -197,8 +196,7 @@ void apply_psp_event(pg::Spi& spi, const PspSnapshot& snapshot, const core::PspE
         if (decision.paid_delta != 0) add_escrow_paid(spi, snapshot.escrow.id, decision.paid_delta);
     }
     if (!decision.alert_type.empty())
-        spi.run(insert_alert,
-                pg::Params().text(decision.alert_type).text(decision.alert_message).own_jsonb(decision.alert_payload));
+        insert_alert(spi, {decision.alert_type, decision.alert_message, std::nullopt, decision.alert_payload});
 }
 
 }  // namespace koba::store

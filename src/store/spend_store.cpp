@@ -3,6 +3,7 @@
 #include "audit/audit.hpp"
 #include "core/errors.hpp"
 #include "store/escrow_store.hpp"
+#include "store/new_row.hpp"
 #include "store/payment_store.hpp"
 
 namespace koba::store {
@@ -89,15 +90,14 @@ Datum insert_payee(pg::Spi& spi, const NewPayee& payee, FunctionCallInfo fcinfo)
         "INSERT INTO kobatela.allowed_payees (escrow_id, payee_ref, label, daily_limit, total_limit) "
         "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (escrow_id, payee_ref) DO NOTHING RETURNING *",
         {INT8OID, TEXTOID, TEXTOID, NUMERICOID, NUMERICOID}};
-    const audit::AuditReason reason("USAGE_PAYEE_ADDED");
-    const pg::Result row = spi.run(insert, pg::Params()
-                                               .int8(payee.escrow_id)
-                                               .text(payee.payee_ref)
-                                               .text(payee.label)
-                                               .opt_money(payee.daily_limit)
-                                               .opt_money(payee.total_limit));
-    if (row.empty()) throw core::Error(core::ErrorCode::PAYEE_ALREADY_ALLOWED);
-    return row.composite(0, fcinfo);
+    return insert_new_row(spi, insert,
+                          pg::Params()
+                              .int8(payee.escrow_id)
+                              .text(payee.payee_ref)
+                              .text(payee.label)
+                              .opt_money(payee.daily_limit)
+                              .opt_money(payee.total_limit),
+                          "USAGE_PAYEE_ADDED", core::ErrorCode::PAYEE_ALREADY_ALLOWED, fcinfo);
 }
 
 core::SpendSnapshot spend_snapshot(pg::Spi& spi, const core::SpendRequest& request,

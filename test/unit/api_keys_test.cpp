@@ -1,4 +1,5 @@
 #include "core/api_keys.hpp"
+#include "core/errors.hpp"
 #include "core/scopes.hpp"
 
 #include <gtest/gtest.h>
@@ -91,4 +92,55 @@ TEST(Scopes, SetsAndNames) {
     for (const Scope s : {Scope::Sender, Scope::Support, Scope::Admin}) EXPECT_EQ(parse_scope(scope_name(s)), s);
     EXPECT_FALSE(parse_scope("Admin"));
     EXPECT_FALSE(parse_scope(""));
+}
+
+namespace {
+
+StoredApiKey stored_key(const std::string& hash) {
+    StoredApiKey k;
+    k.id = 3;
+    k.key_hash = hash;
+    k.scope = Scope::Sender;
+    k.is_active = true;
+    return k;
+}
+
+// The code require_key_accepted refuses with, or none.
+std::optional<ErrorCode> refusal(const std::optional<StoredApiKey>& stored, const std::string& hash,
+                                             int64_t now) {
+    try {
+        require_key_accepted(stored, hash, now);
+    } catch (const Error& e) {
+        EXPECT_STREQ(e.hint(), kRefusedKeyHint);
+        return e.code();
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+TEST(ApiKeys, AnActiveUnexpiredKeyWithItsHashIsAccepted) {
+    const std::string hash = api_key_hash("pepper", generate_api_key().key);
+    EXPECT_EQ(refusal(stored_key(hash), hash, 1000), std::nullopt);
+    StoredApiKey expiring = stored_key(hash);
+    expiring.expires_at = 1001;
+    EXPECT_EQ(refusal(expiring, hash, 1000), std::nullopt);
+}
+
+TEST(ApiKeys, EveryOtherKeyIsTheSameUnauthorized) {
+    const std::string hash = api_key_hash("pepper", generate_api_key().key);
+    const std::string other = api_key_hash("pepper", generate_api_key().key);
+    EXPECT_EQ(refusal(std::nullopt, hash, 1000), ErrorCode::UNAUTHORIZED);            // no key has the prefix
+    EXPECT_EQ(refusal(stored_key(other), hash, 1000), ErrorCode::UNAUTHORIZED);       // another secret
+    EXPECT_EQ(refusal(stored_key(hash.substr(1)), hash, 1000), ErrorCode::UNAUTHORIZED);  // a stored hash of another length
+    StoredApiKey revoked = stored_key(hash);
+    revoked.is_active = false;
+    EXPECT_EQ(refusal(revoked, hash, 1000), ErrorCode::UNAUTHORIZED);
+    StoredApiKey expired = stored_key(hash);
+    expired.expires_at = 1000;  // expired at the very moment
+    EXPECT_EQ(refusal(expired, hash, 1000), ErrorCode::UNAUTHORIZED);
+}
+
+TEST(ApiKeys, AKeysUseIsStampedAtMostOnceAMinute) {
+    EXPECT_EQ(key_use_stamp_due_before(120'000'000), 60'000'000);
 }
