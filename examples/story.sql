@@ -225,7 +225,7 @@ COMMIT;
 BEGIN;
 SET LOCAL ROLE kobatela_anon;
 SELECT kobatela.authenticate(:'kofi_key') \g /dev/null
-SELECT id, sender_id AS buyer, merchant_id, amount, currency, status, mandate_id
+SELECT id, beneficiary_id AS buyer, merchant_id, amount, currency, status, mandate_id
 FROM kobatela.create_purchase(:amara, :supermarket, 45.80, 'EUR', NULL, :kofi, 'kofi-2026-11-001');
 SELECT total_amount, total_spent, total_amount - total_spent AS remaining, status
 FROM kobatela.usage_mandates WHERE id = :grocery_mandate;
