@@ -1,3 +1,6 @@
+-- Kobatela 0.4.0, the complete install script as released (generated from sql/*.sql at commit 540404d).
+-- Kept only so that CREATE EXTENSION kobatela VERSION '0.4.0' and ALTER EXTENSION ... UPDATE can be
+-- tested and used: never edit it. Changes go into sql/*.sql and the next upgrade script beside this one.
 -- types.sql — the enumerated types of the data model (spec.md §1).
 --
 -- Values are spelled exactly as spec.md says: lower-case for api_scope, upper-case elsewhere.
