@@ -1,4 +1,4 @@
--- Proofs and payouts (src/api/proofs.cpp, payouts.cpp). Run as the extension owner, search_path pinned.
+-- Proofs and payouts (src/api/proofs.cpp, payments.cpp). Run as the extension owner, search_path pinned.
 
 CREATE FUNCTION kobatela.submit_proof(escrow_id bigint, milestone_idx integer, type text, storage_url text,
                                       sha256 text, metadata jsonb DEFAULT NULL)

@@ -1,6 +1,6 @@
 -- Conditional spending: the merchant catalogue, usage mandates and purchases
 -- (src/api/catalogue.cpp, src/api/mandates.cpp), and spends from an escrow to allowed payees
--- (src/api/payees.cpp). All run as the extension owner with a pinned search_path: they check the
+-- (src/api/allowed_payees.cpp, spend.cpp). All run as the extension owner with a pinned search_path: they check the
 -- caller's scope and party themselves (docs/security.md).
 
 CREATE FUNCTION kobatela.create_spend_category(code text, label text)

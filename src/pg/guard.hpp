@@ -117,7 +117,7 @@ void check_for_interrupts();
 using EntryBody = Datum (*)(FunctionCallInfo);
 
 // A check every gated entry point passes before its body runs, behind the same barrier (set once,
-// from _PG_init: Kobatela's readiness, api/readiness.hpp). It throws to refuse the call.
+// from _PG_init: Kobatela's readiness, context/readiness.hpp). It throws to refuse the call.
 using EntryGate = void (*)();
 void set_entry_gate(EntryGate gate);
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Whether Kobatela can serve (src/api/readiness.hpp), and secrets kept out of the server's log:
+# Whether Kobatela can serve (src/context/readiness.hpp), and secrets kept out of the server's log:
 #   * without kobatela in shared_preload_libraries, every call fails with LIBRARY_NOT_PRELOADED and
 #     a hint, and health() says so (a throwaway cluster that preloads pg_cron only);
 #   * a database whose extension is older than the library (0.3.0 here) refuses calls with

@@ -1,5 +1,5 @@
 // koba_test_probes.so: the test-only probes (Makefile, "test-only probes"). Its own library, so
-// its own magic block; no _PG_init: nothing to set up, and no entry gate (api/readiness), since it
+// its own magic block; no _PG_init: nothing to set up, and no entry gate (context/readiness), since it
 // links the bridge but not the API.
 #include "pg/postgres.hpp"
 

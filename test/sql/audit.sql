@@ -1,4 +1,4 @@
--- The audit trail (src/api/audit.cpp, sql/audit.sql, docs/audit.md): one hash-chained audit_log row
+-- The audit trail (src/audit/audit.cpp, sql/audit.sql, docs/audit.md): one hash-chained audit_log row
 -- per changed row, append-only, verifiable. Nothing printed depends on ids, times, lanes or hashes.
 -- Every business row this file creates is deleted at the end (which is audited too), so the files
 -- that run after it see the tables as they were.

@@ -1,4 +1,4 @@
--- Proofs and payouts (src/api/proofs.cpp, payouts.cpp): the reference flows of spec.md
+-- Proofs and payouts (src/api/proofs.cpp, payments.cpp): the reference flows of spec.md
 -- section 10, every refusal, and the money invariant.
 SELECT id AS client FROM kobatela.create_user('p_client', 'p_client@example.com') \gset
 SELECT id AS provider FROM kobatela.create_user('p_provider', 'p_provider@example.com') \gset

@@ -1,4 +1,4 @@
--- Allowed payees and spend (src/api/payees.cpp): spec.md section 7 and its reference values, the
+-- Allowed payees and spend (src/api/allowed_payees.cpp, spend.cpp): spec.md section 7 and its reference values, the
 -- order of the checks, inclusive limits, the UTC daily reset, the escrow balance, closed escrows,
 -- idempotency, the counters (escrow paid_amount, payee spent_today / spent_total), the USAGE_SPEND
 -- event and audit rows, the key scopes; every refusal writes nothing. Nothing printed depends on
