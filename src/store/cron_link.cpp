@@ -143,7 +143,12 @@ CronLink::Rows CronLink::run(pg::Statement& statement, const std::vector<std::st
         }
         return rows;
     });
-    if (!done.ok()) raise_cron_error(done.error().sqlstate(), done.error().message());
+    if (!done.ok()) {
+        // A cancel, a shutdown or a timeout (class 57, operator intervention) is the caller's, not
+        // pg_cron's answer: it goes on as itself.
+        if (done.error().sqlstate().rfind("57", 0) == 0) done.error().raise();
+        raise_cron_error(done.error().sqlstate(), done.error().message());
+    }
     return done.value();
 }
 

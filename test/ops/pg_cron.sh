@@ -80,6 +80,22 @@ q -d "$cron_db" -c "SELECT kobatela.unschedule_maintenance()" >/dev/null
 q -d "$cron_db" -c "BEGIN" -c "SELECT count(*) FROM kobatela.schedule_maintenance()" -c "ROLLBACK" >/dev/null
 check_eq "there, a rolled-back schedule leaves no job (same transaction)" "0" \
   "$(q -d "$cron_db" -c "SELECT count(*) FROM cron.job WHERE jobname LIKE 'kobatela:%'")"
+# A cancel is the caller's, not pg_cron's answer: a statement timeout while Kobatela waits for
+# pg_cron's table goes on as itself (57014), never as PG_CRON_UNAVAILABLE.
+psql -X -q -d "$cron_db" -c "BEGIN" -c "LOCK TABLE cron.job IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(10)" \
+  -c "COMMIT" >/dev/null 2>&1 &
+locker=$!
+for _ in $(seq 50); do
+  [ "$(q -d "$cron_db" -c "SELECT count(*) FROM pg_locks WHERE relation = 'cron.job'::regclass AND granted
+                           AND mode = 'AccessExclusiveLock'")" = 1 ] && break
+  sleep 0.1
+done
+cancelled=$(psql -X -d "$cron_db" -c '\set VERBOSITY verbose' -c "SET statement_timeout = '300ms'" \
+              -c "SELECT kobatela.schedule_maintenance()" 2>&1)
+kill "$locker" 2>/dev/null; wait "$locker" 2>/dev/null
+q -d "$cron_db" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(10)%' AND pid <> pg_backend_pid()" >/dev/null
+check_eq "there, a statement timeout while pg_cron's table is locked stays a timeout (57014)" \
+  "ERROR:  57014: canceling statement due to statement timeout" "$(grep -m1 '^ERROR' <<<"$cancelled")"
 q -d "$cron_db" -c "DROP EXTENSION kobatela" -c "DROP DATABASE $app" -c "DROP EXTENSION pg_cron"
 
 done_testing
