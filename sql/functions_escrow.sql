@@ -8,6 +8,15 @@ CREATE FUNCTION kobatela.create_escrow(client_id bigint, provider_id bigint, amo
     AS 'MODULE_PATHNAME', 'kobatela_create_escrow';
 COMMENT ON FUNCTION kobatela.create_escrow(bigint, bigint, numeric, text, jsonb, timestamptz) IS
     'A DRAFT escrow the client will fund for the provider, released under release_conditions or at the deadline.';
+-- The same with an idempotency key: an overload, not a new DEFAULT argument, so that the contract's
+-- signature above stays as it is (a DEFAULT would make calls with six arguments ambiguous).
+CREATE FUNCTION kobatela.create_escrow(client_id bigint, provider_id bigint, amount_total numeric, currency text,
+                                       release_conditions jsonb, deadline_at timestamptz, idempotency_key text)
+    RETURNS kobatela.escrow_agreements
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_create_escrow';
+COMMENT ON FUNCTION kobatela.create_escrow(bigint, bigint, numeric, text, jsonb, timestamptz, text) IS
+    'create_escrow under an idempotency key: a replay with the same terms returns the escrow it created; other terms are IDEMPOTENCY_CONFLICT.';
 
 CREATE FUNCTION kobatela.add_milestone(escrow_id bigint, idx integer, label text, amount numeric,
                                        proof_type text DEFAULT 'PHOTO', validator text DEFAULT 'SENDER',

@@ -75,6 +75,7 @@ BEGIN
         ('kobatela.add_certification(bigint, text)', 'write'),
         ('kobatela.create_transaction(bigint, bigint, numeric, text, text)', 'write'),
         ('kobatela.create_escrow(bigint, bigint, numeric, text, jsonb, timestamptz)', 'write'),
+        ('kobatela.create_escrow(bigint, bigint, numeric, text, jsonb, timestamptz, text)', 'write'),
         ('kobatela.add_milestone(bigint, integer, text, numeric, text, text, float8, float8, float8)', 'write'),
         ('kobatela.escrow_deposit(bigint, numeric, text)', 'write'),
         ('kobatela.escrow_mark_delivered(bigint, text, text)', 'write'),

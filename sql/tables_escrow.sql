@@ -18,6 +18,8 @@ CREATE TABLE kobatela.escrow_agreements (
     paid_amount         numeric(18,2)          NOT NULL DEFAULT 0,
     created_at          timestamptz            NOT NULL DEFAULT now(),
     updated_at          timestamptz            NOT NULL DEFAULT now(),
+    idempotency_key     text,
+    idempotency_owner   bigint,
 
     CONSTRAINT escrow_agreements_amount_total_check CHECK (amount_total > 0),
     CONSTRAINT escrow_agreements_currency_check     CHECK (currency ~ '^[A-Z]{3}$'),
@@ -25,8 +27,16 @@ CREATE TABLE kobatela.escrow_agreements (
     -- no upper bound on purpose: a PSP may report as settled a payment that had failed and was paid
     -- again; the webhook must record that (and raises an alert), not refuse it.
     CONSTRAINT escrow_agreements_deposited_amount_check CHECK (0 <= deposited_amount AND deposited_amount <= amount_total),
-    CONSTRAINT escrow_agreements_paid_amount_check      CHECK (paid_amount >= 0)
+    CONSTRAINT escrow_agreements_paid_amount_check      CHECK (paid_amount >= 0),
+    CONSTRAINT escrow_agreements_idempotency_key_check
+        CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 64)
 );
+
+-- Unique per owner, as transactions (tables_identity.sql) explains: a retried create_escrow returns
+-- the escrow it created instead of a second one.
+CREATE UNIQUE INDEX escrow_agreements_idempotency_key_idempotency_owner_key
+    ON kobatela.escrow_agreements (idempotency_key, idempotency_owner) NULLS NOT DISTINCT
+    WHERE idempotency_key IS NOT NULL;
 
 -- (status, deadline_at) serves both lookups by status and the deadline sweep
 -- (status = 'FUNDED' AND deadline_at <= now()).
@@ -53,6 +63,10 @@ COMMENT ON COLUMN kobatela.escrow_agreements.deposited_amount IS
     'Sum of the escrow''s deposits, kept with each deposit (so a payout reads its balance from the locked row).';
 COMMENT ON COLUMN kobatela.escrow_agreements.paid_amount IS
     'Sum of the escrow''s SENT and SETTLED payments; the balance is deposited_amount - paid_amount.';
+COMMENT ON COLUMN kobatela.escrow_agreements.idempotency_key IS
+    'Client key of create_escrow, unique per idempotency_owner; a replay returns the stored escrow.';
+COMMENT ON COLUMN kobatela.escrow_agreements.idempotency_owner IS
+    'The caller whose key it is: the user its API key (or JWT) is bound to; NULL for the platform (unbound keys and roles). Keys are unique per owner.';
 
 -- ---------------------------------------------------------------------------------------------
 -- escrow_deposits

@@ -51,23 +51,39 @@ Datum simple_transition(FunctionCallInfo fcinfo, EscrowEvent event, context::Esc
 }  // namespace
 
 // create_escrow(client_id, provider_id, amount_total numeric, currency text,
-//               release_conditions jsonb, deadline_at timestamptz) RETURNS escrow_agreements
+//               release_conditions jsonb, deadline_at timestamptz [, idempotency_key text])
+//   RETURNS escrow_agreements
+// Two SQL overloads share this function: without the key argument (the contract's original
+// signature; under PostgREST the Idempotency-Key header still applies) and with it.
 KOBA_FUNCTION(kobatela_create_escrow) {
     const context::Principal caller = context::require_scope(core::kBusinessWrite);
     const pg::Args args(fcinfo);
-    store::NewEscrow escrow{args.int8(0, "client_id"),
-                            args.int8(1, "provider_id"),
-                            args.amount(2, "amount_total"),
-                            core::normalize_currency(args.text(3, "currency"), pg::settings::currencies()),
-                            args.bounded_jsonb(4, "release_conditions", core::kReleaseConditionsLimits),
-                            args.timestamptz(5, "deadline_at")};
+    const core::EscrowTerms escrow{args.int8(0, "client_id"),
+                                   args.int8(1, "provider_id"),
+                                   args.amount(2, "amount_total"),
+                                   core::normalize_currency(args.text(3, "currency"), pg::settings::currencies()),
+                                   args.bounded_jsonb(4, "release_conditions", core::kReleaseConditionsLimits),
+                                   args.timestamptz(5, "deadline_at")};
     core::require_within_horizon(escrow.deadline_at, pg::clock_micros(), "deadline_at");
     context::require_party(caller, {escrow.client_id});  // the client funds the escrow
     const core::Step<EscrowStatus> created =
         core::plan_create_escrow(escrow.client_id, escrow.provider_id, escrow.release_conditions);
     pg::Spi spi;
-    store::require_parties_exist(spi, escrow.client_id, escrow.provider_id);
-    return store::escrow_row(spi, store::insert_escrow(spi, escrow, created), fcinfo);
+    const std::optional<context::IdempotencyKey> key =
+        context::idempotency_key(spi, args.count() > 6 ? args.opt_text(6) : std::nullopt, caller);
+    // Twice at most: a key taken meanwhile by a concurrent create_escrow is seen by the second look.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (key) {  // a replay needs neither the parties nor anything else again: answered first
+            if (const std::optional<store::KeyedEscrow> first = store::escrow_by_key(spi, *key)) {
+                core::require_same_escrow(first->terms, escrow);
+                return store::escrow_row(spi, first->id, fcinfo);
+            }
+        }
+        store::require_parties_exist(spi, escrow.client_id, escrow.provider_id);
+        if (const std::optional<int64_t> id = store::insert_escrow(spi, escrow, key, created))
+            return store::escrow_row(spi, *id, fcinfo);
+    }
+    throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
 }
 
 // add_milestone(escrow_id, idx integer, label text, amount numeric, proof_type text DEFAULT 'PHOTO',

@@ -16,6 +16,13 @@ Step<EscrowStatus> plan_create_escrow(int64_t client_id, int64_t provider_id, st
     return escrow_create();
 }
 
+void require_same_escrow(const EscrowTerms& first, const EscrowTerms& request) {
+    if (first.client_id != request.client_id || first.provider_id != request.provider_id ||
+        first.amount_total != request.amount_total || first.currency != request.currency ||
+        first.release_conditions != request.release_conditions || first.deadline_at != request.deadline_at)
+        throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
+}
+
 std::string escrow_created_event(int64_t amount_total, std::string_view currency) {
     return JsonObject().add_money("amount_total", amount_total).add("currency", currency).str();
 }

@@ -15,6 +15,19 @@ namespace koba::core {
 // create_escrow: INVALID_ARGUMENT when client and provider are one user, INVALID_JSON unless the
 // release conditions are an object. Returns the step (DRAFT, CREATED, ESCROW_CREATED).
 Step<EscrowStatus> plan_create_escrow(int64_t client_id, int64_t provider_id, std::string_view conditions_json);
+
+// What create_escrow was asked, or what the escrow an idempotency key names was created with.
+struct EscrowTerms {
+    int64_t client_id = 0;
+    int64_t provider_id = 0;
+    int64_t amount_total = 0;  // cents
+    std::string currency;
+    std::string release_conditions;  // jsonb's text (PostgreSQL's normal form)
+    int64_t deadline_at = 0;         // Unix microseconds
+};
+// A replay returns the key's escrow only if it was created with the same terms:
+// IDEMPOTENCY_CONFLICT otherwise.
+void require_same_escrow(const EscrowTerms& first, const EscrowTerms& request);
 // The CREATED event's data.
 std::string escrow_created_event(int64_t amount_total, std::string_view currency);
 

@@ -13,6 +13,8 @@ public:
     explicit Args(FunctionCallInfo call) : fcinfo(call) {}
 
     bool is_null(int i) const;
+    // How many arguments the call has: one C function may serve an SQL function's overloads.
+    int count() const { return fcinfo->nargs; }
 
     int64_t int8(int i, const char* name) const;
     int32_t int4(int i, const char* name) const;

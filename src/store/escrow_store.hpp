@@ -44,18 +44,19 @@ Datum escrow_row(pg::Spi& spi, int64_t escrow_id, FunctionCallInfo fcinfo);
 void append_escrow_events_to_set(pg::Spi& spi, int64_t escrow_id, FunctionCallInfo fcinfo);
 
 // --- create_escrow ---
-struct NewEscrow {
-    int64_t client_id;
-    int64_t provider_id;
-    int64_t amount_total;
-    std::string currency;
-    std::string release_conditions;  // JSON object
-    pg::UnixMicros deadline_at;
-};
 // USER_NOT_FOUND unless both parties exist.
 void require_parties_exist(pg::Spi& spi, int64_t client_id, int64_t provider_id);
-// Inserts the escrow in the created step's status, with its CREATED event; returns its id.
-int64_t insert_escrow(pg::Spi& spi, const NewEscrow& escrow, const core::Step<core::EscrowStatus>& created);
+// The escrow `key` names in its owner's namespace, with the terms it was created with.
+struct KeyedEscrow {
+    int64_t id;
+    core::EscrowTerms terms;
+};
+std::optional<KeyedEscrow> escrow_by_key(pg::Spi& spi, const context::IdempotencyKey& key);
+// Inserts the escrow in the created step's status, with its CREATED event; returns its id. None,
+// having written nothing, when a transaction that committed meanwhile took the key.
+std::optional<int64_t> insert_escrow(pg::Spi& spi, const core::EscrowTerms& escrow,
+                                     const std::optional<context::IdempotencyKey>& key,
+                                     const core::Step<core::EscrowStatus>& created);
 
 // --- Deposits ---
 // The deposit made under `key`, if any.

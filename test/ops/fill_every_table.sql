@@ -157,6 +157,17 @@ SELECT kobatela.add_milestone(:digest_escrow, 1, 'Invoice', 10.00, 'DOCUMENT') \
 SELECT kobatela.submit_proof(:digest_escrow, 1, 'PDF', 's3://ops/digest.pdf', 'ops-digest-' || :'run') \g /dev/null
 \endif
 
+SELECT string_to_array(extversion, '.')::int[] >= '{0,6,0}' AS at_least_0_6_0
+FROM pg_catalog.pg_extension WHERE extname = 'kobatela' \gset
+
+\if :at_least_0_6_0
+-- 0.6.0: create_escrow under an idempotency key (its overload), replayed once.
+SELECT id AS keyed_escrow FROM kobatela.create_escrow(:amara, :kofi, 15.00, 'EUR', '{"purpose": "keyed"}',
+    '2031-01-01 00:00:00+00', 'ops-escrow-' || :'run') \gset
+SELECT kobatela.create_escrow(:amara, :kofi, 15.00, 'EUR', '{"purpose": "keyed"}',
+    '2031-01-01 00:00:00+00', 'ops-escrow-' || :'run') \g /dev/null
+\endif
+
 \if :{?key_file}
 \pset tuples_only on
 \pset format unaligned

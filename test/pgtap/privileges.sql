@@ -21,6 +21,7 @@ INSERT INTO expected_execute VALUES
     ('kobatela.add_certification(bigint, text)', 'asd'),
     ('kobatela.create_transaction(bigint, bigint, numeric, text, text)', 'asd'),
     ('kobatela.create_escrow(bigint, bigint, numeric, text, jsonb, timestamptz)', 'asd'),
+    ('kobatela.create_escrow(bigint, bigint, numeric, text, jsonb, timestamptz, text)', 'asd'),
     ('kobatela.add_milestone(bigint, integer, text, numeric, text, text, float8, float8, float8)', 'asd'),
     ('kobatela.escrow_deposit(bigint, numeric, text)', 'asd'),
     ('kobatela.escrow_mark_delivered(bigint, text, text)', 'asd'),
