@@ -157,6 +157,16 @@ SELECT kobatela.add_milestone(:digest_escrow, 1, 'Invoice', 10.00, 'DOCUMENT') \
 SELECT kobatela.submit_proof(:digest_escrow, 1, 'PDF', 's3://ops/digest.pdf', 'ops-digest-' || :'run') \g /dev/null
 \endif
 
+SELECT string_to_array(extversion, '.')::int[] >= '{0,6,0}' AS at_least_0_6_0
+FROM pg_catalog.pg_extension WHERE extname = 'kobatela' \gset
+
+\if :at_least_0_6_0
+-- 0.6.0: currencies with minor units. XOF (no minor unit) enabled (a row of kobatela.currencies;
+-- enabling it again writes nothing), and a transfer of a whole number of CFA francs.
+SELECT kobatela.enable_currency('XOF') \g /dev/null
+SELECT kobatela.create_transaction(:amara, :kofi, 15000, 'XOF', 'ops-xof-' || :'run') \g /dev/null
+\endif
+
 \if :{?key_file}
 \pset tuples_only on
 \pset format unaligned
