@@ -3,7 +3,8 @@
 set -euo pipefail
 
 packages=(
-  make g++ libssl-dev libpq-dev libgtest-dev       # build (libpq: reaching pg_cron's database) and C++ unit tests
+  make g++ libssl-dev libpq-dev libicu-dev libgtest-dev   # build (libpq: reaching pg_cron's database; ICU:
+                                                          # currencies' minor units) and C++ unit tests
   postgresql-15 postgresql-server-dev-15           # server, headers, PGXS, pg_regress, isolation
   postgresql-15-cron                               # pg_cron (preloaded by the throwaway clusters)
   postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl   # pgTAP and pg_prove

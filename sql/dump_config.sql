@@ -38,7 +38,9 @@ BEGIN
         'kobatela.usage_mandates',
         'kobatela.allowed_payees',
         'kobatela.allowed_usages',
-        'kobatela.purchases'
+        'kobatela.purchases',
+        -- tables_currencies.sql
+        'kobatela.currencies'
     ]
     LOOP
         PERFORM pg_catalog.pg_extension_config_dump(tbl::regclass, '');

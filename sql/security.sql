@@ -99,6 +99,7 @@ BEGIN
         ('kobatela.list_alerts(text)', 'read'),
         ('kobatela.get_escrow(bigint)', 'read'),
         ('kobatela.escrow_events(bigint)', 'read'),
+        ('kobatela.list_currencies()', 'read'),
         -- the audit trail's checks (support and admin)
         ('kobatela.verify_audit_chain(jsonb)', 'audit'),
         ('kobatela.audit_chain_tips()', 'audit'),
@@ -109,6 +110,8 @@ BEGIN
         ('kobatela.release_overdue_escrows()', 'admin'),
         ('kobatela.schedule_maintenance(text)', 'admin'),
         ('kobatela.unschedule_maintenance()', 'admin'),
+        ('kobatela.enable_currency(text)', 'admin'),
+        ('kobatela.disable_currency(text)', 'admin'),
         -- the PSP's webhook, authenticated by its signature (PostgREST's role, and admin by hand)
         ('kobatela.psp_webhook(text, text, text)', 'webhook'),
         ('kobatela.psp_webhook_raw(json)', 'webhook'),
@@ -119,7 +122,8 @@ BEGIN
         -- trigger functions
         ('kobatela.touch_updated_at()', 'trigger'),
         ('kobatela.audit_row()', 'trigger'),
-        ('kobatela.audit_log_append_only()', 'trigger')
+        ('kobatela.audit_log_append_only()', 'trigger'),
+        ('kobatela.currencies_changed()', 'trigger')
     ) AS f(fn, kind) USING (kind)
     LOOP
         listed := listed || grant_rule.fn::oid;
@@ -189,7 +193,8 @@ BEGIN
         ('merchants',           'catalogue', NULL),
         ('usage_mandates',      'all',       '@u IN (sender_id, beneficiary_id)'),
         ('allowed_usages',      'all',       'owner_id = @u'),
-        ('purchases',           'all',       'beneficiary_id = @u OR EXISTS (SELECT 1 FROM kobatela.usage_mandates m WHERE m.id = mandate_id AND m.sender_id = @u)')
+        ('purchases',           'all',       'beneficiary_id = @u OR EXISTS (SELECT 1 FROM kobatela.usage_mandates m WHERE m.id = mandate_id AND m.sender_id = @u)'),
+        ('currencies',          'catalogue', NULL)
     ) AS r(tbl, who, party) ORDER BY who = 'audit' LOOP
         IF rule.who = 'admin' THEN admin_only := admin_only || rule.tbl; END IF;
         visible := CASE rule.who

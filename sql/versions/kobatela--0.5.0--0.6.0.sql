@@ -34,3 +34,123 @@ COMMENT ON FUNCTION kobatela.create_escrow(bigint, bigint, numeric, text, jsonb,
 REVOKE ALL ON FUNCTION kobatela.create_escrow(bigint, bigint, numeric, text, jsonb, timestamptz, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION kobatela.create_escrow(bigint, bigint, numeric, text, jsonb, timestamptz, text)
     TO kobatela_anon, kobatela_sender, kobatela_admin;
+
+-- Currencies with minor units (issue 14, part 4; docs/operations.md, "Upgrading to 0.6.0").
+-- kobatela.currencies holds the admins' choices (USD and EUR stay accepted without a row), minor
+-- units come from ICU's CLDR data, and the 0.5.0 setting kobatela.currencies is migrated below,
+-- then ignored (it stays defined, so that a configuration file naming it still loads).
+-- ---------------------------------------------------------------------------------------------
+CREATE FUNCTION kobatela.currencies_changed() RETURNS trigger
+    LANGUAGE C AS 'MODULE_PATHNAME', 'kobatela_currencies_changed';
+COMMENT ON FUNCTION kobatela.currencies_changed() IS
+    'AFTER statement trigger on currencies: invalidates every backend''s cache of the accepted currencies.';
+
+CREATE TABLE kobatela.currencies (
+    id           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    code         text        NOT NULL,
+    minor_units  smallint    NOT NULL,
+    enabled      boolean     NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    updated_at   timestamptz NOT NULL DEFAULT now(),
+
+    CONSTRAINT currencies_code_check        CHECK (code ~ '^[A-Z]{3}$'),
+    CONSTRAINT currencies_minor_units_check CHECK (minor_units BETWEEN 0 AND 2),
+    CONSTRAINT currencies_code_key          UNIQUE (code)
+);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.currencies
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+CREATE TRIGGER currencies_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON kobatela.currencies
+    FOR EACH STATEMENT EXECUTE FUNCTION kobatela.currencies_changed();
+
+COMMENT ON TABLE kobatela.currencies IS
+    'Admins'' choices of accepted ISO 4217 currencies; USD and EUR are accepted without a row. Written by enable_currency and disable_currency.';
+COMMENT ON COLUMN kobatela.currencies.minor_units IS
+    'Decimals of the currency, from ICU''s CLDR data when it was enabled (0 refuses fractional amounts).';
+COMMENT ON COLUMN kobatela.currencies.enabled IS
+    'true: accepted for new transactions, escrows, mandates and purchases; false: refused (INVALID_CURRENCY).';
+
+CREATE FUNCTION kobatela.enable_currency(code text)
+    RETURNS kobatela.currencies
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_enable_currency';
+COMMENT ON FUNCTION kobatela.enable_currency(text) IS
+    'Accepts a current ISO 4217 currency from now on, with ICU''s minor units; CURRENCY_NOT_SUPPORTED when ICU does not know it or it has 3 decimals or more.';
+
+CREATE FUNCTION kobatela.disable_currency(code text)
+    RETURNS kobatela.currencies
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_disable_currency';
+COMMENT ON FUNCTION kobatela.disable_currency(text) IS
+    'Refuses a currency for new objects from now on (existing escrows and mandates carry on); INVALID_CURRENCY when it is not enabled.';
+
+CREATE FUNCTION kobatela.list_currencies()
+    RETURNS TABLE (code text, minor_units integer, enabled boolean, source text)
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_list_currencies';
+COMMENT ON FUNCTION kobatela.list_currencies() IS
+    'The accepted and the disabled currencies with their minor units, by code; source default (built in) or admin (a row).';
+
+SELECT pg_catalog.pg_extension_config_dump('kobatela.currencies'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('kobatela.currencies', 'id')::regclass, '');
+
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON kobatela.currencies
+    FOR EACH ROW EXECUTE FUNCTION kobatela.audit_row();
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON kobatela.currencies
+    FOR EACH STATEMENT EXECUTE FUNCTION kobatela.audit_row();
+
+-- security.sql's rules: enable/disable are 'admin', list_currencies 'read', the trigger nobody's.
+REVOKE ALL ON FUNCTION kobatela.enable_currency(text)
+    FROM PUBLIC, kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
+GRANT EXECUTE ON FUNCTION kobatela.enable_currency(text) TO kobatela_anon, kobatela_admin;
+REVOKE ALL ON FUNCTION kobatela.disable_currency(text)
+    FROM PUBLIC, kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
+GRANT EXECUTE ON FUNCTION kobatela.disable_currency(text) TO kobatela_anon, kobatela_admin;
+REVOKE ALL ON FUNCTION kobatela.list_currencies()
+    FROM PUBLIC, kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
+GRANT EXECUTE ON FUNCTION kobatela.list_currencies()
+    TO kobatela_anon, kobatela_sender, kobatela_support, kobatela_admin;
+REVOKE ALL ON FUNCTION kobatela.currencies_changed()
+    FROM PUBLIC, kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
+REVOKE ALL ON kobatela.currencies FROM PUBLIC;
+REVOKE ALL ON SEQUENCE kobatela.currencies_id_seq FROM PUBLIC;
+GRANT SELECT ON kobatela.currencies TO kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
+ALTER TABLE kobatela.currencies ENABLE ROW LEVEL SECURITY;
+ALTER TABLE kobatela.currencies FORCE ROW LEVEL SECURITY;
+CREATE POLICY read_by_scope ON kobatela.currencies FOR SELECT USING ((SELECT kobatela.current_scope()) IS NOT NULL);
+
+-- The 0.5.0 setting, as this session sees it (postgresql.conf, ALTER SYSTEM, ALTER DATABASE or
+-- ROLE ... SET): the codes it lists beyond USD and EUR are enabled (with ICU's minor units), the
+-- default codes it leaves out disabled. A code 0.6.0 cannot enable (unknown to ICU, or 3 decimals)
+-- stops the update, naming it.
+DO $$
+DECLARE
+    setting constant text := current_setting('kobatela.currencies', true);
+    listed text[];
+    code text;
+    failure text;
+    failure_detail text;
+BEGIN
+    SELECT coalesce(array_agg(DISTINCT upper(btrim(c))) FILTER (WHERE btrim(c) <> ''), '{}')
+      INTO listed FROM unnest(string_to_array(coalesce(setting, 'USD,EUR'), ',')) AS c;
+    IF listed @> ARRAY['USD', 'EUR'] AND listed <@ ARRAY['USD', 'EUR'] THEN
+        RETURN;  -- the default: nothing to migrate
+    END IF;
+    FOREACH code IN ARRAY listed LOOP
+        CONTINUE WHEN code IN ('USD', 'EUR');
+        BEGIN
+            PERFORM kobatela.enable_currency(code);
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS failure = MESSAGE_TEXT, failure_detail = PG_EXCEPTION_DETAIL;
+            RAISE EXCEPTION 'kobatela 0.6.0 cannot migrate kobatela.currencies: % for %', failure, code
+                USING DETAIL = failure_detail,
+                      HINT = 'Remove the code from kobatela.currencies (and reload), then update again; '
+                             'docs/operations.md, section "Upgrading to 0.6.0".';
+        END;
+    END LOOP;
+    FOREACH code IN ARRAY ARRAY['USD', 'EUR'] LOOP
+        CONTINUE WHEN code = ANY (listed);
+        PERFORM kobatela.disable_currency(code);
+    END LOOP;
+    RAISE NOTICE 'kobatela.currencies = ''%'' migrated to the table kobatela.currencies; 0.6.0 ignores the setting: remove it', setting;
+END $$;

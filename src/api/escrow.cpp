@@ -4,6 +4,7 @@
 // follows (core/escrow_plan, core/transitions), and hands the decision back to the store.
 #include "context/identity.hpp"
 #include "context/request.hpp"
+#include "core/currencies.hpp"
 #include "core/errors.hpp"
 #include "core/escrow_plan.hpp"
 #include "core/geo.hpp"
@@ -12,8 +13,8 @@
 #include "core/timestamps.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
-#include "pg/settings.hpp"
 #include "pg/spi.hpp"
+#include "store/currency_store.hpp"
 #include "store/escrow_store.hpp"
 
 using namespace koba;
@@ -61,9 +62,10 @@ KOBA_FUNCTION(kobatela_create_escrow) {
     const core::EscrowTerms escrow{args.int8(0, "client_id"),
                                    args.int8(1, "provider_id"),
                                    args.amount(2, "amount_total"),
-                                   core::normalize_currency(args.text(3, "currency"), pg::settings::currencies()),
+                                   core::accepted_currency(args.text(3, "currency"), store::currency_catalogue()).code,
                                    args.bounded_jsonb(4, "release_conditions", core::kReleaseConditionsLimits),
                                    args.timestamptz(5, "deadline_at")};
+    core::require_minor_units(escrow.amount_total, store::currency_minor_units(escrow.currency), escrow.currency);
     core::require_within_horizon(escrow.deadline_at, pg::clock_micros(), "deadline_at");
     context::require_party(caller, {escrow.client_id});  // the client funds the escrow
     const core::Step<EscrowStatus> created =
@@ -114,6 +116,7 @@ KOBA_FUNCTION(kobatela_add_milestone) {
     pg::Spi spi;
     const core::EscrowState escrow = store::lock_escrow(spi, milestone.escrow_id);  // serialises the sum check
     context::require_escrow_party(caller, escrow, context::EscrowParty::Client);
+    core::require_minor_units(milestone.cents, store::currency_minor_units(escrow.currency), escrow.currency);
     const std::string_view audit_action =
         core::plan_add_milestone(escrow, store::milestones_total(spi, milestone.escrow_id), milestone.cents);
     return store::insert_milestone(spi, milestone, audit_action, fcinfo);
@@ -134,6 +137,7 @@ KOBA_FUNCTION(kobatela_escrow_deposit) {
     for (int attempt = 0; attempt < 2; ++attempt) {
         const core::EscrowState escrow = store::lock_escrow(spi, escrow_id);
         context::require_escrow_party(caller, escrow, context::EscrowParty::Client);
+        core::require_minor_units(amount, store::currency_minor_units(escrow.currency), escrow.currency);
         const std::optional<core::PriorDeposit> prior = key ? store::deposit_by_key(spi, *key) : std::nullopt;
         const core::DepositDecision decision = core::plan_deposit(escrow, prior, amount, key_text);
         if (decision.replay || store::apply_deposit(spi, escrow_id, amount, key, decision))

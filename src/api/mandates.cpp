@@ -2,14 +2,15 @@
 // date, optionally only at one merchant or in one category; and the job that expires them.
 // Purchases under a mandate are in purchases.cpp.
 #include "context/identity.hpp"
+#include "core/currencies.hpp"
 #include "core/errors.hpp"
 #include "core/purchase_plan.hpp"
 #include "core/text_rules.hpp"
 #include "core/timestamps.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
-#include "pg/settings.hpp"
 #include "pg/spi.hpp"
+#include "store/currency_store.hpp"
 #include "store/mandate_store.hpp"
 
 using namespace koba;
@@ -23,10 +24,11 @@ KOBA_FUNCTION(kobatela_create_mandate) {
     const store::NewMandate mandate{args.int8(0, "sender_id"),
                                     args.int8(1, "beneficiary_id"),
                                     args.amount(2, "total_amount"),
-                                    core::normalize_currency(args.text(3, "currency"), pg::settings::currencies()),
+                                    core::accepted_currency(args.text(3, "currency"), store::currency_catalogue()).code,
                                     args.opt_int8(4),
                                     args.opt_int8(5),
                                     args.opt_timestamptz(6)};
+    core::require_minor_units(mandate.total_amount, store::currency_minor_units(mandate.currency), mandate.currency);
     if (mandate.expires_at) core::require_within_horizon(*mandate.expires_at, pg::clock_micros(), "expires_at");
     context::require_party(caller, {mandate.sender_id});  // the sender grants its own money
     const core::MandateCreation decision = core::plan_create_mandate(

@@ -4,13 +4,14 @@
 // run one at a time, so concurrent purchases can never overspend it.
 #include "context/identity.hpp"
 #include "context/request.hpp"
+#include "core/currencies.hpp"
 #include "core/errors.hpp"
 #include "core/purchase_plan.hpp"
 #include "core/text_rules.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
-#include "pg/settings.hpp"
 #include "pg/spi.hpp"
+#include "store/currency_store.hpp"
 #include "store/mandate_store.hpp"
 
 using namespace koba;
@@ -25,7 +26,9 @@ KOBA_FUNCTION(kobatela_create_purchase) {
     request.sender_id = args.int8(0, "sender_id");
     request.merchant_id = args.int8(1, "merchant_id");
     request.cents = args.amount(2, "amount");
-    request.currency = core::normalize_currency(args.text(3, "currency"), pg::settings::currencies());
+    const core::CurrencyUnits& currency = core::accepted_currency(args.text(3, "currency"), store::currency_catalogue());
+    core::require_minor_units(request.cents, currency.minor_units, currency.code);
+    request.currency = currency.code;
     request.category_id = args.opt_int8(4);
     request.beneficiary_id = args.opt_int8(5).value_or(request.sender_id);
     // The beneficiary buys; the sender may buy for it (a platform paying the merchant directly).

@@ -3,12 +3,14 @@
 // under the escrow's and the payee's row locks; core::plan_spend decides; the store applies.
 #include "context/identity.hpp"
 #include "context/request.hpp"
+#include "core/currencies.hpp"
 #include "core/errors.hpp"
 #include "core/spend_plan.hpp"
 #include "core/text_rules.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi.hpp"
+#include "store/currency_store.hpp"
 #include "store/spend_store.hpp"
 
 using namespace koba;
@@ -39,6 +41,7 @@ KOBA_FUNCTION(kobatela_spend) {
     if (key) request.key = key->key;
     core::SpendSnapshot snapshot = store::spend_snapshot(spi, request, key);
     context::require_party(caller, {snapshot.client_id});
+    core::require_minor_units(request.cents, store::currency_minor_units(snapshot.currency), snapshot.currency);
     core::SpendDecision decision = core::plan_spend(snapshot, request);
     if (decision.kind == core::SpendDecision::Kind::Recheck)
         decision = core::plan_spend(snapshot = store::recheck_key(spi, snapshot, key), request);

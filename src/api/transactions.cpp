@@ -4,13 +4,14 @@
 // facts, core::plan_transfer decides, the store records the decision.
 #include "context/identity.hpp"
 #include "context/request.hpp"
+#include "core/currencies.hpp"
 #include "core/errors.hpp"
 #include "core/text_rules.hpp"
 #include "core/transfer_plan.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
-#include "pg/settings.hpp"
 #include "pg/spi.hpp"
+#include "store/currency_store.hpp"
 #include "store/identity_store.hpp"
 #include "store/transaction_store.hpp"
 
@@ -41,7 +42,8 @@ KOBA_FUNCTION(kobatela_create_transaction) {
     const pg::Args args(fcinfo);
     const core::TransferRequest request{args.int8(0, "sender_id"), args.int8(1, "receiver_id"),
                                         args.amount(2, "amount"),
-                                        core::normalize_currency(args.text(3, "currency"), pg::settings::currencies())};
+                                        core::accepted_currency(args.text(3, "currency"), store::currency_catalogue()).code};
+    core::require_minor_units(request.cents, store::currency_minor_units(request.currency), request.currency);
     context::require_party(caller, {request.sender_id});
 
     pg::Spi spi;

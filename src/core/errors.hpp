@@ -25,6 +25,9 @@ namespace koba::core {
     X(BAD_AMOUNT, 400, "PT400",                                                                    \
       "The amount must be a positive number with at most 2 decimals and at most 16 integer digits.") \
     X(INVALID_CURRENCY, 400, "PT400", "The currency is not an accepted 3-letter code.")            \
+    X(FRACTIONAL_AMOUNT, 400, "PT400", "The amount has more decimals than its currency's minor unit.") \
+    X(CURRENCY_NOT_SUPPORTED, 400, "PT400",                                                        \
+      "The currency is unknown to ICU or has more than 2 decimals, so it cannot be enabled.")       \
     X(INVALID_EMAIL, 400, "PT400", "The e-mail address is not valid.")                             \
     X(INVALID_LEVEL, 400, "PT400", "The certification level must be BASIC or GOLD.")               \
     X(INVALID_JSON, 400, "PT400", "The JSON document is malformed or has the wrong shape.")        \

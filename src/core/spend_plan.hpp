@@ -30,6 +30,7 @@ struct SpendSnapshot {
     int64_t client_id = 0;
     EscrowStatus escrow_status = EscrowStatus::Draft;
     int64_t balance = 0;  // cents the escrow can still pay
+    std::string currency;  // the escrow's: the spend's amount must fit its minor units
     struct Payee {
         int64_t id;
         PayeeState state;

@@ -120,7 +120,10 @@ void define_secret_file(const char* name, const char* description, char** variab
 }  // namespace
 
 void define() {
-    DefineCustomStringVariable("kobatela.currencies", "Accepted currency codes, comma-separated.",
+    // Deprecated in 0.6.0 and ignored: the upgrade from 0.5.0 moved it into kobatela.currencies. Still
+    // defined (and checked), so that a configuration file that names it loads.
+    DefineCustomStringVariable("kobatela.currencies",
+                               "Deprecated since 0.6.0, ignored: use kobatela.enable_currency(code).",
                                nullptr, &g_currencies, "USD,EUR", PGC_SUSET, 0, check_currencies,
                                nullptr, nullptr);
     DefineCustomRealVariable("kobatela.geofence_tolerance_m",

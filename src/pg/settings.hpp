@@ -12,7 +12,7 @@ namespace koba::pg::settings {
 
 void define();  // from _PG_init
 
-std::string_view currencies();  // comma-separated accepted currency codes
+std::string_view currencies();  // deprecated in 0.6.0, read by nothing but the 0.5.0 -> 0.6.0 upgrade
 double geofence_tolerance_m();
 int proof_max_age_min();
 int proof_future_tolerance_min();

@@ -42,7 +42,7 @@ bool key_used_now(pg::Spi& spi, const std::optional<context::IdempotencyKey>& ke
 std::optional<core::SpendSnapshot> lock_escrow_and_payee(pg::Spi& spi, const core::SpendRequest& request,
                                                          const std::optional<context::IdempotencyKey>& key) {
     static pg::Statement select{
-        "SELECT e.client_id, e.status::text AS escrow_status, e.deposited_amount - e.paid_amount AS balance, "
+        "SELECT e.client_id, e.status::text AS escrow_status, e.deposited_amount - e.paid_amount AS balance, e.currency, "
         KOBA_PAYEE_COLUMNS ", "
         "EXISTS (SELECT 1 FROM kobatela.payments k WHERE k.idempotency_key = $3 "
         "        AND k.idempotency_owner IS NOT DISTINCT FROM $4) AS key_seen "
@@ -57,6 +57,7 @@ std::optional<core::SpendSnapshot> lock_escrow_and_payee(pg::Spi& spi, const cor
     s.client_id = r.int8(0, r.column("client_id"));
     s.escrow_status = core::parse_status<core::EscrowStatus>(r.text(0, r.column("escrow_status"))).value();
     s.balance = r.money(0, r.column("balance"));
+    s.currency = r.text(0, r.column("currency"));
     s.payee = read_payee(r);
     s.key_seen = r.boolean(0, r.column("key_seen"));
     s.key_fresh = false;
@@ -77,6 +78,7 @@ core::SpendSnapshot lock_escrow_then_read(pg::Spi& spi, const core::SpendRequest
     s.client_id = escrow.client_id;
     s.escrow_status = escrow.status;
     s.balance = escrow.balance();
+    s.currency = escrow.currency;
     if (!p.empty()) s.payee = read_payee(p);
     s.key_seen = key_used_now(spi, key);
     s.key_fresh = true;

@@ -166,6 +166,11 @@ SELECT id AS keyed_escrow FROM kobatela.create_escrow(:amara, :kofi, 15.00, 'EUR
     '2031-01-01 00:00:00+00', 'ops-escrow-' || :'run') \gset
 SELECT kobatela.create_escrow(:amara, :kofi, 15.00, 'EUR', '{"purpose": "keyed"}',
     '2031-01-01 00:00:00+00', 'ops-escrow-' || :'run') \g /dev/null
+
+-- 0.6.0: currencies with minor units. XOF (no minor unit) enabled (a row of kobatela.currencies;
+-- enabling it again writes nothing), and a transfer of a whole number of CFA francs.
+SELECT kobatela.enable_currency('XOF') \g /dev/null
+SELECT kobatela.create_transaction(:amara, :kofi, 15000, 'XOF', 'ops-xof-' || :'run') \g /dev/null
 \endif
 
 \if :{?key_file}

@@ -40,6 +40,14 @@ restore_fixture() {
   PGOPTIONS='-c session_replication_role=replica' quietly psql -X -q -v ON_ERROR_STOP=1 -d "$1" -f "$here/fixtures/$2.sql"
 }
 
+# refused_with DB CODE SQL: SQL fails with the catalogued error CODE.
+# (Not a pipeline: under pipefail, psql's own failure would fail the check whatever grep found.)
+refused_with() {
+  local out
+  out=$(q -d "$1" -c "$3" 2>&1)
+  grep -q "$2" <<<"$out"
+}
+
 # older VERSION RELEASE: whether VERSION is older than RELEASE.
 older() { [ "$1" != "$2" ] && [ "$(printf '%s\n' "$1" "$2" | sort -V | head -1)" = "$1" ]; }
 before_0_4_0() { older "$1" 0.4.0; }
@@ -168,7 +176,23 @@ for v in "${from_versions[@]}"; do
     check_eq "$v: ... again without the value" 0 "$(grep -c 'pepper-do-not-log' "$tmp/refused")"
     cat "$tmp/auto.conf" >"$auto_conf"
   fi
+  if [ "$v" = 0.5.0 ]; then
+    # 0.6.0 moves the setting kobatela.currencies into the table kobatela.currencies: here one set by
+    # ALTER DATABASE, without USD and with two more (lower case and spaces, as 0.5.0 allowed).
+    q -d postgres -c "ALTER DATABASE $db SET kobatela.currencies = 'EUR, xof,GHS'" >/dev/null
+  fi
   check "$v: ALTER EXTENSION kobatela UPDATE" quietly q -d "$db" -c 'ALTER EXTENSION kobatela UPDATE'
+  if [ "$v" = 0.5.0 ]; then
+    check_eq "$v: the setting kobatela.currencies migrated (GHS and XOF enabled with ICU's minor units, USD disabled)" \
+      "GHS 2 true|USD 2 false|XOF 0 true" \
+      "$(q -d "$db" -c "SELECT string_agg(code || ' ' || minor_units || ' ' || enabled, '|' ORDER BY code) FROM kobatela.currencies" 2>&1)"
+    check "$v: ... and applies at once: 1000.50 XOF is refused (FRACTIONAL_AMOUNT)" refused_with "$db" FRACTIONAL_AMOUNT \
+      "SELECT kobatela.create_transaction(min(id), max(id), 1000.50, 'XOF') FROM kobatela.users"
+    check "$v: ... and USD (disabled) too (INVALID_CURRENCY)" refused_with "$db" INVALID_CURRENCY \
+      "SELECT kobatela.create_transaction(min(id), max(id), 10, 'USD') FROM kobatela.users"
+    q -d postgres -c "ALTER DATABASE $db RESET kobatela.currencies" >/dev/null
+    quietly q -d "$db" -c "SELECT kobatela.enable_currency('USD')"  # the fill below uses USD
+  fi
   check_eq "$v: now at version $target" "$target" "$(q -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'kobatela'")"
   # 0.4.0 moved keys: a key chosen through a key bound to a user is that user's (the transfer Amara's
   # phone made), the platform's stay the platform's, and Kobatela's payout keys left the callers'.

@@ -13,8 +13,8 @@ SELECT tables_are('kobatela', ARRAY[
     'users', 'api_keys', 'audit_log', 'alerts', 'transactions', 'allowed_recipients',
     'certified_accounts', 'escrow_agreements', 'escrow_deposits', 'escrow_events', 'milestones',
     'proofs', 'payments', 'psp_webhook_events', 'usage_mandates', 'allowed_payees',
-    'spend_categories', 'merchants', 'allowed_usages', 'purchases'],
-    'schema kobatela has exactly the 20 tables of spec.md §1');
+    'spend_categories', 'merchants', 'allowed_usages', 'purchases', 'currencies'],
+    'schema kobatela has exactly the 20 tables of spec.md §1 and currencies (issue 14)');
 
 SELECT enums_are('kobatela', ARRAY[
     'api_scope', 'certification_level', 'transaction_status', 'escrow_status', 'milestone_status',
@@ -153,8 +153,8 @@ SELECT is(
       WHERE c.relnamespace = 'kobatela'::regnamespace
         AND g.tgfoid = 'kobatela.touch_updated_at()'::regprocedure
         AND (g.tgtype & 19) = 19),
-    19,
-    '19 tables (all but audit_log) carry the touch_updated_at trigger');
+    20,
+    '20 tables (all but audit_log) carry the touch_updated_at trigger');
 
 SELECT hasnt_column('kobatela', 'audit_log', 'updated_at',
     'audit_log (append-only) has no updated_at column');

@@ -44,6 +44,7 @@ INSERT INTO expected_execute VALUES
     ('kobatela.list_alerts(text)', 'asud'),
     ('kobatela.get_escrow(bigint)', 'asud'),
     ('kobatela.escrow_events(bigint)', 'asud'),
+    ('kobatela.list_currencies()', 'asud'),
     ('kobatela.verify_audit_chain(jsonb)', 'aud'),
     ('kobatela.audit_chain_tips()', 'aud'),
     ('kobatela.create_api_key(text, kobatela.api_scope, bigint, timestamptz)', 'ad'),
@@ -52,6 +53,8 @@ INSERT INTO expected_execute VALUES
     ('kobatela.release_overdue_escrows()', 'ad'),
     ('kobatela.schedule_maintenance(text)', 'ad'),
     ('kobatela.unschedule_maintenance()', 'ad'),
+    ('kobatela.enable_currency(text)', 'ad'),
+    ('kobatela.disable_currency(text)', 'ad'),
     ('kobatela.psp_webhook(text, text, text)', 'ad'),
     ('kobatela.psp_webhook_raw(json)', 'ad'),
     ('kobatela.geo_distance_m(float8, float8, float8, float8)', 'sud'),
@@ -59,7 +62,8 @@ INSERT INTO expected_execute VALUES
     ('kobatela.verify_hmac_sha256(bytea, bytea, text)', 'sud'),
     ('kobatela.touch_updated_at()', ''),
     ('kobatela.audit_row()', ''),
-    ('kobatela.audit_log_append_only()', '');
+    ('kobatela.audit_log_append_only()', ''),
+    ('kobatela.currencies_changed()', '');
 
 CREATE TEMP VIEW role_letters (letter, role) AS
     VALUES ('a', 'kobatela_anon'), ('s', 'kobatela_sender'), ('u', 'kobatela_support'), ('d', 'kobatela_admin');

@@ -90,7 +90,10 @@ INSERT INTO t.matrix_calls VALUES
     ('unschedule_maintenance', 'SELECT kobatela.unschedule_maintenance()'),
     ('create_purchase',    format('SELECT kobatela.create_purchase(%s, %s, 1, beneficiary_id => %s)', :alice, :shop, :bob)),
     ('add_allowed_payee',  format($$SELECT kobatela.add_allowed_payee(%s, 'm_pharmacy', 'Pharmacy')$$, :funded)),
-    ('spend',              format($$SELECT kobatela.spend(%s, 'm_clinic', 1)$$, :funded));
+    ('spend',              format($$SELECT kobatela.spend(%s, 'm_clinic', 1)$$, :funded)),
+    ('enable_currency',    $$SELECT kobatela.enable_currency('XOF')$$),
+    ('disable_currency',   $$SELECT kobatela.disable_currency('EUR')$$),
+    ('list_currencies',    'SELECT kobatela.list_currencies()');
 
 -- Every function of the schema is in the matrix, except authenticate (every cell calls it) and
 -- the trigger functions.
