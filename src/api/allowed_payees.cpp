@@ -1,12 +1,14 @@
 // Allowed payees (spec.md section 7): an escrow's client lets the escrow pay named payees, each
 // within optional daily and total limits. Spends to them are in spend.cpp.
 #include "context/identity.hpp"
+#include "core/currencies.hpp"
 #include "core/errors.hpp"
 #include "core/spend_plan.hpp"
 #include "core/text_rules.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi.hpp"
+#include "store/currency_store.hpp"
 #include "store/escrow_store.hpp"
 #include "store/spend_store.hpp"
 
@@ -22,6 +24,11 @@ KOBA_FUNCTION(kobatela_add_allowed_payee) {
     core::require_text(payee.payee_ref, "payee_ref", core::kMaxPayeeRef);
     core::require_text(payee.label, "label", 200);
     pg::Spi spi;
-    context::require_escrow_party(caller, store::find_escrow(spi, payee.escrow_id), context::EscrowParty::Client);
+    const core::EscrowState escrow = store::find_escrow(spi, payee.escrow_id);
+    context::require_escrow_party(caller, escrow, context::EscrowParty::Client);
+    // Limits are amounts of the escrow's currency: whole francs for an XOF escrow.
+    const int minor_units = store::currency_minor_units(escrow.currency);
+    for (const std::optional<int64_t>& limit : {payee.daily_limit, payee.total_limit})
+        if (limit) core::require_minor_units(*limit, minor_units, escrow.currency);
     return store::insert_payee(spi, payee, fcinfo);
 }

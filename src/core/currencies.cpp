@@ -90,8 +90,14 @@ int plan_enable_currency(std::string_view code, std::optional<int> icu_minor_uni
 }
 
 void require_disablable(std::string_view code, const CurrencyCatalogue& catalogue, bool has_row) {
-    if (has_row || catalogue.find_accepted(code) != nullptr) return;
-    throw Error(ErrorCode::INVALID_CURRENCY, "currency " + std::string(code) + " is not enabled: nothing to disable.");
+    const bool accepted = catalogue.find_accepted(code) != nullptr;
+    if (!has_row && !accepted)
+        throw Error(ErrorCode::INVALID_CURRENCY, "currency " + std::string(code) + " is not enabled: nothing to disable.");
+    // Without an accepted currency no call that moves money could be made at all.
+    if (accepted && catalogue.accepted.size() == 1)
+        throw Error(ErrorCode::INVALID_ARGUMENT, "currency " + std::string(code) +
+                                                     " is the only accepted currency: enable another one before "
+                                                     "disabling it.");
 }
 
 }  // namespace koba::core

@@ -65,7 +65,8 @@ void require_minor_units(int64_t cents, int minor_units, std::string_view curren
 int plan_enable_currency(std::string_view code, std::optional<int> icu_minor_units);
 
 // What disable_currency writes: nothing when the code is not accepted and has no row (INVALID_CURRENCY:
-// there is nothing to disable); otherwise a disabled row.
+// there is nothing to disable), nor when it is the only accepted currency (INVALID_ARGUMENT);
+// otherwise a disabled row.
 void require_disablable(std::string_view code, const CurrencyCatalogue& catalogue, bool has_row);
 
 }  // namespace koba::core

@@ -114,19 +114,6 @@ std::vector<std::string> parse_currency_list(std::string_view csv) {
     }
 }
 
-std::string normalize_currency(std::string_view input, std::string_view accepted_csv) {
-    const std::string code = upper_ascii(trim_ascii(input));
-    const std::vector<std::string> accepted = parse_currency_list(accepted_csv);
-    for (const std::string& item : accepted) {
-        if (item == code && is_currency_code(code)) return code;
-    }
-    std::string listed;
-    for (const std::string& item : accepted) listed += (listed.empty() ? "" : ",") + item;
-    const std::string shown = code.empty() ? std::string("(empty)") : excerpt(code, 10);
-    throw Error(ErrorCode::INVALID_CURRENCY,
-                "currency " + shown + " is not accepted (accepted: " + listed + ").");
-}
-
 std::size_t utf8_sequence_length(std::string_view text, std::size_t i) noexcept {
     const auto b0 = static_cast<unsigned char>(text[i]);
     if (b0 < 0x80) return 1;

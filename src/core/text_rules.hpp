@@ -24,12 +24,9 @@ std::string_view trim_ascii(std::string_view s) noexcept;
 std::string upper_ascii(std::string_view s);
 std::string lower_ascii(std::string_view s);
 
-// Trims and upper-cases `input` and checks it against the comma-separated `accepted_csv`
-// (items trimmed, compared case-insensitively, empty items ignored). Returns the normalised code;
-// throws Error(INVALID_CURRENCY) when it is not an accepted code.
-// The codes of a comma-separated list, trimmed and upper-cased, empty items dropped.
+// The codes of a comma-separated list, trimmed and upper-cased, empty items dropped (the
+// deprecated kobatela.currencies setting's check; accepted codes are core/currencies.hpp's).
 std::vector<std::string> parse_currency_list(std::string_view csv);
-std::string normalize_currency(std::string_view input, std::string_view accepted_csv);
 
 // Length in bytes of the well-formed UTF-8 sequence starting at text[i] (i < text.size()), or 0
 // if it is malformed: truncated, bad continuation byte, overlong, surrogate, or beyond U+10FFFF.

@@ -47,6 +47,10 @@ SELECT t.err(format($$SELECT kobatela.add_milestone(%s, 1, 'half', 5000.25, 'DOC
 SELECT payee_ref FROM kobatela.add_allowed_payee(:cx, 'c-pharmacy', 'Pharmacy');
 SELECT t.err(format($$SELECT kobatela.spend(%s, 'c-pharmacy', 99.99)$$, :cx)) AS spend;
 SELECT amount, status FROM kobatela.spend(:cx, 'c-pharmacy', 2500);
+-- A payee's limits are amounts of the escrow's currency too.
+SELECT t.err(format($$SELECT kobatela.add_allowed_payee(%s, 'c-clinic', 'Clinic', 1000.50)$$, :cx)) AS daily_limit;
+SELECT t.err(format($$SELECT kobatela.add_allowed_payee(%s, 'c-clinic', 'Clinic', NULL, 0.01)$$, :cx)) AS total_limit;
+SELECT payee_ref, daily_limit, total_limit FROM kobatela.add_allowed_payee(:cx, 'c-clinic', 'Clinic', 1000, 5000);
 -- A purchase under an XAF mandate.
 SELECT status FROM kobatela.create_mandate(:c_sender, :c_receiver, 30000, 'XAF');
 SELECT t.err(format($$SELECT kobatela.create_purchase(%s, %s, 100.10, 'XAF', NULL, %s)$$,
@@ -85,3 +89,9 @@ DROP TABLE fake_currencies;
 -- Back to the defaults for the suites that follow.
 DELETE FROM kobatela.currencies;
 SELECT code, minor_units, enabled, source FROM kobatela.list_currencies();
+
+-- The last accepted currency cannot be disabled: no call that moves money could be made.
+SELECT code, enabled FROM kobatela.disable_currency('USD');
+SELECT t.err($$SELECT kobatela.disable_currency('EUR')$$) AS last_currency;
+DELETE FROM kobatela.currencies;
+SELECT string_agg(code, ',' ORDER BY code) AS accepted_again FROM kobatela.list_currencies() WHERE enabled;

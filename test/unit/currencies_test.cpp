@@ -92,3 +92,13 @@ TEST(Currencies, Disabling) {
 }
 
 }  // namespace
+
+TEST(Currencies, TheLastAcceptedCurrencyCannotBeDisabled) {
+    const CurrencyCatalogue both = build_currency_catalogue({{"USD", 2}, {"EUR", 2}}, {});
+    EXPECT_EQ(error_of([&] { require_disablable("EUR", both, false); }), std::nullopt);
+    const CurrencyCatalogue one = build_currency_catalogue({{"USD", 2}, {"EUR", 2}}, {{"EUR", 2, false}});
+    EXPECT_EQ(error_of([&] { require_disablable("USD", one, false); }), ErrorCode::INVALID_ARGUMENT);
+    // Disabling again what a row already disabled is allowed (it writes nothing).
+    EXPECT_EQ(error_of([&] { require_disablable("EUR", one, true); }), std::nullopt);
+    EXPECT_EQ(error_of([&] { require_disablable("JPY", one, false); }), ErrorCode::INVALID_CURRENCY);
+}

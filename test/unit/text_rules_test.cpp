@@ -22,10 +22,6 @@ std::string error_detail(ErrorCode expected, F&& f) {
     return {};
 }
 
-std::string currency_error(std::string_view input, std::string_view accepted) {
-    return error_detail(ErrorCode::INVALID_CURRENCY, [&] { normalize_currency(input, accepted); });
-}
-
 std::string text_error(std::string_view value, std::size_t max_len, bool allow_empty = false) {
     return error_detail(ErrorCode::INVALID_ARGUMENT,
                         [&] { require_text(value, "label", max_len, allow_empty); });
@@ -76,24 +72,6 @@ TEST(Currency, IsCurrencyCode) {
     for (const char* bad : {"", "US", "USDD", "usd", "Usd", "U1D", "US ", "ÉUR"}) {
         EXPECT_FALSE(is_currency_code(bad)) << bad;
     }
-}
-
-TEST(Currency, Normalize) {
-    EXPECT_EQ(normalize_currency("USD", "USD,EUR"), "USD");
-    EXPECT_EQ(normalize_currency("  eur\t", "USD,EUR"), "EUR");
-    EXPECT_EQ(normalize_currency("xof", " usd , ,XoF,, "), "XOF");
-    EXPECT_EQ(normalize_currency("EUR", "EUR"), "EUR");
-}
-
-TEST(Currency, RejectsWithDetail) {
-    EXPECT_EQ(currency_error("XYZ", "USD,EUR"), "currency XYZ is not accepted (accepted: USD,EUR).");
-    EXPECT_EQ(currency_error("gbp", " usd, ,eur "), "currency GBP is not accepted (accepted: USD,EUR).");
-    EXPECT_EQ(currency_error("", "USD"), "currency (empty) is not accepted (accepted: USD).");
-    EXPECT_EQ(currency_error("USD", ""), "currency USD is not accepted (accepted: ).");
-    EXPECT_EQ(currency_error("US", "US,USD"), "currency US is not accepted (accepted: US,USD).");
-    EXPECT_EQ(currency_error(std::string(1000, 'q'), "USD"),
-              "currency QQQQQQQQQQ... is not accepted (accepted: USD).");
-    EXPECT_EQ(currency_error("U\nD", "USD"), "currency U?D is not accepted (accepted: USD).");
 }
 
 TEST(Utf8, Valid) {
