@@ -21,11 +21,20 @@ constexpr long kBatchRows = 2000;
 
 // Rows in (lane, seq) order after (lane, seq) = ($1, $2), through the unique index.
 pg::Statement g_batch{
-    "SELECT lane, seq, encode(prev_hash, 'hex'), encode(hash, 'hex'), at, actor, action, entity, "
-    "       entity_id, data::text, txid::text "
+    "SELECT lane, seq, encode(prev_hash, 'hex') AS prev_hash_hex, encode(hash, 'hex') AS hash_hex, at, actor, "
+    "       action, entity, entity_id, data::text AS data_text, txid::text AS txid_text "
     "  FROM kobatela.audit_log WHERE (lane, seq) > ($1, $2) ORDER BY lane, seq LIMIT 2000",
     {INT4OID, INT8OID}};
-enum BatchColumn { kLane = 1, kSeq, kPrevHash, kHash, kAt, kActor, kAction, kEntity, kEntityId, kData, kTxid };
+
+// A batch's columns, by name, resolved once per batch.
+struct BatchColumns {
+    explicit BatchColumns(const pg::Result& r)
+        : lane(r.column("lane")), seq(r.column("seq")), prev_hash(r.column("prev_hash_hex")),
+          hash(r.column("hash_hex")), at(r.column("at")), actor(r.column("actor")), action(r.column("action")),
+          entity(r.column("entity")), entity_id(r.column("entity_id")), data(r.column("data_text")),
+          txid(r.column("txid_text")) {}
+    int lane, seq, prev_hash, hash, at, actor, action, entity, entity_id, data, txid;
+};
 
 pg::Statement g_anchored{
     "SELECT encode(hash, 'hex') FROM kobatela.audit_log WHERE lane = $1 AND seq = $2", {INT4OID, INT8OID}};
@@ -66,32 +75,34 @@ bool chains_intact() {
         pg::check_for_interrupts();
         pg::Spi spi;  // one connection per batch: its result memory goes with it
         const pg::Result rows = spi.run(g_batch, pg::Params().int4(lane).int8(seq), kBatchRows);
+        if (rows.empty()) break;
+        const BatchColumns c(rows);
         for (uint64_t i = 0; i < rows.size(); i++) {
-            const int32_t row_lane = rows.int4(i, kLane);
+            const int32_t row_lane = rows.int4(i, c.lane);
             if (row_lane != lane) {  // a new lane starts
                 checker = core::LaneChecker();
                 lane_reported = false;
             }
             lane = row_lane;
-            seq = rows.int8(i, kSeq);
-            const std::optional<std::string> prev_hex = rows.opt_text(i, kPrevHash);
+            seq = rows.int8(i, c.seq);
+            const std::optional<std::string> prev_hex = rows.opt_text(i, c.prev_hash);
             const std::string prev = prev_hex ? unhex(*prev_hex) : std::string();
-            const std::string hash = unhex(rows.text(i, kHash));
-            const std::string actor = rows.text(i, kActor);
-            const std::string action = rows.text(i, kAction);
-            const std::string entity = rows.text(i, kEntity);
-            const std::string data = rows.text(i, kData);
+            const std::string hash = unhex(rows.text(i, c.hash));
+            const std::string actor = rows.text(i, c.actor);
+            const std::string action = rows.text(i, c.action);
+            const std::string entity = rows.text(i, c.entity);
+            const std::string data = rows.text(i, c.data);
             core::AuditRecord record;
             if (prev_hex) record.prev_hash = prev;
             record.lane = lane;
             record.seq = seq;
-            record.at_unix_micros = rows.timestamptz(i, kAt);
+            record.at_unix_micros = rows.timestamptz(i, c.at);
             record.actor = actor;
             record.action = action;
             record.entity = entity;
-            record.entity_id = rows.opt_int8(i, kEntityId);
+            record.entity_id = rows.opt_int8(i, c.entity_id);
             record.data = data;
-            record.txid = std::stoull(rows.text(i, kTxid));
+            record.txid = std::stoull(rows.text(i, c.txid));
             const core::ChainBreak status = checker.next(record, hash);
             if (status != core::ChainBreak::Ok && !lane_reported) {
                 intact = false;
