@@ -20,8 +20,9 @@ namespace {
 // The key's first payment, if it was the same spend (IDEMPOTENCY_CONFLICT otherwise).
 Datum replay(pg::Spi& spi, const context::IdempotencyKey& key, const core::SpendRequest& request,
              FunctionCallInfo fcinfo) {
-    core::require_same_spend(store::first_spend(spi, key), request);
-    return store::first_spend_row(spi, key, fcinfo);
+    const store::KeyedSpend first = store::first_spend(spi, key);
+    core::require_same_spend(first.facts, request);
+    return first.row.composite(0, fcinfo);
 }
 
 }  // namespace

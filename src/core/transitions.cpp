@@ -240,17 +240,31 @@ bool is_open(MilestoneStatus s) noexcept {
     return s == MS::Waiting || s == MS::PendingReview || s == MS::Approved || s == MS::Paying;
 }
 
-std::string open_milestone_statuses() {
+namespace {
+
+// The labels of the statuses `pred` holds for, as an SQL array literal: "{A,B}".
+template <class S, class Pred>
+std::string sql_array_of(Pred pred) {
     std::string list = "{";
-    for (std::size_t i = 0; i < std::size(Labels<MilestoneStatus>::names); ++i) {
-        if (!is_open(static_cast<MilestoneStatus>(i))) continue;
+    for (std::size_t i = 0; i < std::size(Labels<S>::names); ++i) {
+        if (!pred(static_cast<S>(i))) continue;
         if (list.size() > 1) list += ',';
-        list += Labels<MilestoneStatus>::names[i];
+        list += Labels<S>::names[i];
     }
     return list + "}";
 }
 
-bool debits_balance(PaymentStatus s) noexcept { return s == YS::Sent || s == YS::Settled; }
+}  // namespace
+
+const std::string& open_milestone_statuses() {
+    static const std::string list = sql_array_of<MilestoneStatus>(is_open);
+    return list;
+}
+
+const std::string& paid_payment_statuses() {
+    static const std::string list = sql_array_of<PaymentStatus>(counts_as_paid);
+    return list;
+}
 
 Step<EscrowStatus> escrow_create() noexcept {
     return {ES::Draft, Effect::Apply, "CREATED", "ESCROW_CREATED"};

@@ -38,13 +38,14 @@ bool is_terminal(EscrowStatus s) noexcept;
 // Whether a payment in this status took money out of its escrow (SENT, SETTLED): what the escrow's
 // paid_amount sums.
 bool counts_as_paid(PaymentStatus s) noexcept;
+// The same as an SQL array literal, "{SENT,SETTLED}", for a store's
+// `status = ANY ($n::kobatela.payment_status[])`.
+const std::string& paid_payment_statuses();
 // WAITING, PENDING_REVIEW, APPROVED, PAYING: the lowest-idx open milestone is the current one.
 bool is_open(MilestoneStatus s) noexcept;
 // The open statuses as an SQL array literal, "{WAITING,PENDING_REVIEW,APPROVED,PAYING}", for a
 // store's `status = ANY ($n::kobatela.milestone_status[])`.
-std::string open_milestone_statuses();
-// SENT, SETTLED: the payments subtracted from an escrow's balance.
-bool debits_balance(PaymentStatus s) noexcept;
+const std::string& open_milestone_statuses();
 
 enum class Effect : uint8_t {
     Apply,       // store `to` (it may equal the current status) and write the named event/audit row

@@ -72,8 +72,8 @@ core::MilestonePayoutSnapshot milestone_payout_snapshot(pg::Spi& spi, const core
     static pg::Statement by_key{"SELECT * FROM kobatela.payments WHERE payout_key = $1 FOR UPDATE", {TEXTOID}};
     static pg::Statement paid_before{
         "SELECT id FROM kobatela.payments WHERE milestone_id = $1 AND amount = $2 "
-        "AND status IN ($3::kobatela.payment_status, $4::kobatela.payment_status) ORDER BY id LIMIT 1",
-        {INT8OID, NUMERICOID, TEXTOID, TEXTOID}};
+        "AND status = ANY ($3::kobatela.payment_status[]) ORDER BY id LIMIT 1",
+        {INT8OID, NUMERICOID, TEXTOID}};
     core::MilestonePayoutSnapshot s;
     s.send.escrow = escrow;
     s.send.cents = cents;
@@ -88,8 +88,7 @@ core::MilestonePayoutSnapshot milestone_payout_snapshot(pg::Spi& spi, const core
     const pg::Result earlier = spi.run(paid_before, pg::Params()
                                                         .int8(milestone_id)
                                                         .money(cents)
-                                                        .text(core::status_name(core::PaymentStatus::Sent))
-                                                        .text(core::status_name(core::PaymentStatus::Settled)));
+                                                        .text(core::paid_payment_statuses()));
     if (!earlier.empty()) s.paid_before = earlier.int8(0, 1);
     return s;
 }

@@ -115,7 +115,7 @@ core::SpendSnapshot recheck_key(pg::Spi& spi, core::SpendSnapshot snapshot,
     return snapshot;
 }
 
-core::FirstSpend first_spend(pg::Spi& spi, const context::IdempotencyKey& key) {
+KeyedSpend first_spend(pg::Spi& spi, const context::IdempotencyKey& key) {
     static pg::Statement payee_ref_of{"SELECT payee_ref FROM kobatela.allowed_payees WHERE id = $1", {INT8OID}};
     // The event was written in the payment's transaction, so its `at` is the payment's created_at
     // (both now()): one probe of (escrow_id, at), however many events the escrow has.
@@ -136,11 +136,7 @@ core::FirstSpend first_spend(pg::Spi& spi, const context::IdempotencyKey& key) {
                                                      .text(core::kSpendEvent));
     f.event_found = !event.empty();
     if (f.event_found) f.note = event.opt_text(0, 1);
-    return f;
-}
-
-Datum first_spend_row(pg::Spi& spi, const context::IdempotencyKey& key, FunctionCallInfo fcinfo) {
-    return spi.run(g_payment_by_key, pg::Params().text(key.key).opt_int8(key.owner)).composite(0, fcinfo);
+    return KeyedSpend{f, first};
 }
 
 pg::Result apply_spend(pg::Spi& spi, const core::SpendRequest& request,

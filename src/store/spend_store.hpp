@@ -33,8 +33,11 @@ core::SpendSnapshot recheck_key(pg::Spi& spi, core::SpendSnapshot snapshot,
                                 const std::optional<context::IdempotencyKey>& key);
 
 // The payment the key names and what it was for, and the payments row to return.
-core::FirstSpend first_spend(pg::Spi& spi, const context::IdempotencyKey& key);
-Datum first_spend_row(pg::Spi& spi, const context::IdempotencyKey& key, FunctionCallInfo fcinfo);
+struct KeyedSpend {
+    core::FirstSpend facts;
+    pg::Result row;  // the payments row (SELECT *), for the caller's result
+};
+KeyedSpend first_spend(pg::Spi& spi, const context::IdempotencyKey& key);
 
 // Applies a Pay decision: the payment SENT, the payee's counters, the USAGE_SPEND event, under
 // audit USAGE_SPEND. No row, having written nothing, when a spend that committed meanwhile took

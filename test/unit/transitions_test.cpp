@@ -269,9 +269,10 @@ TEST(Transitions, StatusPredicates) {
         if (is_open(static_cast<MilestoneStatus>(i))) open += std::string(status_name(static_cast<MilestoneStatus>(i))) + " ";
     }
     for (int i = 0; i < 5; ++i) {
-        if (debits_balance(static_cast<PaymentStatus>(i))) debits += std::string(status_name(static_cast<PaymentStatus>(i))) + " ";
+        if (counts_as_paid(static_cast<PaymentStatus>(i))) debits += std::string(status_name(static_cast<PaymentStatus>(i))) + " ";
     }
     EXPECT_EQ(terminal, "RELEASED REFUNDED CANCELLED ");
     EXPECT_EQ(open, "WAITING PENDING_REVIEW APPROVED PAYING ");
     EXPECT_EQ(debits, "SENT SETTLED ");
+    EXPECT_EQ(paid_payment_statuses(), "{SENT,SETTLED}");
 }
