@@ -20,6 +20,10 @@ CREATE TABLE kobatela.escrow_agreements (
     updated_at          timestamptz            NOT NULL DEFAULT now(),
     idempotency_key     text,
     idempotency_owner   bigint,
+    -- (0.6.0, last as an upgrade adds them) the escrow's other counters; docs/reference.md, "The books"
+    refunded_amount     numeric(18,2)          NOT NULL DEFAULT 0,
+    to_repay_amount     numeric(18,2)          NOT NULL DEFAULT 0,
+    reserved_amount     numeric(18,2)          NOT NULL DEFAULT 0,
 
     CONSTRAINT escrow_agreements_amount_total_check CHECK (amount_total > 0),
     CONSTRAINT escrow_agreements_currency_check     CHECK (currency ~ '^[A-Z]{3}$'),
@@ -28,6 +32,9 @@ CREATE TABLE kobatela.escrow_agreements (
     -- again; the webhook must record that (and raises an alert), not refuse it.
     CONSTRAINT escrow_agreements_deposited_amount_check CHECK (0 <= deposited_amount AND deposited_amount <= amount_total),
     CONSTRAINT escrow_agreements_paid_amount_check      CHECK (paid_amount >= 0),
+    CONSTRAINT escrow_agreements_refunded_amount_check  CHECK (refunded_amount >= 0),
+    CONSTRAINT escrow_agreements_to_repay_amount_check  CHECK (to_repay_amount >= 0),
+    CONSTRAINT escrow_agreements_reserved_amount_check  CHECK (reserved_amount >= 0),
     CONSTRAINT escrow_agreements_idempotency_key_check
         CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 64)
 );
@@ -62,7 +69,13 @@ COMMENT ON COLUMN kobatela.escrow_agreements.deadline_at IS
 COMMENT ON COLUMN kobatela.escrow_agreements.deposited_amount IS
     'Sum of the escrow''s deposits, kept with each deposit (so a payout reads its balance from the locked row).';
 COMMENT ON COLUMN kobatela.escrow_agreements.paid_amount IS
-    'Sum of the escrow''s SENT and SETTLED payments; the balance is deposited_amount - paid_amount.';
+    'Sum of the escrow''s SENT and SETTLED payments to the provider and payees (kinds MILESTONE, PAYEE, RELEASE).';
+COMMENT ON COLUMN kobatela.escrow_agreements.refunded_amount IS
+    'Sum of the escrow''s SENT and SETTLED refunds to the client (kind REFUND).';
+COMMENT ON COLUMN kobatela.escrow_agreements.to_repay_amount IS
+    'Money of failed payments (ERROR, not retried) owed to their beneficiaries: "to be repaid" by retry_payment, never spendable again.';
+COMMENT ON COLUMN kobatela.escrow_agreements.reserved_amount IS
+    'Sum of the escrow''s open milestones: money promised to the provider, which payee spends cannot take.';
 COMMENT ON COLUMN kobatela.escrow_agreements.idempotency_key IS
     'Client key of create_escrow, unique per idempotency_owner; a replay returns the stored escrow.';
 COMMENT ON COLUMN kobatela.escrow_agreements.idempotency_owner IS
@@ -288,10 +301,17 @@ CREATE TABLE kobatela.payments (
     -- (added in 0.4.0: a column an upgrade adds comes last, so a fresh install puts it last too)
     idempotency_owner bigint,
     payout_key       text,
+    -- (0.6.0)
+    kind             kobatela.payment_kind   NOT NULL,
+    retry_of         bigint                  REFERENCES kobatela.payments (id),
 
     CONSTRAINT payments_amount_check  CHECK (amount > 0),
     -- A payout pays a milestone or an allowed payee, never both.
     CONSTRAINT payments_target_check  CHECK (milestone_id IS NULL OR payee_id IS NULL),
+    -- The kind names what is paid: a milestone's payment has its milestone, a spend its payee, a
+    -- release or a refund neither.
+    CONSTRAINT payments_kind_check
+        CHECK ((kind = 'MILESTONE') = (milestone_id IS NOT NULL) AND (kind = 'PAYEE') = (payee_id IS NOT NULL)),
     CONSTRAINT payments_psp_ref_check CHECK (btrim(psp_ref) <> '' AND char_length(psp_ref) <= 128),
     CONSTRAINT payments_idempotency_key_check
         CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 128),
@@ -307,6 +327,9 @@ CREATE UNIQUE INDEX payments_idempotency_key_idempotency_owner_key
     ON kobatela.payments (idempotency_key, idempotency_owner) NULLS NOT DISTINCT
     WHERE idempotency_key IS NOT NULL;
 
+-- A failed payment is retried once (retry_payment); the retry is the one that may be retried next.
+-- Partial: first payments (nearly all) write no entry.
+CREATE UNIQUE INDEX payments_retry_of_key  ON kobatela.payments (retry_of) WHERE retry_of IS NOT NULL;
 CREATE INDEX payments_status_idx           ON kobatela.payments (status);
 CREATE INDEX payments_escrow_id_status_idx ON kobatela.payments (escrow_id, status);
 -- BRIN, as on audit_log.at (tables_identity.sql): payments are appended in created_at order, so a
@@ -321,19 +344,23 @@ CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.payments
     FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
 
 COMMENT ON TABLE kobatela.payments IS
-    'Payouts from an escrow, for a milestone or an allowed-payee spend.';
+    'Money leaving an escrow: a milestone''s payout, an allowed-payee spend, a release or a refund.';
 COMMENT ON COLUMN kobatela.payments.milestone_id IS
-    'The milestone paid; NULL for a spend to an allowed payee.';
+    'The milestone paid (kind MILESTONE); NULL otherwise.';
 COMMENT ON COLUMN kobatela.payments.payee_id IS
-    'The allowed payee paid by spend(); NULL for a milestone payout.';
+    'The allowed payee paid by spend() (kind PAYEE); NULL otherwise.';
 COMMENT ON COLUMN kobatela.payments.psp_ref IS
     'Reference at the payment provider (PSP-<uuid>); webhooks match payments by it.';
 COMMENT ON COLUMN kobatela.payments.status IS
-    'SENT and SETTLED payments count against the escrow balance.';
+    'SENT and SETTLED payments count against the escrow balance; an ERROR one''s amount is to be repaid.';
 COMMENT ON COLUMN kobatela.payments.idempotency_key IS
     'The caller''s key of a spend, unique per idempotency_owner; NULL for Kobatela''s own payouts.';
 COMMENT ON COLUMN kobatela.payments.idempotency_owner IS
     'The caller whose key it is: the user its API key (or JWT) is bound to; NULL for the platform (unbound keys and roles). Keys are unique per owner.';
+COMMENT ON COLUMN kobatela.payments.kind IS
+    'What the payment pays: MILESTONE and RELEASE to the provider, PAYEE to an allowed payee, REFUND to the client.';
+COMMENT ON COLUMN kobatela.payments.retry_of IS
+    'The failed (ERROR) payment this one pays again (retry_payment); NULL for a first payment.';
 COMMENT ON COLUMN kobatela.payments.payout_key IS
     'Key Kobatela made for a milestone payout (pay|escrow:<id>|ms:<id>|amt:<amount>, escrow:<id>:milestone:<id>:amount:<amount>, payment:<id>), unique; never a caller''s.';
 

@@ -154,3 +154,82 @@ BEGIN
     END LOOP;
     RAISE NOTICE 'kobatela.currencies = ''%'' migrated to the table kobatela.currencies; 0.6.0 ignores the setting: remove it', setting;
 END $$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Release and refund move money (issue 14, parts 1-3 and 7; docs/operations.md, "Upgrading to
+-- 0.6.0"). Payments get a kind (what they pay, and so to whom) and may retry a failed payment;
+-- escrows count their refunds, the money of failed payments still to be repaid, and the money
+-- their open milestones reserve. Milestones get the statuses that close them when their escrow ends.
+-- ---------------------------------------------------------------------------------------------
+ALTER TYPE kobatela.milestone_status ADD VALUE 'RELEASED';
+ALTER TYPE kobatela.milestone_status ADD VALUE 'CANCELLED';
+CREATE TYPE kobatela.payment_kind AS ENUM ('MILESTONE', 'PAYEE', 'RELEASE', 'REFUND');
+
+ALTER TABLE kobatela.escrow_agreements
+    ADD COLUMN refunded_amount numeric(18,2) NOT NULL DEFAULT 0,
+    ADD COLUMN to_repay_amount numeric(18,2) NOT NULL DEFAULT 0,
+    ADD COLUMN reserved_amount numeric(18,2) NOT NULL DEFAULT 0,
+    ADD CONSTRAINT escrow_agreements_refunded_amount_check CHECK (refunded_amount >= 0),
+    ADD CONSTRAINT escrow_agreements_to_repay_amount_check CHECK (to_repay_amount >= 0),
+    ADD CONSTRAINT escrow_agreements_reserved_amount_check CHECK (reserved_amount >= 0);
+ALTER TABLE kobatela.payments
+    ADD COLUMN kind kobatela.payment_kind,
+    ADD COLUMN retry_of bigint REFERENCES kobatela.payments (id);
+CREATE UNIQUE INDEX payments_retry_of_key ON kobatela.payments (retry_of) WHERE retry_of IS NOT NULL;
+
+ALTER TABLE kobatela.payments DISABLE TRIGGER touch_updated_at;
+ALTER TABLE kobatela.escrow_agreements DISABLE TRIGGER touch_updated_at;
+-- Every 0.5.0 payment paid a milestone or a payee; one made by hand with neither is read as a release.
+UPDATE kobatela.payments
+   SET kind = CASE WHEN milestone_id IS NOT NULL THEN 'MILESTONE'
+                   WHEN payee_id IS NOT NULL THEN 'PAYEE'
+                   ELSE 'RELEASE' END::kobatela.payment_kind;
+-- 0.5.0 gave a failed payment's money back to its escrow's balance. 0.6.0 keeps it apart, to be
+-- repaid; the failures of 0.5.0 keep what happened to them: their money went back (REFUNDED).
+UPDATE kobatela.payments SET status = 'REFUNDED' WHERE status = 'ERROR';
+-- The money open milestones promise, on the escrows still open.
+UPDATE kobatela.escrow_agreements e
+   SET reserved_amount = m.open_total
+  FROM (SELECT escrow_id, sum(amount) AS open_total FROM kobatela.milestones
+         WHERE status IN ('WAITING', 'PENDING_REVIEW', 'APPROVED', 'PAYING') GROUP BY escrow_id) m
+ WHERE m.escrow_id = e.id AND e.status IN ('DRAFT', 'FUNDED', 'RELEASABLE');
+-- 0.5.0 released, refunded and cancelled escrows without moving their money: what they still hold
+-- becomes a PENDING payment (a release to the provider; a refund to the client of a rejected or
+-- cancelled escrow), which an admin sends with execute_payment. check_invariants() lists them
+-- until then (terminal_escrow_holds_money).
+INSERT INTO kobatela.payments (escrow_id, amount, status, kind, payout_key)
+SELECT id, deposited_amount - paid_amount, 'PENDING',
+       CASE WHEN status = 'RELEASED' THEN 'RELEASE' ELSE 'REFUND' END::kobatela.payment_kind,
+       'upgrade-0.6.0:escrow:' || id
+  FROM kobatela.escrow_agreements
+ WHERE status IN ('RELEASED', 'REFUNDED', 'CANCELLED') AND deposited_amount > paid_amount
+ ORDER BY id;
+ALTER TABLE kobatela.payments ENABLE TRIGGER touch_updated_at;
+ALTER TABLE kobatela.escrow_agreements ENABLE TRIGGER touch_updated_at;
+
+ALTER TABLE kobatela.payments
+    ALTER COLUMN kind SET NOT NULL,
+    ADD CONSTRAINT payments_kind_check
+        CHECK ((kind = 'MILESTONE') = (milestone_id IS NOT NULL) AND (kind = 'PAYEE') = (payee_id IS NOT NULL));
+
+-- The comments of what changed, as sql/tables_escrow.sql has them.
+COMMENT ON COLUMN kobatela.escrow_agreements.paid_amount IS
+    'Sum of the escrow''s SENT and SETTLED payments to the provider and payees (kinds MILESTONE, PAYEE, RELEASE).';
+COMMENT ON COLUMN kobatela.escrow_agreements.refunded_amount IS
+    'Sum of the escrow''s SENT and SETTLED refunds to the client (kind REFUND).';
+COMMENT ON COLUMN kobatela.escrow_agreements.to_repay_amount IS
+    'Money of failed payments (ERROR, not retried) owed to their beneficiaries: "to be repaid" by retry_payment, never spendable again.';
+COMMENT ON COLUMN kobatela.escrow_agreements.reserved_amount IS
+    'Sum of the escrow''s open milestones: money promised to the provider, which payee spends cannot take.';
+COMMENT ON COLUMN kobatela.payments.kind IS
+    'What the payment pays: MILESTONE and RELEASE to the provider, PAYEE to an allowed payee, REFUND to the client.';
+COMMENT ON COLUMN kobatela.payments.retry_of IS
+    'The failed (ERROR) payment this one pays again (retry_payment); NULL for a first payment.';
+COMMENT ON COLUMN kobatela.payments.milestone_id IS
+    'The milestone paid (kind MILESTONE); NULL otherwise.';
+COMMENT ON COLUMN kobatela.payments.payee_id IS
+    'The allowed payee paid by spend() (kind PAYEE); NULL otherwise.';
+COMMENT ON COLUMN kobatela.payments.status IS
+    'SENT and SETTLED payments count against the escrow balance; an ERROR one''s amount is to be repaid.';
+COMMENT ON TABLE kobatela.payments IS
+    'Money leaving an escrow: a milestone''s payout, an allowed-payee spend, a release or a refund.';

@@ -19,7 +19,8 @@ struct Labels<EscrowStatus> {
 };
 template <>
 struct Labels<MilestoneStatus> {
-    static constexpr std::string_view names[] = {"WAITING", "PENDING_REVIEW", "APPROVED", "REJECTED", "PAYING", "PAID"};
+    static constexpr std::string_view names[] = {"WAITING", "PENDING_REVIEW", "APPROVED", "REJECTED",
+                                                 "PAYING",  "PAID",           "RELEASED", "CANCELLED"};
 };
 template <>
 struct Labels<ProofStatus> {
@@ -28,6 +29,10 @@ struct Labels<ProofStatus> {
 template <>
 struct Labels<PaymentStatus> {
     static constexpr std::string_view names[] = {"PENDING", "SENT", "SETTLED", "ERROR", "REFUNDED"};
+};
+template <>
+struct Labels<PaymentKind> {
+    static constexpr std::string_view names[] = {"MILESTONE", "PAYEE", "RELEASE", "REFUND"};
 };
 template <>
 struct Labels<MandateStatus> {
@@ -216,6 +221,7 @@ std::string_view status_name(MilestoneStatus s) noexcept { return label_of(s); }
 std::string_view status_name(ProofStatus s) noexcept { return label_of(s); }
 std::string_view status_name(PaymentStatus s) noexcept { return label_of(s); }
 std::string_view status_name(MandateStatus s) noexcept { return label_of(s); }
+std::string_view status_name(PaymentKind k) noexcept { return label_of(k); }
 
 template <class Status>
 std::optional<Status> parse_status(std::string_view label) noexcept {
@@ -229,6 +235,7 @@ template std::optional<MilestoneStatus> parse_status<MilestoneStatus>(std::strin
 template std::optional<ProofStatus> parse_status<ProofStatus>(std::string_view) noexcept;
 template std::optional<PaymentStatus> parse_status<PaymentStatus>(std::string_view) noexcept;
 template std::optional<MandateStatus> parse_status<MandateStatus>(std::string_view) noexcept;
+template std::optional<PaymentKind> parse_status<PaymentKind>(std::string_view) noexcept;
 
 bool counts_as_paid(PaymentStatus s) noexcept { return s == YS::Sent || s == YS::Settled; }
 

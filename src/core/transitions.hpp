@@ -16,10 +16,13 @@
 namespace koba::core {
 
 enum class EscrowStatus : uint8_t { Draft, Funded, Releasable, Released, Refunded, Cancelled };
-enum class MilestoneStatus : uint8_t { Waiting, PendingReview, Approved, Rejected, Paying, Paid };
+enum class MilestoneStatus : uint8_t { Waiting, PendingReview, Approved, Rejected, Paying, Paid, Released, Cancelled };
 enum class ProofStatus : uint8_t { Pending, Approved, Rejected };
 enum class PaymentStatus : uint8_t { Pending, Sent, Settled, Error, Refunded };
 enum class MandateStatus : uint8_t { Active, Expired, Consumed };
+// What a payment pays (kobatela.payment_kind), and so to whom: MILESTONE and RELEASE the provider,
+// PAYEE an allowed payee, REFUND the client.
+enum class PaymentKind : uint8_t { Milestone, Payee, Release, Refund };
 
 // "DRAFT", "PENDING_REVIEW", ...: the SQL enum label.
 std::string_view status_name(EscrowStatus s) noexcept;
@@ -27,9 +30,10 @@ std::string_view status_name(MilestoneStatus s) noexcept;
 std::string_view status_name(ProofStatus s) noexcept;
 std::string_view status_name(PaymentStatus s) noexcept;
 std::string_view status_name(MandateStatus s) noexcept;
+std::string_view status_name(PaymentKind k) noexcept;
 
 // The status whose SQL label is exactly `label` (case-sensitive, like the enums), e.g.
-// parse_status<EscrowStatus>("FUNDED"). Instantiated for the five status enums.
+// parse_status<EscrowStatus>("FUNDED"). Instantiated for the five status enums and PaymentKind.
 template <class Status>
 std::optional<Status> parse_status(std::string_view label) noexcept;
 

@@ -104,7 +104,7 @@ int64_t apply_milestone_payout(pg::Spi& spi, const core::MilestonePayoutSnapshot
         case core::PayoutDecision::Kind::SendNew: break;
     }
     const audit::AuditReason reason(core::kPayoutAudit);
-    const pg::Result row = insert_payment(spi, {escrow_id, snapshot.send.milestone_id, std::nullopt, snapshot.send.cents,
+    const pg::Result row = insert_payment(spi, {core::PaymentKind::Milestone, escrow_id, snapshot.send.milestone_id, std::nullopt, snapshot.send.cents,
                                                 decision.send.payment_to, decision.send.paid_delta, std::nullopt,
                                                 payout_key});
     // Taken meanwhile by a payout of another escrow (this escrow's are serialised by its lock).
@@ -150,17 +150,17 @@ void apply_execute(pg::Spi& spi, const core::ExecuteSnapshot& snapshot, const co
 pg::Result insert_payment(pg::Spi& spi, const NewPayment& payment) {
     static pg::Statement insert{
         "INSERT INTO kobatela.payments (escrow_id, milestone_id, payee_id, amount, status, psp_ref, "
-        "idempotency_key, idempotency_owner, payout_key) "
-        "VALUES ($1, $2, $3, $4, $5::kobatela.payment_status, 'PSP-' || gen_random_uuid(), $6, $7, $8) "
-        "ON CONFLICT DO NOTHING RETURNING *",
-        {INT8OID, INT8OID, INT8OID, NUMERICOID, TEXTOID, TEXTOID, INT8OID, TEXTOID}};
+        "idempotency_key, idempotency_owner, payout_key, kind) "
+        "VALUES ($1, $2, $3, $4, $5::kobatela.payment_status, 'PSP-' || gen_random_uuid(), $6, $7, $8, "
+        "$9::kobatela.payment_kind) ON CONFLICT DO NOTHING RETURNING *",
+        {INT8OID, INT8OID, INT8OID, NUMERICOID, TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTOID}};
     pg::Params values;
     values.int8(payment.escrow_id)
         .opt_int8(payment.milestone_id)
         .opt_int8(payment.payee_id)
         .money(payment.cents)
         .text(core::status_name(payment.status));
-    context::add_idempotency_key(values, payment.caller_key).opt_text(payment.payout_key);
+    context::add_idempotency_key(values, payment.caller_key).opt_text(payment.payout_key).text(core::status_name(payment.kind));
     pg::Result row = spi.run(insert, std::move(values));
     if (!row.empty() && payment.paid_delta != 0) add_escrow_paid(spi, payment.escrow_id, payment.paid_delta);
     return row;

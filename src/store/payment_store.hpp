@@ -35,6 +35,7 @@ void apply_execute(pg::Spi& spi, const core::ExecuteSnapshot& snapshot, const co
 // the escrow's paid_amount by `paid_delta`. No row, having written nothing, when a transaction
 // that committed meanwhile took its key. Columns by name: id, psp_ref, ...
 struct NewPayment {
+    core::PaymentKind kind;
     int64_t escrow_id;
     std::optional<int64_t> milestone_id;
     std::optional<int64_t> payee_id;

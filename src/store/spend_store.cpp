@@ -148,7 +148,7 @@ pg::Result apply_spend(pg::Spi& spi, const core::SpendRequest& request,
     const audit::AuditReason reason(core::kSpendAudit);
     // The payment first: if a concurrent spend with this key committed meanwhile, the INSERT finds
     // it and nothing has been written yet.
-    pg::Result payment = insert_payment(spi, {request.escrow_id, std::nullopt, decision.payee_id, request.cents,
+    pg::Result payment = insert_payment(spi, {core::PaymentKind::Payee, request.escrow_id, std::nullopt, decision.payee_id, request.cents,
                                               decision.payment_to, decision.paid_delta, key, std::nullopt});
     if (payment.empty()) return payment;
     spi.run(update_payee, pg::Params()
