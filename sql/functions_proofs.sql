@@ -21,3 +21,10 @@ CREATE FUNCTION kobatela.execute_payment(payment_id bigint)
     AS 'MODULE_PATHNAME', 'kobatela_execute_payment';
 COMMENT ON FUNCTION kobatela.execute_payment(bigint) IS
     'Sends a PENDING payment; any other payment is returned unchanged. Idempotent.';
+
+CREATE FUNCTION kobatela.retry_payment(payment_id bigint)
+    RETURNS kobatela.payments
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_retry_payment';
+COMMENT ON FUNCTION kobatela.retry_payment(bigint) IS
+    'Pays a failed (ERROR) payment again with a new SENT payment from the money it left to be repaid; a payment already retried returns its retry.';

@@ -85,6 +85,7 @@ BEGIN
         ('kobatela.submit_proof(bigint, integer, text, text, text, jsonb)', 'write'),
         ('kobatela.decide_proof(bigint, text, text)', 'write'),
         ('kobatela.execute_payment(bigint)', 'write'),
+        ('kobatela.retry_payment(bigint)', 'write'),
         ('kobatela.create_spend_category(text, text)', 'write'),
         ('kobatela.create_merchant(text, bigint, boolean)', 'write'),
         ('kobatela.allow_usage(bigint, bigint, bigint, bigint)', 'write'),

@@ -233,3 +233,14 @@ COMMENT ON COLUMN kobatela.payments.status IS
     'SENT and SETTLED payments count against the escrow balance; an ERROR one''s amount is to be repaid.';
 COMMENT ON TABLE kobatela.payments IS
     'Money leaving an escrow: a milestone''s payout, an allowed-payee spend, a release or a refund.';
+
+-- retry_payment: a failed payment paid again; privileges as sql/security.sql gives a business write.
+CREATE FUNCTION kobatela.retry_payment(payment_id bigint)
+    RETURNS kobatela.payments
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_retry_payment';
+COMMENT ON FUNCTION kobatela.retry_payment(bigint) IS
+    'Pays a failed (ERROR) payment again with a new SENT payment from the money it left to be repaid; a payment already retried returns its retry.';
+REVOKE ALL ON FUNCTION kobatela.retry_payment(bigint)
+    FROM PUBLIC, kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
+GRANT EXECUTE ON FUNCTION kobatela.retry_payment(bigint) TO kobatela_anon, kobatela_sender, kobatela_admin;

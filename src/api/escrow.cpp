@@ -45,7 +45,7 @@ Datum simple_transition(FunctionCallInfo fcinfo, EscrowEvent event, context::Esc
     pg::Spi spi;
     const core::EscrowState escrow = store::lock_escrow(spi, escrow_id);
     context::require_escrow_party(caller, escrow, actor);
-    store::apply_escrow_step(spi, escrow_id, core::plan_escrow_event(escrow, event), json_data);
+    store::apply_escrow_event(spi, escrow, core::plan_escrow_event(escrow, event), json_data);
     return store::escrow_row(spi, escrow_id, fcinfo);
 }
 
@@ -117,9 +117,9 @@ KOBA_FUNCTION(kobatela_add_milestone) {
     const core::EscrowState escrow = store::lock_escrow(spi, milestone.escrow_id);  // serialises the sum check
     context::require_escrow_party(caller, escrow, context::EscrowParty::Client);
     core::require_minor_units(milestone.cents, store::currency_minor_units(escrow.currency), escrow.currency);
-    const std::string_view audit_action =
+    const core::MilestoneAddition addition =
         core::plan_add_milestone(escrow, store::milestones_total(spi, milestone.escrow_id), milestone.cents);
-    return store::insert_milestone(spi, milestone, audit_action, fcinfo);
+    return store::insert_milestone(spi, milestone, addition, fcinfo);
 }
 
 // escrow_deposit(escrow_id bigint, amount numeric, idempotency_key text) RETURNS escrow_agreements
@@ -186,8 +186,8 @@ KOBA_FUNCTION(kobatela_release_overdue_escrows) {
     const std::vector<int64_t> ids = store::lock_overdue_escrows(spi, core::kReleasableAtDeadline);
     for (const int64_t id : ids) {
         const core::EscrowState escrow = store::lock_escrow(spi, id);  // already this transaction's: no wait
-        store::apply_escrow_step(spi, id, core::plan_escrow_event(escrow, EscrowEvent::CheckDeadline),
-                                 core::deadline_event());
+        store::apply_escrow_event(spi, escrow, core::plan_escrow_event(escrow, EscrowEvent::CheckDeadline),
+                                  core::deadline_event());
     }
     return Int32GetDatum(static_cast<int32_t>(ids.size()));
 }

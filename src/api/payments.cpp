@@ -1,5 +1,6 @@
 // Payments asked for by hand (spec.md section 5): execute_payment sends a PENDING payment the way
-// the payout engine sends a new one (core/payout_plan, store/payment_store).
+// the payout engine sends a new one, retry_payment pays a failed one again (core/payout_plan,
+// store/payment_store).
 #include "context/identity.hpp"
 #include "core/payout_plan.hpp"
 #include "pg/args.hpp"
@@ -21,4 +22,18 @@ KOBA_FUNCTION(kobatela_execute_payment) {
     const core::ExecuteSnapshot snapshot = store::execute_snapshot(spi, escrow, payment_id);
     store::apply_execute(spi, snapshot, core::plan_execute(snapshot));
     return store::payment_row(spi, payment_id, fcinfo);
+}
+
+// retry_payment(payment_id bigint) RETURNS payments: a failed (ERROR) payment paid again by a new
+// SENT payment to the same beneficiary, from the money it left to be repaid; a payment already
+// retried returns its retry. Either party of the escrow may ask (the money goes where it was due),
+// also once the escrow has ended.
+KOBA_FUNCTION(kobatela_retry_payment) {
+    const context::Principal caller = context::require_scope(core::kBusinessWrite);
+    const int64_t payment_id = pg::Args(fcinfo).int8(0, "payment_id");
+    pg::Spi spi;
+    const core::EscrowState escrow = store::lock_escrow(spi, store::payment_escrow_id(spi, payment_id));
+    context::require_escrow_party(caller, escrow, context::EscrowParty::Either);
+    const core::RetrySnapshot snapshot = store::retry_snapshot(spi, escrow, payment_id);
+    return store::payment_row(spi, store::apply_retry(spi, snapshot, core::plan_retry(snapshot)), fcinfo);
 }

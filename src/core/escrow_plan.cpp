@@ -27,7 +27,7 @@ std::string escrow_created_event(int64_t amount_total, std::string_view currency
     return JsonObject().add_money("amount_total", amount_total).add("currency", currency).str();
 }
 
-std::string_view plan_add_milestone(const EscrowState& escrow, int64_t milestones_total, int64_t cents) {
+MilestoneAddition plan_add_milestone(const EscrowState& escrow, int64_t milestones_total, int64_t cents) {
     if (is_terminal(escrow.status))
         throw Error(ErrorCode::ESCROW_NOT_ACTIVE,
                     "The escrow is " + std::string(status_name(escrow.status)) + ": it takes no new milestone.");
@@ -36,7 +36,15 @@ std::string_view plan_add_milestone(const EscrowState& escrow, int64_t milestone
         throw Error(ErrorCode::MILESTONE_EXCEEDS_TOTAL, "Milestones would total " + format_cents(planned) +
                                                             " of an escrow of " + format_cents(escrow.amount_total) +
                                                             ".");
-    return "MILESTONE_ADDED";
+    // What the escrow can still pay once fully funded: its total less what already left it.
+    const int64_t can_still_pay = escrow.amount_total - (escrow.paid + escrow.refunded + escrow.to_repay);
+    if (escrow.reserved + cents > can_still_pay)
+        throw Error(ErrorCode::MILESTONE_EXCEEDS_TOTAL,
+                    "Open milestones would be promised " + format_cents(escrow.reserved + cents) +
+                        " of an escrow that can still pay " + format_cents(can_still_pay) + ".");
+    MilestoneAddition a{"MILESTONE_ADDED", {}};
+    a.money.reserved = reserved_change(MilestoneStatus::Paid, MilestoneStatus::Waiting, cents);  // newly open
+    return a;
 }
 
 DepositDecision plan_deposit(const EscrowState& escrow, const std::optional<PriorDeposit>& prior, int64_t cents,
@@ -61,8 +69,26 @@ DepositDecision plan_deposit(const EscrowState& escrow, const std::optional<Prio
     return d;
 }
 
-Step<EscrowStatus> plan_escrow_event(const EscrowState& escrow, EscrowEvent event) {
-    return escrow_step(escrow.status, event, EscrowFacts{false, escrow.deadline_passed});
+EscrowEventDecision plan_escrow_event(const EscrowState& escrow, EscrowEvent event) {
+    EscrowEventDecision d;
+    d.step = escrow_step(escrow.status, event, EscrowFacts{false, escrow.deadline_passed, escrow.deposited > 0});
+    if (d.step.effect != Effect::Apply || escrow.status == d.step.to) return d;
+    if (d.step.to != EscrowStatus::Released && d.step.to != EscrowStatus::Refunded) return d;
+    // Released or refunded: the balance leaves, and the open milestones close.
+    const bool release = d.step.to == EscrowStatus::Released;
+    const PaymentKind kind = release ? PaymentKind::Release : PaymentKind::Refund;
+    if (escrow.balance() > 0) {
+        d.payout_kind = kind;
+        d.payout_cents = escrow.balance();
+        d.money = move_payment(kind, PaymentStatus::Pending, false, PaymentStatus::Sent, false, d.payout_cents);
+    }
+    d.open_milestones_to = release ? MilestoneStatus::Released : MilestoneStatus::Cancelled;
+    d.money.reserved = -escrow.reserved;
+    return d;
+}
+
+std::string ending_payout_key(int64_t escrow_id, PaymentKind kind) {
+    return "escrow:" + std::to_string(escrow_id) + ":" + std::string(kind == PaymentKind::Refund ? "refund" : "release");
 }
 
 std::string deadline_event() { return JsonObject().add_null("note").add("reason", "deadline").str(); }

@@ -3,6 +3,7 @@
 // Pure: src/store/escrow_store.hpp reads the escrow under its row lock and applies the decision.
 #pragma once
 
+#include "core/escrow_money.hpp"
 #include "core/escrow_state.hpp"
 #include "core/transitions.hpp"
 
@@ -32,8 +33,15 @@ void require_same_escrow(const EscrowTerms& first, const EscrowTerms& request);
 std::string escrow_created_event(int64_t amount_total, std::string_view currency);
 
 // add_milestone: ESCROW_NOT_ACTIVE on a closed escrow, MILESTONE_EXCEEDS_TOTAL when the escrow's
-// milestones, `milestones_total` cents so far, would exceed its total. Returns the audit reason.
-std::string_view plan_add_milestone(const EscrowState& escrow, int64_t milestones_total, int64_t cents);
+// milestones, `milestones_total` cents so far, would exceed its total, or when the money promised
+// to open milestones would exceed what the escrow can still pay once funded (its total less what
+// already left it: payouts, spends, refunds, failures to repay). Returns the audit reason; the
+// milestone's amount is reserved (EscrowMoney::reserved).
+struct MilestoneAddition {
+    std::string_view audit_action;  // MILESTONE_ADDED
+    EscrowMoney money{};              // its amount reserved
+};
+MilestoneAddition plan_add_milestone(const EscrowState& escrow, int64_t milestones_total, int64_t cents);
 
 // A deposit already made under the request's key.
 struct PriorDeposit {
@@ -54,8 +62,23 @@ DepositDecision plan_deposit(const EscrowState& escrow, const std::optional<Prio
                              const std::optional<std::string>& key);
 
 // A transition whose only input is the escrow (approve, reject, deliver, deadline): the status
-// table's step, with the escrow's facts.
-Step<EscrowStatus> plan_escrow_event(const EscrowState& escrow, EscrowEvent event);
+// table's step, with the escrow's facts, and the money an ending moves.
+struct EscrowEventDecision {
+    Step<EscrowStatus> step;
+    // A release (RELEASED by approval or deadline) pays the escrow's balance to the provider, a
+    // refund (REFUNDED) returns it to the client: one payment of this kind, when the balance is
+    // not zero, sent through the payout path (SENT, a PSP reference, settled or failed by webhooks).
+    std::optional<PaymentKind> payout_kind;
+    int64_t payout_cents = 0;
+    // The milestones still open are closed with the escrow, RELEASED or CANCELLED: none can be
+    // paid after it ended, and their reservation ends.
+    std::optional<MilestoneStatus> open_milestones_to;
+    EscrowMoney money{};  // paid (or refunded) += the balance; reserved -> 0
+};
+EscrowEventDecision plan_escrow_event(const EscrowState& escrow, EscrowEvent event);
+
+// The payout key of an escrow's release or refund: one per escrow, as it ends once.
+std::string ending_payout_key(int64_t escrow_id, PaymentKind kind);
 
 // The status the deadline sweep looks for: the one whose CheckDeadline step releases an escrow.
 inline constexpr EscrowStatus kReleasableAtDeadline = EscrowStatus::Funded;

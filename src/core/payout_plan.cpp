@@ -10,12 +10,14 @@ SendDecision plan_send(const SendSnapshot& s) {
     require_escrow_balance(s.escrow.balance(), s.cents);
     SendDecision d;
     d.payment_to = PaymentStatus::Sent;
-    d.paid_delta = s.cents;
+    d.money = move_payment(s.kind, PaymentStatus::Pending, false, d.payment_to, false, s.cents);
     if (s.milestone_id) {
         // The milestone table decides: only approved work is paid.
-        const Step<MilestoneStatus> paying = milestone_step(s.milestone_status.value(), MilestoneEvent::StartPayout);
+        const MilestoneStatus from = s.milestone_status.value();
+        const Step<MilestoneStatus> paying = milestone_step(from, MilestoneEvent::StartPayout);
         d.milestone_to = milestone_step(paying.to, MilestoneEvent::Paid).to;
-        if (s.other_unpaid_milestones == 0)
+        d.money.reserved = reserved_change(from, *d.milestone_to, s.cents);
+        if (s.other_unpaid_milestones == 0 && s.escrow.balance() - d.money.outflow() == 0)
             d.escrow_close = escrow_step(s.escrow.status, EscrowEvent::AllMilestonesPaid);
     }
     return d;
@@ -41,10 +43,13 @@ PayoutDecision plan_execute(const ExecuteSnapshot& s) {
 }
 
 std::string payment_sent_event(int64_t payment_id, int64_t cents, std::string_view psp_ref,
-                               std::optional<int64_t> milestone_id) {
+                               std::optional<int64_t> milestone_id, PaymentKind kind,
+                               std::optional<int64_t> retry_of) {
     JsonObject data;
     data.add_int("payment_id", payment_id).add_money("amount", cents).add("psp_ref", psp_ref);
     milestone_id ? data.add_int("milestone_id", *milestone_id) : data.add_null("milestone_id");
+    data.add("kind", status_name(kind));
+    if (retry_of) data.add_int("retry_of", *retry_of);
     return data.str();
 }
 
@@ -57,10 +62,23 @@ PspEventDecision plan_psp_event(const EscrowState& escrow, const PaymentState& p
     switch (d.step.effect) {
         case Effect::NoOp: break;
         case Effect::Apply: {
-            // A failed payment gives its money back to the escrow; a settled one that had failed
-            // (or was never sent) takes it again.
-            d.paid_delta = (counts_as_paid(d.step.to) - counts_as_paid(payment.status)) * payment.cents;
-            if (d.paid_delta != 0 && escrow.paid + d.paid_delta > escrow.deposited) {
+            // A failed payment's money is owed to its beneficiary until retried (to_repay), never
+            // back in the escrow's balance; a settled one that had failed (or was never sent) is
+            // paid, from what it left to be repaid or, once retried, from the balance.
+            d.money = move_payment(payment.kind, payment.status, payment.retried, d.step.to, payment.retried,
+                                   payment.cents);
+            if (d.step.to == PaymentStatus::Error) {
+                d.alert_type = "PAYMENT_TO_REPAY";
+                d.alert_message = "A payment failed: its amount is to be repaid (retry_payment).";
+                d.alert_payload = JsonObject()
+                                      .add("event_id", facts.event_id)
+                                      .add_int("escrow_id", escrow.id)
+                                      .add_int("payment_id", payment.id)
+                                      .add("kind", status_name(payment.kind))
+                                      .add_money("amount", payment.cents)
+                                      .add("escrow_status", status_name(escrow.status))
+                                      .str();
+            } else if (d.money.outflow() > 0 && escrow.balance() - d.money.outflow() < 0) {
                 d.alert_type = "ESCROW_OVERDRAWN";
                 d.alert_message = "A settled payment took the escrow beyond its deposits.";
                 d.alert_payload = JsonObject()
@@ -68,7 +86,7 @@ PspEventDecision plan_psp_event(const EscrowState& escrow, const PaymentState& p
                                       .add_int("escrow_id", escrow.id)
                                       .add_int("payment_id", payment.id)
                                       .add_money("deposited_amount", escrow.deposited)
-                                      .add_money("paid_amount", escrow.paid + d.paid_delta)
+                                      .add_money("paid_amount", escrow.paid + d.money.paid)
                                       .str();
             }
             break;
@@ -86,6 +104,16 @@ PspEventDecision plan_psp_event(const EscrowState& escrow, const PaymentState& p
                                   .str();
             break;
     }
+    return d;
+}
+
+RetryDecision plan_retry(const RetrySnapshot& s) {
+    if (s.retried_by) return {true, {}};
+    payment_step(s.payment.status, PaymentEvent::Retry);  // only an ERROR payment: INVALID_TRANSITION
+    // The failed payment stops being to be repaid; its retry, sent, is paid (or refunded).
+    RetryDecision d;
+    d.money = move_payment(s.payment.kind, PaymentStatus::Error, false, PaymentStatus::Error, true, s.payment.cents);
+    d.money += move_payment(s.payment.kind, PaymentStatus::Pending, false, PaymentStatus::Sent, false, s.payment.cents);
     return d;
 }
 

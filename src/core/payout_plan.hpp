@@ -4,6 +4,7 @@
 // snapshot under the escrow's lock and applies the decision (src/store/payment_store.hpp).
 #pragma once
 
+#include "core/escrow_money.hpp"
 #include "core/escrow_state.hpp"
 #include "core/transitions.hpp"
 
@@ -19,6 +20,7 @@ namespace koba::core {
 // A payment about to leave `escrow`: a new one, or a PENDING one being sent.
 struct SendSnapshot {
     EscrowState escrow;
+    PaymentKind kind = PaymentKind::Milestone;
     int64_t cents = 0;
     std::optional<int64_t> milestone_id;             // none: a spend to an allowed payee
     std::optional<MilestoneStatus> milestone_status;  // the milestone's, as this call left it
@@ -28,14 +30,15 @@ struct SendSnapshot {
 // What sending it writes.
 struct SendDecision {
     PaymentStatus payment_to = PaymentStatus::Sent;
-    int64_t paid_delta = 0;                       // added to the escrow's paid_amount
+    EscrowMoney money{};                            // the escrow's counters: paid (or refunded), reserved
     std::optional<MilestoneStatus> milestone_to;  // PAID
     std::optional<Step<EscrowStatus>> escrow_close;  // the last milestone paid: RELEASED, CLOSED
 };
 
 // INSUFFICIENT_ESCROW_BALANCE when the escrow cannot pay; the milestone goes through PAYING to
-// PAID (INVALID_TRANSITION unless it was APPROVED or PAYING), and the escrow is closed (step
-// AllMilestonesPaid) when no other milestone is left unpaid.
+// PAID (INVALID_TRANSITION unless it was APPROVED or PAYING) and leaves the reservation, and the
+// escrow is closed (step AllMilestonesPaid) when no other milestone is left unpaid and nothing is
+// left in it (money left is released or refunded by a party, or at the deadline).
 SendDecision plan_send(const SendSnapshot& s);
 
 // --- A milestone's payout (submit_proof auto-approved, decide_proof approved) ---
@@ -69,9 +72,11 @@ struct ExecuteSnapshot {
 };
 PayoutDecision plan_execute(const ExecuteSnapshot& s);
 
-// The PAYMENT_SENT event's data: {"payment_id", "amount", "psp_ref", "milestone_id"}.
+// The PAYMENT_SENT event's data: {"payment_id", "amount", "psp_ref", "milestone_id", "kind"}, and
+// "retry_of" for a retry.
 std::string payment_sent_event(int64_t payment_id, int64_t cents, std::string_view psp_ref,
-                               std::optional<int64_t> milestone_id);
+                               std::optional<int64_t> milestone_id, PaymentKind kind,
+                               std::optional<int64_t> retry_of = std::nullopt);
 // The CLOSED event's data when the last milestone is paid.
 std::string all_paid_event();
 
@@ -83,10 +88,11 @@ inline constexpr std::string_view kPaymentSentEvent = "PAYMENT_SENT";
 
 struct PspEventDecision {
     Step<PaymentStatus> step;  // Apply: store step.to under step.audit_action
-    int64_t paid_delta = 0;    // a failed payment gives its money back, a settled one takes it
-    // An alert to raise, or none: ESCROW_OVERDRAWN (a settlement took the escrow beyond its
-    // deposits: the PSP is the authority on what moved) or PSP_EVENT_CONTRADICTS_PAYMENT (money
-    // never silently un-settles: the status is kept).
+    EscrowMoney money{};         // a failed payment's money becomes to be repaid; a settled one is paid
+    // An alert to raise, or none: PAYMENT_TO_REPAY (a payment failed: its money waits for
+    // retry_payment), ESCROW_OVERDRAWN (a settlement took the escrow beyond its deposits: the PSP
+    // is the authority on what moved) or PSP_EVENT_CONTRADICTS_PAYMENT (money never silently
+    // un-settles: the status is kept).
     std::string_view alert_type;
     std::string_view alert_message;
     std::string alert_payload;  // JSON object
@@ -101,5 +107,25 @@ struct PspEventFacts {
 
 PspEventDecision plan_psp_event(const EscrowState& escrow, const PaymentState& payment, PaymentEvent event,
                                 const PspEventFacts& facts);
+
+// --- retry_payment: a failed payment paid again ---
+
+struct RetrySnapshot {
+    EscrowState escrow;
+    PaymentState payment;              // locked
+    std::optional<int64_t> retried_by;  // the payment that already retries it
+};
+
+struct RetryDecision {
+    bool replay = false;  // already retried: return retried_by
+    EscrowMoney money{};    // to_repay -> paid (or refunded)
+};
+
+// A payment already retried returns its retry (whatever became of it); otherwise only an ERROR
+// payment is retried (INVALID_TRANSITION), by a new SENT payment of the same kind, target and
+// amount, paid from the money it left to be repaid: the escrow may have closed meanwhile.
+RetryDecision plan_retry(const RetrySnapshot& s);
+
+inline constexpr std::string_view kRetryAudit = "PAYMENT_RETRIED";
 
 }  // namespace koba::core

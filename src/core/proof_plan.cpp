@@ -8,6 +8,11 @@ namespace koba::core {
 SubmitProofDecision plan_submit_proof(const SubmitProofSnapshot& s, const PhotoLimits& limits) {
     PhotoVerdict verdict;  // anything but a photo waits for a decision
     if (s.milestone.proof_type == "PHOTO") verdict = validate_photo(s.photo, s.milestone.fence, limits);
+    // A milestone closed with its escrow (released or refunded while it was open): the escrow's
+    // answer, not "no open milestone".
+    if (s.milestone.status == MilestoneStatus::Released || s.milestone.status == MilestoneStatus::Cancelled)
+        throw Error(ErrorCode::ESCROW_NOT_ACTIVE,
+                    "The escrow is " + std::string(status_name(s.escrow.status)) + ": it takes no proof.");
     if (!s.current_milestone_id) throw Error(ErrorCode::NO_OPEN_MILESTONE);
     if (*s.current_milestone_id != s.milestone.id) throw Error(ErrorCode::SEQUENCE_ERROR);
     if (s.milestone.status != MilestoneStatus::Waiting)
@@ -42,10 +47,18 @@ DecideProofDecision plan_decide_proof(const DecideProofSnapshot& s, bool approve
         d.unchanged = true;
         return d;
     }
+    // An ended escrow pays no milestone (its money was released or refunded); a reviewer may
+    // still reject what was submitted.
+    if (approve && is_terminal(s.escrow.status))
+        throw Error(ErrorCode::ESCROW_NOT_ACTIVE,
+                    "The escrow is " + std::string(status_name(s.escrow.status)) + ": it pays no milestone.");
     d.proof_to = step.to;
     d.audit_action = step.audit_action;
     d.milestone_to =
         milestone_step(s.milestone_status, approve ? MilestoneEvent::Approve : MilestoneEvent::Reject).to;
+    // A rejected milestone is no longer promised (an ended escrow reserves nothing).
+    if (!is_terminal(s.escrow.status))
+        d.money.reserved = reserved_change(s.milestone_status, d.milestone_to, s.milestone_cents);
     d.pay = approve;
     if (approve)
         d.payout_key = "escrow:" + std::to_string(s.escrow.id) + ":milestone:" + std::to_string(s.milestone_id) +

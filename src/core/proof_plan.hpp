@@ -3,6 +3,8 @@
 // a proof that approves its milestone is then paid out by the payout engine (core/payout_plan).
 #pragma once
 
+#include "core/escrow_money.hpp"
+
 #include "core/escrow_state.hpp"
 #include "core/photo_rules.hpp"
 #include "core/transitions.hpp"
@@ -59,6 +61,7 @@ struct DecideProofDecision {
     std::string_view audit_action;  // APPROVE_PROOF, REJECT_PROOF
     bool pay = false;               // approved: the milestone is paid out now
     std::string payout_key;
+    EscrowMoney money{};              // rejected: the milestone's reservation ends
 };
 
 // `approve`: the reviewer's decision. PROOF_ALREADY_APPROVED / PROOF_ALREADY_REJECTED when the

@@ -17,9 +17,9 @@ SpendDecision pay(const SpendSnapshot& s, const SpendRequest& request) {
     SpendDecision d;
     d.kind = SpendDecision::Kind::Pay;
     d.payee_id = s.payee->id;
-    d.counters = decide_spend(s.payee->state, request.cents, s.balance);
+    d.counters = decide_spend(s.payee->state, request.cents, s.balance, s.reserved);
     d.payment_to = PaymentStatus::Sent;
-    d.paid_delta = request.cents;
+    d.money = move_payment(PaymentKind::Payee, PaymentStatus::Pending, false, d.payment_to, false, request.cents);
     return d;
 }
 

@@ -3,6 +3,7 @@
 // the decision.
 #pragma once
 
+#include "core/escrow_money.hpp"
 #include "core/spend_rules.hpp"
 #include "core/transitions.hpp"
 
@@ -29,7 +30,8 @@ struct SpendRequest {
 struct SpendSnapshot {
     int64_t client_id = 0;
     EscrowStatus escrow_status = EscrowStatus::Draft;
-    int64_t balance = 0;  // cents the escrow can still pay
+    int64_t balance = 0;   // cents the escrow can still pay
+    int64_t reserved = 0;  // cents of it promised to open milestones: not for payees
     std::string currency;  // the escrow's: the spend's amount must fit its minor units
     struct Payee {
         int64_t id;
@@ -50,7 +52,7 @@ struct SpendDecision {
     int64_t payee_id = 0;
     PayeeCounters counters{};
     PaymentStatus payment_to = PaymentStatus::Sent;
-    int64_t paid_delta = 0;  // added to the escrow's paid_amount
+    EscrowMoney money{};  // the escrow's paid_amount grows by the spend
 };
 
 // A key already used is a replay, answered even once the escrow has closed; otherwise, in the

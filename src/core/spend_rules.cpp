@@ -7,10 +7,14 @@
 
 namespace koba::core {
 
-void require_escrow_balance(int64_t balance, int64_t cents) {
-    if (balance < cents)
+void require_escrow_balance(int64_t balance, int64_t cents, int64_t reserved) {
+    if (balance - reserved >= cents) return;
+    if (reserved <= 0)
         throw Error(ErrorCode::INSUFFICIENT_ESCROW_BALANCE,
                     "The escrow holds " + format_cents(balance) + "; the payout is " + format_cents(cents) + ".");
+    throw Error(ErrorCode::INSUFFICIENT_ESCROW_BALANCE,
+                "The escrow holds " + format_cents(balance) + ", of which " + format_cents(reserved) +
+                    " is reserved for its open milestones; the spend is " + format_cents(cents) + ".");
 }
 
 void require_mandate_allows(const MandateRestrictions& mandate, int64_t merchant_id,
@@ -54,7 +58,7 @@ std::string limit_detail(const char* what, int64_t counter, int64_t cents, int64
 
 }  // namespace
 
-PayeeCounters decide_spend(const PayeeState& payee, int64_t cents, int64_t escrow_balance) {
+PayeeCounters decide_spend(const PayeeState& payee, int64_t cents, int64_t escrow_balance, int64_t escrow_reserved) {
     const int64_t today = payee.spent_today_is_today ? payee.spent_today : 0;
     const std::optional<int64_t> new_today = within(today, cents, payee.daily_limit);
     if (!new_today)
@@ -64,7 +68,7 @@ PayeeCounters decide_spend(const PayeeState& payee, int64_t cents, int64_t escro
     if (!new_total)
         throw Error(ErrorCode::TOTAL_LIMIT_REACHED,
                     limit_detail("spent", payee.spent_total, cents, payee.total_limit.value_or(kMaxCents)));
-    require_escrow_balance(escrow_balance, cents);
+    require_escrow_balance(escrow_balance, cents, escrow_reserved);
     return PayeeCounters{*new_today, *new_total};
 }
 

@@ -13,8 +13,10 @@ namespace koba::core {
 
 // --- Escrow money ---
 
-// INSUFFICIENT_ESCROW_BALANCE unless an escrow holding `balance` can pay out `cents`.
-void require_escrow_balance(int64_t balance, int64_t cents);
+// INSUFFICIENT_ESCROW_BALANCE unless an escrow holding `balance` can pay out `cents`, of which
+// `reserved` is promised to open milestones (a payee spend cannot take it; a milestone's payout
+// passes 0: its own amount is part of the reservation).
+void require_escrow_balance(int64_t balance, int64_t cents, int64_t reserved = 0);
 
 // --- Mandates ---
 
@@ -67,8 +69,10 @@ struct PayeeCounters {
 };
 
 // Checks, in the spec's order, a spend of `cents` (> 0) to `payee` out of an escrow holding
-// `escrow_balance`: DAILY_LIMIT_REACHED, TOTAL_LIMIT_REACHED, INSUFFICIENT_ESCROW_BALANCE. Limits
-// are inclusive: spending exactly up to one is allowed. Returns the payee's new counters.
-PayeeCounters decide_spend(const PayeeState& payee, int64_t cents, int64_t escrow_balance);
+// `escrow_balance`, `escrow_reserved` of it promised to open milestones: DAILY_LIMIT_REACHED,
+// TOTAL_LIMIT_REACHED, INSUFFICIENT_ESCROW_BALANCE. Limits are inclusive: spending exactly up to
+// one is allowed. Returns the payee's new counters.
+PayeeCounters decide_spend(const PayeeState& payee, int64_t cents, int64_t escrow_balance,
+                           int64_t escrow_reserved = 0);
 
 }  // namespace koba::core

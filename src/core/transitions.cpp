@@ -119,6 +119,8 @@ constexpr Rule<ES, EE> kEscrowRules[] = {
     moves(ES::Funded, EE::ClientApprove, ES::Released, "CLIENT_APPROVED", "ESCROW_RELEASED"),
     moves(ES::Releasable, EE::ClientApprove, ES::Released, "CLIENT_APPROVED", "ESCROW_RELEASED"),
 
+    // A DRAFT escrow with deposits is refunded: it cannot be cancelled with the client's money in it.
+    moves(ES::Draft, EE::ClientReject, ES::Refunded, "CLIENT_REJECTED", "ESCROW_REJECTED", When::IfFact),
     moves(ES::Draft, EE::ClientReject, ES::Cancelled, "CLIENT_REJECTED", "ESCROW_CANCELLED"),
     moves(ES::Funded, EE::ClientReject, ES::Refunded, "CLIENT_REJECTED", "ESCROW_REJECTED"),
     moves(ES::Releasable, EE::ClientReject, ES::Refunded, "CLIENT_REJECTED", "ESCROW_REJECTED"),
@@ -172,7 +174,7 @@ constexpr Rule<PS, PE> kProofRules[] = {
 // --- Payment ---
 using YS = PaymentStatus;
 using YE = PaymentEvent;
-constexpr std::string_view kPaymentVerbs[] = {"pay out", "execute", "settle", "fail"};
+constexpr std::string_view kPaymentVerbs[] = {"pay out", "execute", "settle", "fail", "retry"};
 constexpr Rule<YS, YE> kPaymentRules[] = {
     moves(YS::Pending, YE::Payout, YS::Sent, "PAYMENT_SENT", "EXECUTE_PAYOUT"),
     stays(YS::Sent, YE::Payout),
@@ -198,6 +200,10 @@ constexpr Rule<YS, YE> kPaymentRules[] = {
     stays(YS::Error, YE::Fail),
     contradicts(YS::Settled, YE::Fail),
     contradicts(YS::Refunded, YE::Fail),
+
+    // Only a failed payment is paid again; a retry is a new payment, the failed one keeps ERROR.
+    stays(YS::Error, YE::Retry),
+    otherwise_refuses<YS>(YE::Retry, ErrorCode::INVALID_TRANSITION),
 };
 
 // --- Usage mandate ---
@@ -278,8 +284,9 @@ Step<EscrowStatus> escrow_create() noexcept {
 }
 
 Step<EscrowStatus> escrow_step(EscrowStatus from, EscrowEvent event, EscrowFacts facts) {
-    const bool fact = event == EE::Deposit ? facts.deposits_reach_total
+    const bool fact = event == EE::Deposit         ? facts.deposits_reach_total
                       : event == EE::CheckDeadline ? facts.deadline_passed
+                      : event == EE::ClientReject  ? facts.has_deposits
                                                    : false;
     return run(kEscrowRules, kEscrowVerbs, "an escrow", from, event, fact);
 }

@@ -79,6 +79,7 @@ enum class EscrowEvent : uint8_t {
 struct EscrowFacts {
     bool deposits_reach_total = false;  // Deposit: sum(deposits), this one included, >= amount_total
     bool deadline_passed = false;       // CheckDeadline: deadline_at <= now
+    bool has_deposits = false;          // ClientReject: money was deposited (it is refunded, not cancelled)
 };
 
 // create_escrow: DRAFT, event CREATED, audit ESCROW_CREATED.
@@ -110,6 +111,7 @@ enum class PaymentEvent : uint8_t {
     Execute,  // execute_payment
     Settle,   // PSP webhook payment.settled / payment_succeeded
     Fail,     // PSP webhook payment.failed / payment_failed
+    Retry,    // retry_payment: a new payment pays a failed one again (this one keeps its status)
 };
 
 Step<PaymentStatus> payment_step(PaymentStatus from, PaymentEvent event);

@@ -4,6 +4,7 @@
 #include "core/errors.hpp"
 #include "store/identity_store.hpp"
 #include "store/new_row.hpp"
+#include "store/payment_store.hpp"
 
 #include <stdexcept>
 
@@ -16,8 +17,8 @@ namespace {
 // holder committed.
 #define KOBA_ESCROW_SELECT                                                                           \
     "SELECT id, client_id, provider_id, amount_total, currency, status::text AS status, "           \
-    "deadline_at <= clock_timestamp() AS deadline_passed, deposited_amount, paid_amount "            \
-    "FROM kobatela.escrow_agreements WHERE id = $1"
+    "deadline_at <= clock_timestamp() AS deadline_passed, deposited_amount, paid_amount, "           \
+    "refunded_amount, to_repay_amount, reserved_amount FROM kobatela.escrow_agreements WHERE id = $1"
 
 core::EscrowState read_escrow(pg::Spi& spi, pg::Statement& statement, int64_t escrow_id) {
     const pg::Result r = spi.run(statement, pg::Params().int8(escrow_id));
@@ -29,6 +30,9 @@ core::EscrowState read_escrow(pg::Spi& spi, pg::Statement& statement, int64_t es
     e.amount_total = r.money(0, r.column("amount_total"));
     e.deposited = r.money(0, r.column("deposited_amount"));
     e.paid = r.money(0, r.column("paid_amount"));
+    e.refunded = r.money(0, r.column("refunded_amount"));
+    e.to_repay = r.money(0, r.column("to_repay_amount"));
+    e.reserved = r.money(0, r.column("reserved_amount"));
     e.currency = r.text(0, r.column("currency"));
     e.status = core::parse_status<core::EscrowStatus>(r.text(0, r.column("status"))).value();
     e.deadline_passed = r.boolean(0, r.column("deadline_passed"));
@@ -47,10 +51,18 @@ core::EscrowState lock_escrow(pg::Spi& spi, int64_t escrow_id) {
     return read_escrow(spi, lock, escrow_id);
 }
 
-void add_escrow_paid(pg::Spi& spi, int64_t escrow_id, int64_t paid_cents) {
+void add_escrow_money(pg::Spi& spi, int64_t escrow_id, const core::EscrowMoney& money) {
+    if (money.empty()) return;
     static pg::Statement update{
-        "UPDATE kobatela.escrow_agreements SET paid_amount = paid_amount + $2 WHERE id = $1", {INT8OID, NUMERICOID}};
-    spi.run(update, pg::Params().int8(escrow_id).money(paid_cents));
+        "UPDATE kobatela.escrow_agreements SET paid_amount = paid_amount + $2, refunded_amount = refunded_amount + $3, "
+        "to_repay_amount = to_repay_amount + $4, reserved_amount = reserved_amount + $5 WHERE id = $1",
+        {INT8OID, NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID}};
+    spi.run(update, pg::Params()
+                        .int8(escrow_id)
+                        .money(money.paid)
+                        .money(money.refunded)
+                        .money(money.to_repay)
+                        .money(money.reserved));
 }
 
 void append_escrow_event(pg::Spi& spi, int64_t escrow_id, std::string_view kind, const std::string& data_json) {
@@ -75,6 +87,34 @@ void apply_escrow_step(pg::Spi& spi, int64_t escrow_id, const core::Step<core::E
     // REPEATABLE READ a concurrent call on it then fails to serialise instead of reading stale sums.
     spi.run(update, pg::Params().int8(escrow_id).text(core::status_name(step.to)).money(deposited_cents));
     if (!step.event_kind.empty()) append_escrow_event(spi, escrow_id, step.event_kind, data_json);
+}
+
+void apply_escrow_event(pg::Spi& spi, const core::EscrowState& escrow, const core::EscrowEventDecision& decision,
+                        const std::string& data_json) {
+    apply_escrow_step(spi, escrow.id, decision.step, data_json);
+    if (decision.step.effect != core::Effect::Apply) return;
+    static pg::Statement close_open{
+        "UPDATE kobatela.milestones SET status = $2::kobatela.milestone_status "
+        "WHERE escrow_id = $1 AND status = ANY ($3::kobatela.milestone_status[])",
+        {INT8OID, TEXTOID, TEXTOID}};
+    const audit::AuditReason reason(decision.step.audit_action);
+    add_escrow_money(spi, escrow.id, decision.money);
+    if (decision.open_milestones_to)
+        spi.run(close_open, pg::Params()
+                                .int8(escrow.id)
+                                .text(core::status_name(*decision.open_milestones_to))
+                                .text(core::open_milestone_statuses()));
+    if (!decision.payout_kind) return;
+    const core::PaymentKind kind = *decision.payout_kind;
+    // Its money was counted above, with the rest of the ending.
+    const pg::Result row =
+        insert_payment(spi, {kind, escrow.id, std::nullopt, std::nullopt, decision.payout_cents, core::PaymentStatus::Sent,
+                             {}, std::nullopt, core::ending_payout_key(escrow.id, kind), std::nullopt});
+    // An escrow ends once, so its ending's key is new: a row there means the books were edited.
+    if (row.empty()) throw std::logic_error("kobatela: the escrow's release or refund payment exists already");
+    append_escrow_event(spi, escrow.id, core::kPaymentSentEvent,
+                        core::payment_sent_event(row.int8(0, row.column("id")), decision.payout_cents,
+                                                 row.text(0, row.column("psp_ref")), std::nullopt, kind));
 }
 
 Datum escrow_row(pg::Spi& spi, int64_t escrow_id, FunctionCallInfo fcinfo) {
@@ -166,7 +206,8 @@ int64_t milestones_total(pg::Spi& spi, int64_t escrow_id) {
     return spi.run(total, pg::Params().int8(escrow_id)).money(0, 1);
 }
 
-Datum insert_milestone(pg::Spi& spi, const NewMilestone& m, std::string_view audit_action, FunctionCallInfo fcinfo) {
+Datum insert_milestone(pg::Spi& spi, const NewMilestone& m, const core::MilestoneAddition& addition,
+                       FunctionCallInfo fcinfo) {
     static pg::Statement insert{
         "INSERT INTO kobatela.milestones (escrow_id, idx, label, amount, proof_type, validator, "
         "geofence_lat, geofence_lng, geofence_radius_m) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
@@ -176,7 +217,11 @@ Datum insert_milestone(pg::Spi& spi, const NewMilestone& m, std::string_view aud
     params.int8(m.escrow_id).int4(m.idx).text(m.label).money(m.cents).text(m.proof_type).text(m.validator);
     if (m.fence) params.float8(m.fence->lat).float8(m.fence->lng).float8(m.fence->radius_m);
     else params.null().null().null();
-    return insert_new_row(spi, insert, std::move(params), audit_action, core::ErrorCode::MILESTONE_EXISTS, fcinfo);
+    const Datum row =
+        insert_new_row(spi, insert, std::move(params), addition.audit_action, core::ErrorCode::MILESTONE_EXISTS, fcinfo);
+    const audit::AuditReason reason(addition.audit_action);
+    add_escrow_money(spi, m.escrow_id, addition.money);
+    return row;
 }
 
 std::vector<int64_t> lock_overdue_escrows(pg::Spi& spi, core::EscrowStatus status) {

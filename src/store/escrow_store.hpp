@@ -4,6 +4,7 @@
 #pragma once
 
 #include "context/request.hpp"
+#include "core/escrow_money.hpp"
 #include "core/escrow_plan.hpp"
 #include "core/photo_rules.hpp"
 #include "core/escrow_state.hpp"
@@ -25,9 +26,9 @@ core::EscrowState lock_escrow(pg::Spi& spi, int64_t escrow_id);
 // The same without the lock, for reading.
 core::EscrowState find_escrow(pg::Spi& spi, int64_t escrow_id);
 
-// Adds to the paid_amount of an escrow the caller has locked: a payout that became SENT or
-// SETTLED, or (negative cents) one that stopped being so.
-void add_escrow_paid(pg::Spi& spi, int64_t escrow_id, int64_t paid_cents);
+// Adds to the money counters of an escrow the caller has locked, as src/core decided
+// (core/escrow_money.hpp): nothing when `money` is empty.
+void add_escrow_money(pg::Spi& spi, int64_t escrow_id, const core::EscrowMoney& money);
 
 // Appends to the escrow's timeline.
 void append_escrow_event(pg::Spi& spi, int64_t escrow_id, std::string_view kind, const std::string& data_json);
@@ -37,6 +38,12 @@ void append_escrow_event(pg::Spi& spi, int64_t escrow_id, std::string_view kind,
 // writes nothing.
 void apply_escrow_step(pg::Spi& spi, int64_t escrow_id, const core::Step<core::EscrowStatus>& step,
                        const std::string& data_json, int64_t deposited_cents = 0);
+
+// Applies a party's or the clock's transition (approve, reject, deliver, deadline) as decided:
+// the step, and for a release or a refund the counters, the payment of the balance (with its
+// PAYMENT_SENT event) and the open milestones closed, all under the step's audit reason.
+void apply_escrow_event(pg::Spi& spi, const core::EscrowState& escrow, const core::EscrowEventDecision& decision,
+                        const std::string& data_json);
 
 // The escrow_agreements row, as the calling function's result.
 Datum escrow_row(pg::Spi& spi, int64_t escrow_id, FunctionCallInfo fcinfo);
@@ -78,8 +85,9 @@ struct NewMilestone {
     std::string validator;
     std::optional<core::Geofence> fence;
 };
-// Inserts the milestone under `audit_action`; MILESTONE_EXISTS when the escrow has one at idx.
-Datum insert_milestone(pg::Spi& spi, const NewMilestone& milestone, std::string_view audit_action,
+// Inserts the milestone and reserves its amount, as decided; MILESTONE_EXISTS when the escrow has
+// one at idx.
+Datum insert_milestone(pg::Spi& spi, const NewMilestone& milestone, const core::MilestoneAddition& addition,
                        FunctionCallInfo fcinfo);
 
 // --- The deadline sweep ---

@@ -5,6 +5,8 @@
 #include "store/alert_store.hpp"
 #include "store/escrow_store.hpp"
 
+#include <stdexcept>
+
 namespace koba::store {
 
 namespace {
@@ -12,11 +14,23 @@ namespace {
 using core::Error;
 using core::ErrorCode;
 
-// A payments row read with SELECT *.
+// The columns of a payment as the payout engine reads it: the row, and whether a retry pays it again.
+#define KOBA_PAYMENT_SELECT                                                                            \
+    "SELECT p.*, p.status::text AS status_label, p.kind::text AS kind_label, "                        \
+    "EXISTS (SELECT 1 FROM kobatela.payments r WHERE r.retry_of = p.id) AS retried FROM kobatela.payments p "
+
+// A payment read with KOBA_PAYMENT_SELECT.
 core::PaymentState read_payment(const pg::Result& r) {
-    return core::PaymentState{r.int8(0, r.column("id")), r.int8(0, r.column("escrow_id")),
-                              r.opt_int8(0, r.column("milestone_id")), r.money(0, r.column("amount")),
-                              core::parse_status<core::PaymentStatus>(r.text(0, r.column("status"))).value()};
+    core::PaymentState p;
+    p.id = r.int8(0, r.column("id"));
+    p.escrow_id = r.int8(0, r.column("escrow_id"));
+    p.milestone_id = r.opt_int8(0, r.column("milestone_id"));
+    p.payee_id = r.opt_int8(0, r.column("payee_id"));
+    p.cents = r.money(0, r.column("amount"));
+    p.status = core::parse_status<core::PaymentStatus>(r.text(0, r.column("status_label"))).value();
+    p.kind = core::parse_status<core::PaymentKind>(r.text(0, r.column("kind_label"))).value();
+    p.retried = r.boolean(0, r.column("retried"));
+    return p;
 }
 
 // How many of the milestone's siblings (its escrow's other milestones) are not PAID yet.
@@ -41,13 +55,13 @@ core::MilestoneStatus lock_milestone_status(pg::Spi& spi, int64_t milestone_id) 
 // What follows a payment being sent, as decided: the milestone's new status, the escrow's
 // PAYMENT_SENT event, and the escrow closed once every milestone is paid.
 void apply_sent(pg::Spi& spi, int64_t escrow_id, const core::SendDecision& send, int64_t payment_id, int64_t cents,
-                std::optional<int64_t> milestone_id, const std::string& psp_ref) {
+                std::optional<int64_t> milestone_id, core::PaymentKind kind, const std::string& psp_ref) {
     static pg::Statement milestone_status{
         "UPDATE kobatela.milestones SET status = $2::kobatela.milestone_status WHERE id = $1", {INT8OID, TEXTOID}};
     if (milestone_id && send.milestone_to)
         spi.run(milestone_status, pg::Params().int8(*milestone_id).text(core::status_name(*send.milestone_to)));
     append_escrow_event(spi, escrow_id, core::kPaymentSentEvent,
-                        core::payment_sent_event(payment_id, cents, psp_ref, milestone_id));
+                        core::payment_sent_event(payment_id, cents, psp_ref, milestone_id, kind));
     if (send.escrow_close) apply_escrow_step(spi, escrow_id, *send.escrow_close, core::all_paid_event());
 }
 
@@ -59,8 +73,9 @@ void send_pending(pg::Spi& spi, int64_t escrow_id, const core::PaymentState& pay
         {INT8OID, TEXTOID}};
     const audit::AuditReason reason(core::kPayoutAudit);
     const pg::Result r = spi.run(mark_sent, pg::Params().int8(payment.id).text(core::status_name(send.payment_to)));
-    add_escrow_paid(spi, escrow_id, send.paid_delta);
-    apply_sent(spi, escrow_id, send, payment.id, payment.cents, payment.milestone_id, r.text(0, r.column("psp_ref")));
+    add_escrow_money(spi, escrow_id, send.money);
+    apply_sent(spi, escrow_id, send, payment.id, payment.cents, payment.milestone_id, payment.kind,
+               r.text(0, r.column("psp_ref")));
 }
 
 }  // namespace
@@ -69,13 +84,14 @@ core::MilestonePayoutSnapshot milestone_payout_snapshot(pg::Spi& spi, const core
                                                         int64_t milestone_id, int64_t cents,
                                                         core::MilestoneStatus milestone_status,
                                                         const std::string& payout_key) {
-    static pg::Statement by_key{"SELECT * FROM kobatela.payments WHERE payout_key = $1 FOR UPDATE", {TEXTOID}};
+    static pg::Statement by_key{KOBA_PAYMENT_SELECT "WHERE p.payout_key = $1 FOR UPDATE OF p", {TEXTOID}};
     static pg::Statement paid_before{
         "SELECT id FROM kobatela.payments WHERE milestone_id = $1 AND amount = $2 "
         "AND status = ANY ($3::kobatela.payment_status[]) ORDER BY id LIMIT 1",
         {INT8OID, NUMERICOID, TEXTOID}};
     core::MilestonePayoutSnapshot s;
     s.send.escrow = escrow;
+    s.send.kind = core::PaymentKind::Milestone;
     s.send.cents = cents;
     s.send.milestone_id = milestone_id;
     s.send.milestone_status = milestone_status;
@@ -104,14 +120,14 @@ int64_t apply_milestone_payout(pg::Spi& spi, const core::MilestonePayoutSnapshot
         case core::PayoutDecision::Kind::SendNew: break;
     }
     const audit::AuditReason reason(core::kPayoutAudit);
-    const pg::Result row = insert_payment(spi, {core::PaymentKind::Milestone, escrow_id, snapshot.send.milestone_id, std::nullopt, snapshot.send.cents,
-                                                decision.send.payment_to, decision.send.paid_delta, std::nullopt,
-                                                payout_key});
+    const pg::Result row = insert_payment(spi, {core::PaymentKind::Milestone, escrow_id, snapshot.send.milestone_id,
+                                                std::nullopt, snapshot.send.cents, decision.send.payment_to,
+                                                decision.send.money, std::nullopt, payout_key, std::nullopt});
     // Taken meanwhile by a payout of another escrow (this escrow's are serialised by its lock).
     if (row.empty()) throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
     const int64_t id = row.int8(0, row.column("id"));
     apply_sent(spi, escrow_id, decision.send, id, snapshot.send.cents, snapshot.send.milestone_id,
-               row.text(0, row.column("psp_ref")));
+               core::PaymentKind::Milestone, row.text(0, row.column("psp_ref")));
     return id;
 }
 
@@ -123,10 +139,11 @@ int64_t payment_escrow_id(pg::Spi& spi, int64_t payment_id) {
 }
 
 core::ExecuteSnapshot execute_snapshot(pg::Spi& spi, const core::EscrowState& escrow, int64_t payment_id) {
-    static pg::Statement select{"SELECT * FROM kobatela.payments WHERE id = $1 FOR UPDATE", {INT8OID}};
+    static pg::Statement select{KOBA_PAYMENT_SELECT "WHERE p.id = $1 FOR UPDATE OF p", {INT8OID}};
     core::ExecuteSnapshot s;
     s.payment = read_payment(spi.run(select, pg::Params().int8(payment_id)));
     s.send.escrow = escrow;
+    s.send.kind = s.payment.kind;
     s.send.cents = s.payment.cents;
     s.send.milestone_id = s.payment.milestone_id;
     // Only a payment that will be sent needs its milestone's facts (and its lock).
@@ -150,19 +167,22 @@ void apply_execute(pg::Spi& spi, const core::ExecuteSnapshot& snapshot, const co
 pg::Result insert_payment(pg::Spi& spi, const NewPayment& payment) {
     static pg::Statement insert{
         "INSERT INTO kobatela.payments (escrow_id, milestone_id, payee_id, amount, status, psp_ref, "
-        "idempotency_key, idempotency_owner, payout_key, kind) "
+        "idempotency_key, idempotency_owner, payout_key, kind, retry_of) "
         "VALUES ($1, $2, $3, $4, $5::kobatela.payment_status, 'PSP-' || gen_random_uuid(), $6, $7, $8, "
-        "$9::kobatela.payment_kind) ON CONFLICT DO NOTHING RETURNING *",
-        {INT8OID, INT8OID, INT8OID, NUMERICOID, TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTOID}};
+        "$9::kobatela.payment_kind, $10) ON CONFLICT DO NOTHING RETURNING *",
+        {INT8OID, INT8OID, INT8OID, NUMERICOID, TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTOID, INT8OID}};
     pg::Params values;
     values.int8(payment.escrow_id)
         .opt_int8(payment.milestone_id)
         .opt_int8(payment.payee_id)
         .money(payment.cents)
         .text(core::status_name(payment.status));
-    context::add_idempotency_key(values, payment.caller_key).opt_text(payment.payout_key).text(core::status_name(payment.kind));
+    context::add_idempotency_key(values, payment.caller_key)
+        .opt_text(payment.payout_key)
+        .text(core::status_name(payment.kind))
+        .opt_int8(payment.retry_of);
     pg::Result row = spi.run(insert, std::move(values));
-    if (!row.empty() && payment.paid_delta != 0) add_escrow_paid(spi, payment.escrow_id, payment.paid_delta);
+    if (!row.empty()) add_escrow_money(spi, payment.escrow_id, payment.money);
     return row;
 }
 
@@ -175,7 +195,7 @@ Datum payment_row(pg::Spi& spi, int64_t payment_id, FunctionCallInfo fcinfo) {
 
 std::optional<PspSnapshot> psp_snapshot(pg::Spi& spi, const std::string& psp_ref) {
     static pg::Statement find{"SELECT escrow_id FROM kobatela.payments WHERE psp_ref = $1", {TEXTOID}};
-    static pg::Statement lock{"SELECT * FROM kobatela.payments WHERE psp_ref = $1 FOR UPDATE", {TEXTOID}};
+    static pg::Statement lock{KOBA_PAYMENT_SELECT "WHERE p.psp_ref = $1 FOR UPDATE OF p", {TEXTOID}};
     const pg::Result owner = spi.run(find, pg::Params().text(psp_ref));
     if (owner.empty()) return std::nullopt;
     PspSnapshot s;
@@ -192,10 +212,38 @@ void apply_psp_event(pg::Spi& spi, const PspSnapshot& snapshot, const core::PspE
     const audit::AuditReason reason(apply ? decision.step.audit_action : decision.alert_audit);
     if (apply) {
         spi.run(update, pg::Params().int8(snapshot.payment.id).text(core::status_name(decision.step.to)));
-        if (decision.paid_delta != 0) add_escrow_paid(spi, snapshot.escrow.id, decision.paid_delta);
+        add_escrow_money(spi, snapshot.escrow.id, decision.money);
     }
     if (!decision.alert_type.empty())
         insert_alert(spi, {decision.alert_type, decision.alert_message, std::nullopt, decision.alert_payload});
+}
+
+core::RetrySnapshot retry_snapshot(pg::Spi& spi, const core::EscrowState& escrow, int64_t payment_id) {
+    static pg::Statement lock{KOBA_PAYMENT_SELECT "WHERE p.id = $1 FOR UPDATE OF p", {INT8OID}};
+    static pg::Statement retry{"SELECT id FROM kobatela.payments WHERE retry_of = $1", {INT8OID}};
+    core::RetrySnapshot s;
+    s.escrow = escrow;
+    s.payment = read_payment(spi.run(lock, pg::Params().int8(payment_id)));
+    const pg::Result r = spi.run(retry, pg::Params().int8(payment_id));
+    if (!r.empty()) s.retried_by = r.int8(0, 1);
+    return s;
+}
+
+int64_t apply_retry(pg::Spi& spi, const core::RetrySnapshot& s, const core::RetryDecision& decision) {
+    if (decision.replay) return s.retried_by.value();
+    const core::PaymentState& failed = s.payment;
+    const audit::AuditReason reason(core::kRetryAudit);
+    const pg::Result row =
+        insert_payment(spi, {failed.kind, failed.escrow_id, failed.milestone_id, failed.payee_id, failed.cents,
+                             core::PaymentStatus::Sent, decision.money, std::nullopt,
+                             "retry:payment:" + std::to_string(failed.id), failed.id});
+    // The escrow's lock serialises the retries of its payments: the retry_of and key are free.
+    if (row.empty()) throw std::logic_error("kobatela: a payment's retry exists already");
+    const int64_t id = row.int8(0, row.column("id"));
+    append_escrow_event(spi, failed.escrow_id, core::kPaymentSentEvent,
+                        core::payment_sent_event(id, failed.cents, row.text(0, row.column("psp_ref")),
+                                                 failed.milestone_id, failed.kind, failed.id));
+    return id;
 }
 
 }  // namespace koba::store

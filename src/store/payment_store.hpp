@@ -31,9 +31,9 @@ int64_t payment_escrow_id(pg::Spi& spi, int64_t payment_id);
 core::ExecuteSnapshot execute_snapshot(pg::Spi& spi, const core::EscrowState& escrow, int64_t payment_id);
 void apply_execute(pg::Spi& spi, const core::ExecuteSnapshot& snapshot, const core::PayoutDecision& decision);
 
-// A new payment out of the locked escrow, inserted in `status` with psp_ref PSP-<uuid>, counted in
-// the escrow's paid_amount by `paid_delta`. No row, having written nothing, when a transaction
-// that committed meanwhile took its key. Columns by name: id, psp_ref, ...
+// A new payment out of the locked escrow, inserted in `status` with psp_ref PSP-<uuid>, its
+// `money` added to the escrow's counters. No row, having written nothing, when a transaction that
+// committed meanwhile took its key. Columns by name: id, psp_ref, ...
 struct NewPayment {
     core::PaymentKind kind;
     int64_t escrow_id;
@@ -41,9 +41,10 @@ struct NewPayment {
     std::optional<int64_t> payee_id;
     int64_t cents;
     core::PaymentStatus status;
-    int64_t paid_delta;
+    core::EscrowMoney money;
     std::optional<context::IdempotencyKey> caller_key;
     std::optional<std::string> payout_key;
+    std::optional<int64_t> retry_of;
 };
 pg::Result insert_payment(pg::Spi& spi, const NewPayment& payment);
 
@@ -59,5 +60,12 @@ struct PspSnapshot {
 // payout uses); none when no payment has it.
 std::optional<PspSnapshot> psp_snapshot(pg::Spi& spi, const std::string& psp_ref);
 void apply_psp_event(pg::Spi& spi, const PspSnapshot& snapshot, const core::PspEventDecision& decision);
+
+// --- retry_payment ---
+// The payment (PAYMENT_NOT_FOUND), locked once the caller holds its escrow's lock, with the payment
+// that retries it if any.
+core::RetrySnapshot retry_snapshot(pg::Spi& spi, const core::EscrowState& escrow, int64_t payment_id);
+// Sends the retry as decided; returns its id (the existing retry's on a replay).
+int64_t apply_retry(pg::Spi& spi, const core::RetrySnapshot& snapshot, const core::RetryDecision& decision);
 
 }  // namespace koba::store

@@ -150,6 +150,7 @@ void apply_decide_proof(pg::Spi& spi, int64_t proof_id, const core::DecideProofS
     spi.run(set_status,
             pg::Params().int8(proof_id).text(core::status_name(decision.proof_to)).text(decision_word).opt_text(note));
     set_milestone_status(spi, snapshot.milestone_id, decision.milestone_to);
+    add_escrow_money(spi, snapshot.escrow.id, decision.money);
 }
 
 Datum proof_row(pg::Spi& spi, int64_t proof_id, FunctionCallInfo fcinfo) {

@@ -42,7 +42,8 @@ bool key_used_now(pg::Spi& spi, const std::optional<context::IdempotencyKey>& ke
 std::optional<core::SpendSnapshot> lock_escrow_and_payee(pg::Spi& spi, const core::SpendRequest& request,
                                                          const std::optional<context::IdempotencyKey>& key) {
     static pg::Statement select{
-        "SELECT e.client_id, e.status::text AS escrow_status, e.deposited_amount - e.paid_amount AS balance, e.currency, "
+        "SELECT e.client_id, e.status::text AS escrow_status, e.currency, e.deposited_amount, e.paid_amount, "
+        "e.refunded_amount, e.to_repay_amount, e.reserved_amount, "
         KOBA_PAYEE_COLUMNS ", "
         "EXISTS (SELECT 1 FROM kobatela.payments k WHERE k.idempotency_key = $3 "
         "        AND k.idempotency_owner IS NOT DISTINCT FROM $4) AS key_seen "
@@ -56,7 +57,13 @@ std::optional<core::SpendSnapshot> lock_escrow_and_payee(pg::Spi& spi, const cor
     core::SpendSnapshot s;
     s.client_id = r.int8(0, r.column("client_id"));
     s.escrow_status = core::parse_status<core::EscrowStatus>(r.text(0, r.column("escrow_status"))).value();
-    s.balance = r.money(0, r.column("balance"));
+    core::EscrowState money;  // its counters: core says what they leave
+    money.deposited = r.money(0, r.column("deposited_amount"));
+    money.paid = r.money(0, r.column("paid_amount"));
+    money.refunded = r.money(0, r.column("refunded_amount"));
+    money.to_repay = r.money(0, r.column("to_repay_amount"));
+    s.balance = money.balance();
+    s.reserved = r.money(0, r.column("reserved_amount"));
     s.currency = r.text(0, r.column("currency"));
     s.payee = read_payee(r);
     s.key_seen = r.boolean(0, r.column("key_seen"));
@@ -78,6 +85,7 @@ core::SpendSnapshot lock_escrow_then_read(pg::Spi& spi, const core::SpendRequest
     s.client_id = escrow.client_id;
     s.escrow_status = escrow.status;
     s.balance = escrow.balance();
+    s.reserved = escrow.reserved;
     s.currency = escrow.currency;
     if (!p.empty()) s.payee = read_payee(p);
     s.key_seen = key_used_now(spi, key);
@@ -149,7 +157,7 @@ pg::Result apply_spend(pg::Spi& spi, const core::SpendRequest& request,
     // The payment first: if a concurrent spend with this key committed meanwhile, the INSERT finds
     // it and nothing has been written yet.
     pg::Result payment = insert_payment(spi, {core::PaymentKind::Payee, request.escrow_id, std::nullopt, decision.payee_id, request.cents,
-                                              decision.payment_to, decision.paid_delta, key, std::nullopt});
+                                              decision.payment_to, decision.money, key, std::nullopt});
     if (payment.empty()) return payment;
     spi.run(update_payee, pg::Params()
                               .int8(decision.payee_id)

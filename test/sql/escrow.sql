@@ -17,7 +17,11 @@ SELECT count(*) AS deposits, sum(amount) AS deposited FROM kobatela.escrow_depos
 SELECT status FROM kobatela.escrow_mark_delivered(:e, 'roof done', 'https://example.com/roof.jpg');
 SELECT status FROM kobatela.escrow_client_approve(:e, 'thank you');
 SELECT status FROM kobatela.get_escrow(:e);
-SELECT kind, data FROM kobatela.escrow_events(:e);
+SELECT kind, data - 'psp_ref' - 'payment_id' AS data FROM kobatela.escrow_events(:e);
+-- The release paid the balance to the provider: one RELEASE payment, sent with a PSP reference.
+SELECT kind, amount, status, milestone_id, payee_id, psp_ref LIKE 'PSP-%' AS has_psp_ref, payout_key = 'escrow:' || :e || ':release' AS release_key
+FROM kobatela.payments WHERE escrow_id = :e;
+SELECT deposited_amount, paid_amount, refunded_amount, to_repay_amount, reserved_amount FROM kobatela.get_escrow(:e);
 SELECT * FROM t.escrow_audit(:e);
 
 -- Deposits: a partial deposit keeps DRAFT, the next one funds; never more than the total.
@@ -45,8 +49,11 @@ SELECT status FROM kobatela.escrow_client_reject(:e3, 'again');   -- closed: unc
 SELECT t.row_counts() = :'before' AS nothing_written;
 SELECT t.err(format('SELECT kobatela.escrow_client_approve(%s)', :e3)) AS approve_cancelled;
 SELECT t.err(format('SELECT kobatela.escrow_deposit(%s, 1)', :e3)) AS deposit_into_cancelled;
-SELECT status FROM kobatela.escrow_client_reject(:e2);            -- FUNDED: refunded
+SELECT status FROM kobatela.escrow_client_reject(:e2);            -- FUNDED: refunded to the client
 SELECT string_agg(kind, ', ' ORDER BY at, id) AS e2_timeline FROM kobatela.escrow_events(:e2);
+SELECT kind, amount, status, payout_key = 'escrow:' || :e2 || ':refund' AS refund_key
+FROM kobatela.payments WHERE escrow_id = :e2;
+SELECT paid_amount, refunded_amount FROM kobatela.get_escrow(:e2);
 
 -- The deadline: a FUNDED escrow past it is released as if the client approved.
 SELECT t.new_escrow(10) AS e4 \gset

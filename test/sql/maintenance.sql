@@ -41,7 +41,8 @@ SELECT kobatela.release_overdue_escrows() = :overdue AS every_overdue_released;
 SELECT kobatela.release_overdue_escrows() AS second_run;
 SELECT id = :due1 AS due1, id = :due2 AS due2, id = :draft AS draft, status
 FROM kobatela.escrow_agreements WHERE id IN (:due1, :due2, :draft, :later) ORDER BY id;
-SELECT kind, data FROM kobatela.escrow_events WHERE escrow_id = :due1 ORDER BY at, id;
+SELECT kind, data - 'psp_ref' - 'payment_id' AS data FROM kobatela.escrow_events WHERE escrow_id = :due1 ORDER BY at, id;
+SELECT kind, amount, status FROM kobatela.payments WHERE escrow_id = :due1;   -- the release paid the provider
 SELECT action, entity FROM t.escrow_audit(:due1);
 SELECT (SELECT count(*) FROM kobatela.escrow_events WHERE escrow_id = :due2 AND kind = 'CLIENT_APPROVED') AS due2_released_events;
 

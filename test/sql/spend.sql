@@ -12,9 +12,10 @@ CREATE FUNCTION t.sp_escrow(total numeric) RETURNS bigint LANGUAGE sql AS $$
         total, 'USD', '{"purpose": "family expenses"}', now() + interval '30 days') $$;
 -- An escrow's money: its counters, the balance, and whether paid_amount is the sum of its SENT and
 -- SETTLED payments.
-CREATE FUNCTION t.sp_money(escrow bigint, OUT deposited numeric, OUT paid numeric, OUT balance numeric,
-                           OUT paid_is_the_sum boolean) LANGUAGE sql AS $$
-    SELECT e.deposited_amount, e.paid_amount, e.deposited_amount - e.paid_amount,
+CREATE FUNCTION t.sp_money(escrow bigint, OUT deposited numeric, OUT paid numeric, OUT to_repay numeric,
+                           OUT balance numeric, OUT paid_is_the_sum boolean) LANGUAGE sql AS $$
+    SELECT e.deposited_amount, e.paid_amount, e.to_repay_amount,
+           e.deposited_amount - e.paid_amount - e.refunded_amount - e.to_repay_amount,
            e.paid_amount = (SELECT coalesce(sum(p.amount), 0) FROM kobatela.payments p
                             WHERE p.escrow_id = e.id AND p.status IN ('SENT', 'SETTLED'))
     FROM kobatela.escrow_agreements e WHERE e.id = escrow $$;
@@ -217,7 +218,8 @@ SELECT id = :s_r1 AS same_payment, status FROM kobatela.spend(:released, 'sp-pay
 SELECT t.row_counts() = :'before' AS nothing_written;
 
 -- ---------------------------------------------------------------------------------------------
--- The PSP: a failed spend no longer counts in paid_amount, so its money can be spent again
+-- The PSP: a failed spend no longer counts in paid_amount; its money is owed to the payee (to be
+-- repaid), never spendable again, until retry_payment pays it again
 -- ---------------------------------------------------------------------------------------------
 CREATE EXTENSION pgcrypto SCHEMA t;
 CALL t.use_secret('psp_webhook_secret', 'whsec_do-not-log_spend');
@@ -239,10 +241,16 @@ SELECT t.err(format($$SELECT kobatela.spend(%s, 'sp-payee-P', 1)$$, :e6)) AS not
 SELECT t.sp_psp('payment.failed', :s_fail) AS failed_delivered;
 SELECT status FROM kobatela.payments WHERE id = :s_fail;
 SELECT * FROM t.sp_money(:e6);
-SELECT id AS s_again FROM kobatela.spend(:e6, 'sp-payee-P', 20) \gset
+SELECT t.err(format($$SELECT kobatela.spend(%s, 'sp-payee-P', 20)$$, :e6)) AS failed_money_not_spendable;
+SELECT type, payload->>'kind' AS kind, payload->>'amount' AS amount FROM kobatela.list_alerts('PAYMENT_TO_REPAY')
+WHERE (payload->>'payment_id')::bigint = :s_fail;
+SELECT id AS s_again, retry_of = :s_fail AS retries_it, kind, amount, status FROM kobatela.retry_payment(:s_fail) \gset
+SELECT :'retries_it' AS retries_it, :'kind' AS kind, :'amount' AS amount, :'status' AS status;
+SELECT id = :s_again AS same_retry FROM kobatela.retry_payment(:s_fail);   -- replay
 SELECT t.sp_psp('payment.settled', :s_again) AS settled_delivered;
 SELECT status FROM kobatela.payments WHERE id = :s_again;
 SELECT * FROM t.sp_money(:e6);
+SELECT spent_total FROM kobatela.allowed_payees WHERE escrow_id = :e6;   -- the retry is not a second spend
 RESET kobatela.psp_webhook_secret_file;
 DROP FUNCTION t.sp_psp(text, bigint);
 DROP EXTENSION pgcrypto;
@@ -274,24 +282,28 @@ RESET kobatela.api_key_pepper_file;
 -- The counters, over every escrow and payee of this file
 -- ---------------------------------------------------------------------------------------------
 CREATE TEMP TABLE sp_escrows AS SELECT unnest(ARRAY[:e, :e2, :released, :refunded, :cancelled, :e6]::bigint[]) AS id;
--- paid_amount = SENT + SETTLED payments; deposited_amount = deposits; never paid more than deposited.
+-- paid_amount = SENT + SETTLED payments but refunds, refunded_amount = the refunds; deposited_amount
+-- = deposits; never paid more than deposited.
 SELECT count(*) AS escrows_with_wrong_counters FROM kobatela.escrow_agreements x JOIN sp_escrows USING (id)
 WHERE x.paid_amount <> (SELECT coalesce(sum(amount), 0) FROM kobatela.payments p
-                        WHERE p.escrow_id = x.id AND p.status IN ('SENT', 'SETTLED'))
+                        WHERE p.escrow_id = x.id AND p.status IN ('SENT', 'SETTLED') AND p.kind <> 'REFUND')
+   OR x.refunded_amount <> (SELECT coalesce(sum(amount), 0) FROM kobatela.payments p
+                            WHERE p.escrow_id = x.id AND p.status IN ('SENT', 'SETTLED') AND p.kind = 'REFUND')
    OR x.deposited_amount <> (SELECT coalesce(sum(amount), 0) FROM kobatela.escrow_deposits d WHERE d.escrow_id = x.id)
-   OR x.paid_amount > x.deposited_amount;
+   OR x.paid_amount + x.refunded_amount > x.deposited_amount;
 -- spent_total = the payee's payments (none failed but on e6); limits held.
 SELECT count(*) AS payees_with_wrong_spent_total FROM kobatela.allowed_payees a JOIN sp_escrows s ON s.id = a.escrow_id
 WHERE a.escrow_id <> :e6
   AND a.spent_total <> (SELECT coalesce(sum(amount), 0) FROM kobatela.payments p WHERE p.payee_id = a.id);
 SELECT count(*) AS payees_over_a_limit FROM kobatela.allowed_payees
 WHERE spent_total > total_limit OR spent_today > daily_limit;
--- Every spend is a payment to a payee (no milestone), with a unique psp_ref, one USAGE_SPEND event and one USAGE_SPEND audit row.
+-- Every spend is a payment to a payee (no milestone), with a unique psp_ref, one USAGE_SPEND event and one USAGE_SPEND audit row
+-- (a retry is not a spend: its event is PAYMENT_SENT, its audit PAYMENT_RETRIED).
 SELECT count(*) AS spends, count(*) FILTER (WHERE p.milestone_id IS NULL AND p.psp_ref LIKE 'PSP-%') AS well_formed,
        count(DISTINCT p.psp_ref) AS distinct_psp_refs,
        count(*) FILTER (WHERE (SELECT count(*) FROM kobatela.escrow_events v WHERE v.escrow_id = p.escrow_id
                                AND v.kind = 'USAGE_SPEND' AND (v.data ->> 'payment_id')::bigint = p.id) = 1) AS with_one_event,
        count(*) FILTER (WHERE (SELECT count(*) FROM kobatela.audit_log a WHERE a.entity = 'payments'
                                AND a.entity_id = p.id AND a.action = 'USAGE_SPEND') = 1) AS audited_once
-FROM kobatela.payments p JOIN sp_escrows s ON s.id = p.escrow_id WHERE p.payee_id IS NOT NULL;
+FROM kobatela.payments p JOIN sp_escrows s ON s.id = p.escrow_id WHERE p.payee_id IS NOT NULL AND p.retry_of IS NULL;
 SELECT status, count(*) FROM kobatela.payments p JOIN sp_escrows s ON s.id = p.escrow_id GROUP BY status ORDER BY status;

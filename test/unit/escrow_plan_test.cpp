@@ -30,10 +30,22 @@ TEST(PlanCreateEscrow, NeedsTwoPartiesAndAnObject) {
 }
 
 TEST(PlanAddMilestone, StaysWithinTheTotalOfAnOpenEscrow) {
-    EXPECT_EQ(plan_add_milestone(escrow(0), 6000, 4000), "MILESTONE_ADDED");
+    const MilestoneAddition added = plan_add_milestone(escrow(0), 6000, 4000);
+    EXPECT_EQ(added.audit_action, "MILESTONE_ADDED");
+    EXPECT_EQ(added.money.reserved, 4000);
     EXPECT_EQ(error_of([] { plan_add_milestone(escrow(0), 6000, 4001); }), ErrorCode::MILESTONE_EXCEEDS_TOTAL);
     EXPECT_EQ(error_of([] { plan_add_milestone(escrow(0, EscrowStatus::Released), 0, 1); }),
               ErrorCode::ESCROW_NOT_ACTIVE);
+}
+
+TEST(PlanAddMilestone, APromiseMustFitWhatTheEscrowCanStillPay) {
+    EscrowState spent = escrow(10000);
+    spent.paid = 7000;  // spent on payees
+    EXPECT_EQ(plan_add_milestone(spent, 0, 3000).money.reserved, 3000);
+    EXPECT_EQ(error_of([&] { plan_add_milestone(spent, 0, 3001); }), ErrorCode::MILESTONE_EXCEEDS_TOTAL);
+    spent.paid = 0;
+    spent.reserved = 9000;
+    EXPECT_EQ(error_of([&] { plan_add_milestone(spent, 0, 1001); }), ErrorCode::MILESTONE_EXCEEDS_TOTAL);
 }
 
 TEST(PlanDeposit, FundsTheEscrowWhenTheDepositsReachTheTotal) {
@@ -65,8 +77,59 @@ TEST(PlanDeposit, AKeysFirstDepositIsAReplayOnlyForTheSameDeposit) {
 TEST(PlanEscrowEvent, TheDeadlineReleasesTheStatusTheSweepLooksFor) {
     EscrowState due = escrow(10000, kReleasableAtDeadline);
     due.deadline_passed = true;
-    EXPECT_EQ(plan_escrow_event(due, EscrowEvent::CheckDeadline).to, EscrowStatus::Released);
+    EXPECT_EQ(plan_escrow_event(due, EscrowEvent::CheckDeadline).step.to, EscrowStatus::Released);
     due.deadline_passed = false;
-    EXPECT_EQ(plan_escrow_event(due, EscrowEvent::CheckDeadline).effect, Effect::NoOp);
+    EXPECT_EQ(plan_escrow_event(due, EscrowEvent::CheckDeadline).step.effect, Effect::NoOp);
     EXPECT_EQ(deadline_event(), R"({"note":null,"reason":"deadline"})");
+}
+
+TEST(PlanEscrowEvent, AReleasePaysTheBalanceToTheProviderAndClosesOpenMilestones) {
+    EscrowState e = escrow(10000, EscrowStatus::Releasable);
+    e.paid = 2500;
+    e.reserved = 5000;
+    const EscrowEventDecision d = plan_escrow_event(e, EscrowEvent::ClientApprove);
+    EXPECT_EQ(d.step.to, EscrowStatus::Released);
+    EXPECT_EQ(d.payout_kind, PaymentKind::Release);
+    EXPECT_EQ(d.payout_cents, 7500);
+    EXPECT_EQ(d.money.paid, 7500);
+    EXPECT_EQ(d.money.reserved, -5000);
+    EXPECT_EQ(d.open_milestones_to, MilestoneStatus::Released);
+    EXPECT_EQ(ending_payout_key(7, PaymentKind::Release), "escrow:7:release");
+}
+
+TEST(PlanEscrowEvent, ARejectionRefundsTheClientAndCancelsOpenMilestones) {
+    EscrowState e = escrow(10000, EscrowStatus::Funded);
+    e.to_repay = 1000;  // owed to a failed payment's beneficiary: not refunded
+    const EscrowEventDecision d = plan_escrow_event(e, EscrowEvent::ClientReject);
+    EXPECT_EQ(d.step.to, EscrowStatus::Refunded);
+    EXPECT_EQ(d.payout_kind, PaymentKind::Refund);
+    EXPECT_EQ(d.payout_cents, 9000);
+    EXPECT_EQ(d.money.refunded, 9000);
+    EXPECT_EQ(d.money.paid, 0);
+    EXPECT_EQ(d.open_milestones_to, MilestoneStatus::Cancelled);
+    EXPECT_EQ(ending_payout_key(7, PaymentKind::Refund), "escrow:7:refund");
+}
+
+TEST(PlanEscrowEvent, ADraftWithDepositsIsRefundedNotCancelled) {
+    EXPECT_EQ(plan_escrow_event(escrow(0), EscrowEvent::ClientReject).step.to, EscrowStatus::Cancelled);
+    EXPECT_FALSE(plan_escrow_event(escrow(0), EscrowEvent::ClientReject).payout_kind.has_value());
+    const EscrowEventDecision d = plan_escrow_event(escrow(4000), EscrowEvent::ClientReject);
+    EXPECT_EQ(d.step.to, EscrowStatus::Refunded);
+    EXPECT_EQ(d.payout_cents, 4000);
+}
+
+TEST(PlanEscrowEvent, AnEmptyEscrowEndsWithoutAPaymentAndAnEndedOneMovesNothing) {
+    EscrowState e = escrow(10000, EscrowStatus::Funded);
+    e.paid = 10000;
+    const EscrowEventDecision empty = plan_escrow_event(e, EscrowEvent::ClientApprove);
+    EXPECT_EQ(empty.step.to, EscrowStatus::Released);
+    EXPECT_FALSE(empty.payout_kind.has_value());
+    e.status = EscrowStatus::Released;
+    e.paid = 5000;
+    const EscrowEventDecision again = plan_escrow_event(e, EscrowEvent::ClientReject);
+    EXPECT_EQ(again.step.effect, Effect::NoOp);
+    EXPECT_FALSE(again.payout_kind.has_value());
+    EXPECT_TRUE(again.money.empty());
+    // Delivery moves no money.
+    EXPECT_TRUE(plan_escrow_event(escrow(10000, EscrowStatus::Funded), EscrowEvent::MarkDelivered).money.empty());
 }

@@ -33,7 +33,15 @@ TEST(PlanSpend, PaysAndMovesThePayeeCounters) {
     EXPECT_EQ(d.counters.spent_today, 2500);
     EXPECT_EQ(d.counters.spent_total, 3500);
     EXPECT_EQ(d.payment_to, PaymentStatus::Sent);
-    EXPECT_EQ(d.paid_delta, 1500);
+    EXPECT_EQ(d.money.paid, 1500);
+    EXPECT_EQ(d.money.outflow(), 1500);
+}
+
+TEST(PlanSpend, MoneyReservedForOpenMilestonesIsNotSpendable) {
+    SpendSnapshot s = snapshot();
+    s.reserved = s.balance - 1000;  // 10.00 left for payees
+    EXPECT_EQ(plan_spend(s, request(1000)).kind, SpendDecision::Kind::Pay);
+    EXPECT_EQ(error_of([&] { plan_spend(s, request(1001)); }), ErrorCode::INSUFFICIENT_ESCROW_BALANCE);
 }
 
 TEST(PlanSpend, AKeySeenIsAReplayEvenOnAClosedEscrow) {
