@@ -165,13 +165,12 @@ ALTER TYPE kobatela.milestone_status ADD VALUE 'RELEASED';
 ALTER TYPE kobatela.milestone_status ADD VALUE 'CANCELLED';
 CREATE TYPE kobatela.payment_kind AS ENUM ('MILESTONE', 'PAYEE', 'RELEASE', 'REFUND');
 
+-- Added without a default, filled, then given it: a constant default on a table with rows would be
+-- a "missing value" of the catalogue that a fresh install does not have.
 ALTER TABLE kobatela.escrow_agreements
-    ADD COLUMN refunded_amount numeric(18,2) NOT NULL DEFAULT 0,
-    ADD COLUMN to_repay_amount numeric(18,2) NOT NULL DEFAULT 0,
-    ADD COLUMN reserved_amount numeric(18,2) NOT NULL DEFAULT 0,
-    ADD CONSTRAINT escrow_agreements_refunded_amount_check CHECK (refunded_amount >= 0),
-    ADD CONSTRAINT escrow_agreements_to_repay_amount_check CHECK (to_repay_amount >= 0),
-    ADD CONSTRAINT escrow_agreements_reserved_amount_check CHECK (reserved_amount >= 0);
+    ADD COLUMN refunded_amount numeric(18,2),
+    ADD COLUMN to_repay_amount numeric(18,2),
+    ADD COLUMN reserved_amount numeric(18,2);
 ALTER TABLE kobatela.payments
     ADD COLUMN kind kobatela.payment_kind,
     ADD COLUMN retry_of bigint REFERENCES kobatela.payments (id);
@@ -187,12 +186,13 @@ UPDATE kobatela.payments
 -- 0.5.0 gave a failed payment's money back to its escrow's balance. 0.6.0 keeps it apart, to be
 -- repaid; the failures of 0.5.0 keep what happened to them: their money went back (REFUNDED).
 UPDATE kobatela.payments SET status = 'REFUNDED' WHERE status = 'ERROR';
--- The money open milestones promise, on the escrows still open.
+-- Nothing was refunded or is to be repaid yet; open milestones reserve their money on the escrows
+-- still open.
 UPDATE kobatela.escrow_agreements e
-   SET reserved_amount = m.open_total
-  FROM (SELECT escrow_id, sum(amount) AS open_total FROM kobatela.milestones
-         WHERE status IN ('WAITING', 'PENDING_REVIEW', 'APPROVED', 'PAYING') GROUP BY escrow_id) m
- WHERE m.escrow_id = e.id AND e.status IN ('DRAFT', 'FUNDED', 'RELEASABLE');
+   SET refunded_amount = 0, to_repay_amount = 0,
+       reserved_amount = CASE WHEN e.status IN ('DRAFT', 'FUNDED', 'RELEASABLE') THEN
+           (SELECT coalesce(sum(m.amount), 0) FROM kobatela.milestones m WHERE m.escrow_id = e.id
+             AND m.status IN ('WAITING', 'PENDING_REVIEW', 'APPROVED', 'PAYING')) ELSE 0 END;
 -- 0.5.0 released, refunded and cancelled escrows without moving their money: what they still hold
 -- becomes a PENDING payment (a release to the provider; a refund to the client of a rejected or
 -- cancelled escrow), which an admin sends with execute_payment. check_invariants() lists them
@@ -207,6 +207,13 @@ SELECT id, deposited_amount - paid_amount, 'PENDING',
 ALTER TABLE kobatela.payments ENABLE TRIGGER touch_updated_at;
 ALTER TABLE kobatela.escrow_agreements ENABLE TRIGGER touch_updated_at;
 
+ALTER TABLE kobatela.escrow_agreements
+    ALTER COLUMN refunded_amount SET DEFAULT 0, ALTER COLUMN refunded_amount SET NOT NULL,
+    ALTER COLUMN to_repay_amount SET DEFAULT 0, ALTER COLUMN to_repay_amount SET NOT NULL,
+    ALTER COLUMN reserved_amount SET DEFAULT 0, ALTER COLUMN reserved_amount SET NOT NULL,
+    ADD CONSTRAINT escrow_agreements_refunded_amount_check CHECK (refunded_amount >= 0),
+    ADD CONSTRAINT escrow_agreements_to_repay_amount_check CHECK (to_repay_amount >= 0),
+    ADD CONSTRAINT escrow_agreements_reserved_amount_check CHECK (reserved_amount >= 0);
 ALTER TABLE kobatela.payments
     ALTER COLUMN kind SET NOT NULL,
     ADD CONSTRAINT payments_kind_check
