@@ -4,7 +4,7 @@
 -- column added later is held to the same rules without touching this file. Constraint behaviour is
 -- checked with plain INSERTs (the test runs as superuser, in a transaction that is rolled back).
 BEGIN;
-SELECT plan(59);
+SELECT plan(60);
 
 -- ---------------------------------------------------------------------------------------------
 -- Tables and enums
@@ -18,8 +18,8 @@ SELECT tables_are('kobatela', ARRAY[
 
 SELECT enums_are('kobatela', ARRAY[
     'api_scope', 'certification_level', 'transaction_status', 'escrow_status', 'milestone_status',
-    'proof_status', 'payment_status', 'mandate_status', 'purchase_status'],
-    'schema kobatela has exactly the 9 enum types of spec.md §1');
+    'proof_status', 'payment_status', 'mandate_status', 'purchase_status', 'payment_kind'],
+    'schema kobatela has exactly the 9 enum types of spec.md §1 and payment_kind (issue 14)');
 
 SELECT enum_has_labels('kobatela', 'api_scope', ARRAY['sender', 'support', 'admin'],
     'api_scope labels, in order');
@@ -31,12 +31,14 @@ SELECT enum_has_labels('kobatela', 'escrow_status',
     ARRAY['DRAFT', 'FUNDED', 'RELEASABLE', 'RELEASED', 'REFUNDED', 'CANCELLED'],
     'escrow_status labels, in order');
 SELECT enum_has_labels('kobatela', 'milestone_status',
-    ARRAY['WAITING', 'PENDING_REVIEW', 'APPROVED', 'REJECTED', 'PAYING', 'PAID'],
-    'milestone_status labels, in order');
+    ARRAY['WAITING', 'PENDING_REVIEW', 'APPROVED', 'REJECTED', 'PAYING', 'PAID', 'RELEASED', 'CANCELLED'],
+    'milestone_status labels, in order (RELEASED and CANCELLED since 0.6.0)');
 SELECT enum_has_labels('kobatela', 'proof_status', ARRAY['PENDING', 'APPROVED', 'REJECTED'],
     'proof_status labels, in order');
 SELECT enum_has_labels('kobatela', 'payment_status', ARRAY['PENDING', 'SENT', 'SETTLED', 'ERROR', 'REFUNDED'],
     'payment_status labels, in order');
+SELECT enum_has_labels('kobatela', 'payment_kind', ARRAY['MILESTONE', 'PAYEE', 'RELEASE', 'REFUND'],
+    'payment_kind labels, in order');
 SELECT enum_has_labels('kobatela', 'mandate_status', ARRAY['ACTIVE', 'EXPIRED', 'CONSUMED'],
     'mandate_status labels, in order');
 SELECT enum_has_labels('kobatela', 'purchase_status', ARRAY['AUTHORIZED', 'COMPLETED', 'REJECTED'],

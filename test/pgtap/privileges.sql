@@ -31,6 +31,7 @@ INSERT INTO expected_execute VALUES
     ('kobatela.submit_proof(bigint, integer, text, text, text, jsonb)', 'asd'),
     ('kobatela.decide_proof(bigint, text, text)', 'asd'),
     ('kobatela.execute_payment(bigint)', 'asd'),
+    ('kobatela.retry_payment(bigint)', 'asd'),
     ('kobatela.create_spend_category(text, text)', 'asd'),
     ('kobatela.create_merchant(text, bigint, boolean)', 'asd'),
     ('kobatela.allow_usage(bigint, bigint, bigint, bigint)', 'asd'),
