@@ -319,3 +319,15 @@ SELECT * FROM kobatela.schedule_maintenance('*/5 * * * *') AS job_id;
 
 \echo '18. Health, with both jobs:'
 SELECT jsonb_pretty(kobatela.health()) AS health;
+
+\echo '19. The books prove it: every movement of money is a posting of the view kobatela.ledger, and the'
+\echo '    help desk checks that the counters, the escrows'' timelines and the ledger agree (no row: the'
+\echo '    books hold) and that every currency sums to zero:'
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'support_key') \g /dev/null
+SELECT * FROM kobatela.check_invariants();
+SELECT currency, count(*) / 2 AS postings, sum(amount) AS balance
+FROM (SELECT currency, amount FROM kobatela.ledger UNION ALL SELECT currency, -amount FROM kobatela.ledger) p
+GROUP BY currency ORDER BY currency;
+COMMIT;

@@ -101,9 +101,10 @@ BEGIN
         ('kobatela.get_escrow(bigint)', 'read'),
         ('kobatela.escrow_events(bigint)', 'read'),
         ('kobatela.list_currencies()', 'read'),
-        -- the audit trail's checks (support and admin)
+        -- the audit trail's and the books' checks (support and admin)
         ('kobatela.verify_audit_chain(jsonb)', 'audit'),
         ('kobatela.audit_chain_tips()', 'audit'),
+        ('kobatela.check_invariants()', 'audit'),
         -- keys and maintenance (admin)
         ('kobatela.create_api_key(text, kobatela.api_scope, bigint, timestamptz)', 'admin'),
         ('kobatela.get_api_key(bigint)', 'admin'),
@@ -157,6 +158,11 @@ END $$;
 GRANT SELECT (id, name, prefix, scope, user_id, is_active, expires_at, last_used_at, created_at, updated_at)
     ON kobatela.api_keys TO kobatela_admin, kobatela_anon;           -- never key_hash
 GRANT SELECT ON kobatela.audit_log TO kobatela_admin, kobatela_support, kobatela_anon;
+-- The ledger (sql/ledger.sql), everyone's money: support and admin, and PostgREST's anon, whose
+-- requests the view itself limits to the admin and support scopes (its rows read the tables with
+-- the caller's rights, through the policies below).
+REVOKE ALL ON kobatela.ledger FROM PUBLIC;
+GRANT SELECT ON kobatela.ledger TO kobatela_admin, kobatela_support, kobatela_anon;
 
 -- Row-level security on every table, forced (also for the table owner), with one read policy.
 -- `who` says which scopes see rows: 'all' (every scope; a bound sender key only rows where its

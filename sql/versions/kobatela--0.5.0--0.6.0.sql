@@ -195,8 +195,8 @@ UPDATE kobatela.escrow_agreements e
              AND m.status IN ('WAITING', 'PENDING_REVIEW', 'APPROVED', 'PAYING')) ELSE 0 END;
 -- 0.5.0 released, refunded and cancelled escrows without moving their money: what they still hold
 -- becomes a PENDING payment (a release to the provider; a refund to the client of a rejected or
--- cancelled escrow), which an admin sends with execute_payment. check_invariants() lists them
--- until then (terminal_escrow_holds_money).
+-- cancelled escrow), which the client or an admin sends with execute_payment. Until then the ended
+-- escrow holds exactly its PENDING payments, which check_invariants() accepts.
 INSERT INTO kobatela.payments (escrow_id, amount, status, kind, payout_key)
 SELECT id, deposited_amount - paid_amount, 'PENDING',
        CASE WHEN status = 'RELEASED' THEN 'RELEASE' ELSE 'REFUND' END::kobatela.payment_kind,
@@ -251,3 +251,78 @@ COMMENT ON FUNCTION kobatela.retry_payment(bigint) IS
 REVOKE ALL ON FUNCTION kobatela.retry_payment(bigint)
     FROM PUBLIC, kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
 GRANT EXECUTE ON FUNCTION kobatela.retry_payment(bigint) TO kobatela_anon, kobatela_sender, kobatela_admin;
+
+-- ---------------------------------------------------------------------------------------------
+-- The books (sql/ledger.sql, as it is there; its grants as sql/security.sql gives them)
+-- ---------------------------------------------------------------------------------------------
+CREATE VIEW kobatela.ledger WITH (security_invoker = true) AS
+SELECT posting.*
+FROM (
+    -- deposit d: escrow:<e> <- external:<client>
+    SELECT 'deposit:' || d.id AS posting_id, d.created_at AS at, 'DEPOSIT' AS movement,
+           'escrow:' || e.id AS debit_account, 'external:' || e.client_id AS credit_account,
+           d.amount, e.currency, 'escrow_deposits' AS source_table, d.id AS source_id
+    FROM kobatela.escrow_deposits d JOIN kobatela.escrow_agreements e ON e.id = d.escrow_id
+  UNION ALL
+    -- payment p sent (every status but PENDING and 0.5.0's REFUNDED): psp:in_flight <- escrow:<e>,
+    -- when the escrow's event naming it says it left
+    SELECT 'payment:' || p.id || ':sent', coalesce(sent.at, p.created_at), 'PAYMENT_SENT',
+           'psp:in_flight', 'escrow:' || p.escrow_id, p.amount, e.currency, 'payments', p.id
+    FROM kobatela.payments p JOIN kobatela.escrow_agreements e ON e.id = p.escrow_id
+    LEFT JOIN LATERAL (SELECT min(v.at) AS at FROM kobatela.escrow_events v
+                       WHERE v.escrow_id = p.escrow_id AND v.data ->> 'payment_id' = p.id::text) sent ON true
+    WHERE p.status NOT IN ('PENDING', 'REFUNDED')
+  UNION ALL
+    -- payment p SETTLED: <beneficiary> <- psp:in_flight (MILESTONE and RELEASE: the provider,
+    -- REFUND: the client, PAYEE: the allowed payee); in ERROR without a retry: repay:<e> <-
+    -- psp:in_flight; in ERROR with a retry: escrow:<e> <- psp:in_flight (the retry is paid from
+    -- the balance)
+    SELECT 'payment:' || p.id || CASE p.status WHEN 'SETTLED' THEN ':settled' ELSE ':failed' END, p.updated_at,
+           CASE WHEN p.status = 'SETTLED' THEN 'PAYMENT_SETTLED'
+                WHEN retry.id IS NULL THEN 'PAYMENT_FAILED' ELSE 'PAYMENT_RETRIED_FROM_BALANCE' END,
+           CASE WHEN p.status = 'ERROR' AND retry.id IS NULL THEN 'repay:' || p.escrow_id
+                WHEN p.status = 'ERROR' THEN 'escrow:' || p.escrow_id
+                WHEN p.kind = 'PAYEE' THEN 'payee:' || p.payee_id
+                WHEN p.kind = 'REFUND' THEN 'external:' || e.client_id
+                ELSE 'external:' || e.provider_id END,
+           'psp:in_flight', p.amount, e.currency, 'payments', p.id
+    FROM kobatela.payments p JOIN kobatela.escrow_agreements e ON e.id = p.escrow_id
+    LEFT JOIN kobatela.payments retry ON retry.retry_of = p.id
+    WHERE p.status IN ('SETTLED', 'ERROR')
+  UNION ALL
+    -- purchase u under a mandate: merchant:<m> <- mandate:<u.mandate_id> (a purchase refund is the
+    -- opposite posting, mandate:<m> <- merchant:<m>, movement PURCHASE_REFUND)
+    SELECT 'purchase:' || u.id, u.created_at, 'PURCHASE', 'merchant:' || u.merchant_id, 'mandate:' || u.mandate_id,
+           u.amount, u.currency, 'purchases', u.id
+    FROM kobatela.purchases u WHERE u.mandate_id IS NOT NULL
+  UNION ALL
+    -- transfer t COMPLETED: external:<receiver> <- external:<sender>
+    SELECT 'transaction:' || t.id, t.created_at, 'TRANSFER', 'external:' || t.receiver_id, 'external:' || t.sender_id,
+           t.amount, t.currency, 'transactions', t.id
+    FROM kobatela.transactions t WHERE t.status = 'COMPLETED'
+) AS posting (posting_id, at, movement, debit_account, credit_account, amount, currency, source_table, source_id)
+WHERE (SELECT kobatela.current_scope()) IN ('admin', 'support');
+
+COMMENT ON VIEW kobatela.ledger IS
+    'The books: one row per posting (amount moves from credit_account to debit_account), for the admin and support scopes. docs/reference.md, "The books".';
+COMMENT ON COLUMN kobatela.ledger.posting_id IS
+    'Stable id of the posting: deposit:<id>, payment:<id>:sent, payment:<id>:settled, payment:<id>:failed, purchase:<id>, transaction:<id>.';
+COMMENT ON COLUMN kobatela.ledger.movement IS
+    'DEPOSIT, PAYMENT_SENT, PAYMENT_SETTLED, PAYMENT_FAILED, PAYMENT_RETRIED_FROM_BALANCE, PURCHASE or TRANSFER.';
+COMMENT ON COLUMN kobatela.ledger.debit_account IS
+    'The account the money goes to: external:<user>, escrow:<id>, repay:<escrow>, psp:in_flight, payee:<id>, mandate:<id> or merchant:<id>.';
+COMMENT ON COLUMN kobatela.ledger.credit_account IS
+    'The account the money comes from.';
+
+CREATE FUNCTION kobatela.check_invariants()
+    RETURNS TABLE (rule text, ids bigint[], detail text)
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_check_invariants';
+COMMENT ON FUNCTION kobatela.check_invariants() IS
+    'Support and admin: one row per violated rule of the books (counters, events, minor units, ledger) with the offending ids; no row when the books hold.';
+
+REVOKE ALL ON kobatela.ledger FROM PUBLIC;
+GRANT SELECT ON kobatela.ledger TO kobatela_admin, kobatela_support, kobatela_anon;
+REVOKE ALL ON FUNCTION kobatela.check_invariants()
+    FROM PUBLIC, kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
+GRANT EXECUTE ON FUNCTION kobatela.check_invariants() TO kobatela_anon, kobatela_support, kobatela_admin;

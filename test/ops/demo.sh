@@ -18,7 +18,7 @@ tell_story() {
   return 1
 }
 check "scripts/demo.sh start tells the whole story (exit 0)" tell_story
-check_eq "every step is told (0 to 18)" "$(seq -s ' ' 0 18)" \
+check_eq "every step is told (0 to 19)" "$(seq -s ' ' 0 19)" \
   "$(grep -oE '^[0-9]+\. ' "$log" | tr -d '. ' | paste -sd ' ')"
 # The refusals the story shows, one each, and no other error.
 check_eq "the refusals it shows, and no other error" \
@@ -31,6 +31,11 @@ demo_q() { PGHOST=/var/tmp/kobatela-ops-demo PGPORT=54343 PGUSER=postgres q -d k
 check_eq "the cluster is still running: health() ok, with both maintenance jobs scheduled" "ok|2" \
   "$(demo_q "SELECT h ->> 'status', jsonb_array_length(h -> 'pg_cron' -> 'jobs') FROM kobatela.health() h")"
 check_eq "the audit chain verifies" "t" "$(demo_q "SELECT kobatela.verify_audit_chain()")"
+check_eq "the books hold: check_invariants() finds nothing, every currency of the ledger sums to zero" "0|0" \
+  "$(demo_q "SELECT (SELECT count(*) FROM kobatela.check_invariants()),
+                    (SELECT count(*) FROM (SELECT currency FROM (SELECT currency, amount FROM kobatela.ledger
+                                                                 UNION ALL SELECT currency, -amount FROM kobatela.ledger) p
+                                           GROUP BY currency HAVING sum(amount) <> 0) u)")"
 check_eq "the webhook settled a milestone's payout; one mandate is still active, one expired" "t|ACTIVE,EXPIRED" \
   "$(demo_q "SELECT EXISTS (SELECT FROM kobatela.payments WHERE milestone_id IS NOT NULL AND status = 'SETTLED'),
                     (SELECT string_agg(status::text, ',' ORDER BY id) FROM kobatela.usage_mandates)")"

@@ -173,6 +173,16 @@ SELECT kobatela.enable_currency('XOF') \g /dev/null
 -- ... and one more per run (a row of its own, so that a run on a restored database adds one).
 SELECT kobatela.enable_currency((ARRAY['XAF', 'GHS', 'NGN', 'MAD', 'GBP', 'CAD'])[1 + ascii(:'run') % 6]) \g /dev/null
 SELECT kobatela.create_transaction(:amara, :kofi, 15000, 'XOF', 'ops-xof-' || :'run') \g /dev/null
+
+-- 0.6.0: the books, read as the help desk would (a support key, as PostgREST): the ledger and
+-- check_invariants() (the suites assert what they say: upgrade.sh and dump_restore.sh).
+SELECT api_key AS support_key FROM kobatela.create_api_key('ops support ' || :'run', 'support') \gset
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'support_key') \g /dev/null
+SELECT count(*) FROM kobatela.ledger \g /dev/null
+SELECT count(*) FROM kobatela.check_invariants() \g /dev/null
+COMMIT;
 \endif
 
 \if :{?key_file}

@@ -209,6 +209,26 @@ for v in "${from_versions[@]}"; do
     "before the upgrade" "after the upgrade"
   check "$v: the audit chain verifies, against the tips taken before the upgrade too" \
     chain_verifies "$db" "$tips"
+  # The books hold on what the old library wrote (docs/reference.md, "The books"): what a 0.5.0
+  # release or refund left in a terminal escrow is a PENDING payment now, which is no violation.
+  check_eq "$v: check_invariants() finds nothing after the upgrade" "" \
+    "$(q -d "$db" -c "SELECT string_agg(rule || ' ' || ids::text, '; ') FROM kobatela.check_invariants()" 2>&1)"
+  check_eq "$v: the ledger sums to zero in every currency" "" \
+    "$(q -d "$db" -c "SELECT string_agg(currency, ' ') FROM (SELECT currency FROM (SELECT currency, amount FROM kobatela.ledger
+                      UNION ALL SELECT currency, -amount FROM kobatela.ledger) p GROUP BY currency HAVING sum(amount) <> 0) u" 2>&1)"
+  # The ledger of the escrows the old library released, refunded or cancelled, as a diagnostic.
+  q -d "$db" -c "SELECT e.status || ' escrow:' || e.id || ': ' || l.posting_id || ' ' || l.movement || ' '
+                        || l.debit_account || ' <- ' || l.credit_account || ' ' || l.amount || ' ' || l.currency
+                 FROM kobatela.escrow_agreements e JOIN kobatela.ledger l
+                   ON l.debit_account = 'escrow:' || e.id OR l.credit_account = 'escrow:' || e.id
+                 WHERE e.status IN ('RELEASED', 'REFUNDED', 'CANCELLED') ORDER BY e.id, l.source_table, l.source_id, l.posting_id" \
+    2>&1 | sed "s/^/# $v ledger: /"
+  check_eq "$v: the PENDING payments the upgrade made for terminal escrows are what they hold" "" \
+    "$(q -d "$db" -c "SELECT string_agg(e.id::text, ' ') FROM kobatela.escrow_agreements e
+                      WHERE e.status IN ('RELEASED', 'REFUNDED', 'CANCELLED')
+                        AND e.deposited_amount - e.paid_amount - e.refunded_amount - e.to_repay_amount
+                            <> (SELECT coalesce(sum(p.amount), 0) FROM kobatela.payments p
+                                WHERE p.escrow_id = e.id AND p.status = 'PENDING')" 2>&1)"
 
   describe "$db" "$tmp/$db" 2>"$tmp/out" || diag "$tmp/out"
   compare_files "$v: schema identical to a fresh $target install (pg_dump --binary-upgrade, normalised)" \
@@ -229,6 +249,8 @@ for v in "${from_versions[@]}"; do
   check_eq "$v: the 0.3.0 section ran (a proof with a non-hex digest)" 1 \
     "$(q -d "$db" -c "SELECT count(*) FROM kobatela.proofs WHERE sha256 = 'ops-digest-b'" 2>&1)"
   check "$v: the audit chain verifies after new writes" chain_verifies "$db" "$tips"
+  check_eq "$v: check_invariants() finds nothing after the new writes" "" \
+    "$(q -d "$db" -c "SELECT string_agg(rule || ' ' || ids::text, '; ') FROM kobatela.check_invariants()" 2>&1)"
 done
 
 # ---- the comparison catches a difference --------------------------------------------------------

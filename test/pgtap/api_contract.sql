@@ -2,7 +2,7 @@
 -- signatures, argument names and defaults, return types, no STRICT, documented, and the error
 -- catalogue with the SQLSTATE / MESSAGE convention of api.md.
 BEGIN;
-SELECT plan(62);
+SELECT plan(64);
 
 -- ---------------------------------------------------------------------------------------------
 -- Signatures and return types
@@ -55,6 +55,9 @@ SELECT function_returns('kobatela', 'health', ARRAY[]::text[], 'jsonb', 'health 
 SELECT has_function('kobatela', 'error_catalogue', ARRAY[]::text[], 'error_catalogue() exists');
 SELECT function_returns('kobatela', 'error_catalogue', ARRAY[]::text[], 'setof record',
     'error_catalogue returns SETOF record');
+SELECT has_function('kobatela', 'check_invariants', ARRAY[]::text[], 'check_invariants() exists');
+SELECT function_returns('kobatela', 'check_invariants', ARRAY[]::text[], 'setof record',
+    'check_invariants returns SETOF record (rule text, ids bigint[], detail text)');
 SELECT has_function('kobatela', 'touch_updated_at', ARRAY[]::text[], 'touch_updated_at() exists');
 SELECT function_returns('kobatela', 'touch_updated_at', ARRAY[]::text[], 'trigger',
     'touch_updated_at returns trigger');

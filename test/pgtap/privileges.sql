@@ -48,6 +48,7 @@ INSERT INTO expected_execute VALUES
     ('kobatela.list_currencies()', 'asud'),
     ('kobatela.verify_audit_chain(jsonb)', 'aud'),
     ('kobatela.audit_chain_tips()', 'aud'),
+    ('kobatela.check_invariants()', 'aud'),
     ('kobatela.create_api_key(text, kobatela.api_scope, bigint, timestamptz)', 'ad'),
     ('kobatela.get_api_key(bigint)', 'ad'),
     ('kobatela.revoke_api_key(bigint)', 'ad'),
