@@ -1,6 +1,6 @@
 -- The Kobatela story, told with the functions that exist so far. Run by `make demo`.
 -- Every step runs as an application would through PostgREST: as the role kobatela_anon, with an
--- API key authenticated for the transaction. Only the operator's steps (0 and 17) run as a
+-- API key authenticated for the transaction. Only the operator's steps (0 and 18) run as a
 -- superuser.
 \pset footer off
 \set QUIET on
@@ -272,8 +272,37 @@ ROLLBACK TO SAVEPOINT s;
 SELECT kobatela.spend(:care, 'pharmacie-inconnue', 10.00, 'medicine');
 ROLLBACK;
 \set ON_ERROR_STOP on
+\echo '    Their mother moves in with Amara: she ends the arrangement. The 320.00 EUR left are refunded to'
+\echo '    her, as a payment the payment provider settles like any other; nothing stays in the ended escrow.'
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'amara_key') \g /dev/null
+SELECT status, deposited_amount, paid_amount, refunded_amount FROM kobatela.escrow_client_reject(:care, 'mother moved to Paris');
+SELECT kind, amount, status, psp_ref IS NOT NULL AS has_psp_ref FROM kobatela.payments WHERE escrow_id = :care ORDER BY id;
+COMMIT;
 
-\echo '15. Mandates end on their own. Amara gives her sister Awa 20.00 EUR of groceries, valid for only two'
+\echo '15. Kofi''s school fees: Amara puts 250.00 EUR in an escrow for Kofi, to be released when he shows'
+\echo '    the receipt. He does; she approves, and the release pays him the 250.00 EUR at once.'
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'amara_key') \g /dev/null
+SELECT id AS fees FROM kobatela.create_escrow(:amara, :kofi, 250.00, 'EUR', '{"purpose": "school fees"}',
+    now() + interval '60 days', 'fees-2026-11-001') \gset
+SELECT status FROM kobatela.escrow_deposit(:fees, 250.00, 'fees-deposit-1');
+COMMIT;
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'kofi_key') \g /dev/null
+SELECT status FROM kobatela.escrow_mark_delivered(:fees, 'fees paid', 'https://example.ci/receipt.pdf');
+COMMIT;
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'amara_key') \g /dev/null
+SELECT status, deposited_amount, paid_amount FROM kobatela.escrow_client_approve(:fees, 'receipt seen');
+SELECT kind, amount, status FROM kobatela.payments WHERE escrow_id = :fees;
+COMMIT;
+
+\echo '16. Mandates end on their own. Amara gives her sister Awa 20.00 EUR of groceries, valid for only two'
 \echo '    seconds (for the demo). Three seconds later the job kobatela.expire_mandates(), which production'
 \echo '    schedules with pg_cron, expires it (admin key); Kofi''s grocery mandate is still ACTIVE.'
 BEGIN;
@@ -303,7 +332,7 @@ SELECT kobatela.create_purchase(:amara, :supermarket, 12.00, 'EUR', NULL, :awa);
 ROLLBACK;
 \set ON_ERROR_STOP on
 
-\echo '16. Every change is in the append-only, hash-chained audit log; the help desk verifies it:'
+\echo '17. Every change is in the append-only, hash-chained audit log; the help desk verifies it:'
 BEGIN;
 SET LOCAL ROLE kobatela_anon;
 SELECT kobatela.authenticate(:'support_key') \g /dev/null
@@ -311,23 +340,26 @@ SELECT count(*) AS audit_rows, kobatela.verify_audit_chain() AS chain_intact FRO
 SELECT actor, action, entity FROM kobatela.audit_log ORDER BY id DESC LIMIT 5;
 COMMIT;
 
-\echo '17. In production nobody calls those jobs by hand: the DBA registers them with pg_cron once for the'
+\echo '18. In production nobody calls those jobs by hand: the DBA registers them with pg_cron once for the'
 \echo '    cluster (here every 5 minutes; running it again only changes the schedule). The DBA is a'
 \echo '    superuser: pg_cron lives in another database, and the link to it without a password is for'
 \echo '    superusers only (an admin key would need kobatela.cron_conninfo, docs/pg_cron.md):'
 SELECT * FROM kobatela.schedule_maintenance('*/5 * * * *') AS job_id;
 
-\echo '18. Health, with both jobs:'
+\echo '19. Health, with both jobs:'
 SELECT jsonb_pretty(kobatela.health()) AS health;
 
-\echo '19. The books prove it: every movement of money is a posting of the view kobatela.ledger, and the'
+\echo '20. The books prove it: every movement of money is a posting of the view kobatela.ledger, and the'
 \echo '    help desk checks that the counters, the escrows'' timelines and the ledger agree (no row: the'
-\echo '    books hold) and that every currency sums to zero:'
+\echo '    books hold); per currency, what each kind of account holds (money that came in from people'
+\echo '    outside, what escrows hold, what is on its way at the payment provider, what payees got) sums to zero:'
 BEGIN;
 SET LOCAL ROLE kobatela_anon;
 SELECT kobatela.authenticate(:'support_key') \g /dev/null
 SELECT * FROM kobatela.check_invariants();
-SELECT currency, count(*) / 2 AS postings, sum(amount) AS balance
-FROM (SELECT currency, amount FROM kobatela.ledger UNION ALL SELECT currency, -amount FROM kobatela.ledger) p
-GROUP BY currency ORDER BY currency;
+SELECT currency, coalesce(split_part(account, ':', 1), 'all accounts') AS accounts, sum(amount) AS balance
+FROM (SELECT currency, debit_account AS account, amount FROM kobatela.ledger
+      UNION ALL SELECT currency, credit_account, -amount FROM kobatela.ledger) p
+GROUP BY GROUPING SETS ((currency, split_part(account, ':', 1)), (currency))
+ORDER BY currency, split_part(account, ':', 1) NULLS LAST;
 COMMIT;

@@ -18,7 +18,7 @@ tell_story() {
   return 1
 }
 check "scripts/demo.sh start tells the whole story (exit 0)" tell_story
-check_eq "every step is told (0 to 19)" "$(seq -s ' ' 0 19)" \
+check_eq "every step is told (0 to 20)" "$(seq -s ' ' 0 20)" \
   "$(grep -oE '^[0-9]+\. ' "$log" | tr -d '. ' | paste -sd ' ')"
 # The refusals the story shows, one each, and no other error.
 check_eq "the refusals it shows, and no other error" \
@@ -39,6 +39,10 @@ check_eq "the books hold: check_invariants() finds nothing, every currency of th
 check_eq "the webhook settled a milestone's payout; one mandate is still active, one expired" "t|ACTIVE,EXPIRED" \
   "$(demo_q "SELECT EXISTS (SELECT FROM kobatela.payments WHERE milestone_id IS NOT NULL AND status = 'SETTLED'),
                     (SELECT string_agg(status::text, ',' ORDER BY id) FROM kobatela.usage_mandates)")"
+check_eq "the care escrow was refunded to Amara and the school fees released to Kofi, each as a sent payment" \
+  "REFUND|320.00|REFUNDED;RELEASE|250.00|RELEASED" \
+  "$(demo_q "SELECT string_agg(p.kind || '|' || p.amount || '|' || e.status, ';' ORDER BY p.id) FROM kobatela.payments p
+             JOIN kobatela.escrow_agreements e ON e.id = p.escrow_id WHERE p.kind IN ('REFUND', 'RELEASE') AND p.status = 'SENT'")"
 check_eq "the grocery mandate holds what was spent" "45.80" \
   "$(demo_q "SELECT total_spent FROM kobatela.usage_mandates WHERE status = 'ACTIVE'")"
 
