@@ -10,7 +10,7 @@
 CREATE FUNCTION kobatela.audit_row() RETURNS trigger
     LANGUAGE C AS 'MODULE_PATHNAME', 'kobatela_audit_row';
 COMMENT ON FUNCTION kobatela.audit_row() IS
-    'AFTER INSERT/UPDATE/DELETE row trigger (and AFTER TRUNCATE statement trigger) on every table: appends one hash-chained audit_log row per change.';
+    'AFTER INSERT/UPDATE/DELETE row trigger (and AFTER TRUNCATE statement trigger) on every table: appends one hash-chained audit_log row per change, and refuses writes to money rows made outside Kobatela''s functions (BOOKS_WRITE_REFUSED).';
 
 CREATE FUNCTION kobatela.audit_log_append_only() RETURNS trigger
     LANGUAGE C AS 'MODULE_PATHNAME', 'kobatela_audit_log_append_only';

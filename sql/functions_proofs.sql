@@ -28,3 +28,13 @@ CREATE FUNCTION kobatela.retry_payment(payment_id bigint)
     AS 'MODULE_PATHNAME', 'kobatela_retry_payment';
 COMMENT ON FUNCTION kobatela.retry_payment(bigint) IS
     'Pays a failed (ERROR) payment again with a new SENT payment from the money it left to be repaid; a payment already retried returns its retry.';
+
+-- The books' correction by hand (docs/operations.md, "Correcting the books by hand"): the only way
+-- to change a payment's status outside the PSP's webhook, since the audit trigger refuses direct
+-- writes to money rows (BOOKS_WRITE_REFUSED).
+CREATE FUNCTION kobatela.correct_payment(payment_id bigint, status kobatela.payment_status, reason text)
+    RETURNS kobatela.payments
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_correct_payment';
+COMMENT ON FUNCTION kobatela.correct_payment(bigint, kobatela.payment_status, text) IS
+    'Admin only: records that the PSP settled (SETTLED) or failed (ERROR) a payment when no webhook will come, as the webhook would; audited PAYMENT_CORRECTED with the reason. Idempotent.';

@@ -114,6 +114,7 @@ BEGIN
         ('kobatela.unschedule_maintenance()', 'admin'),
         ('kobatela.enable_currency(text)', 'admin'),
         ('kobatela.disable_currency(text)', 'admin'),
+        ('kobatela.correct_payment(bigint, kobatela.payment_status, text)', 'admin'),
         -- the PSP's webhook, authenticated by its signature (PostgREST's role, and admin by hand)
         ('kobatela.psp_webhook(text, text, text)', 'webhook'),
         ('kobatela.psp_webhook_raw(json)', 'webhook'),

@@ -326,3 +326,24 @@ GRANT SELECT ON kobatela.ledger TO kobatela_admin, kobatela_support, kobatela_an
 REVOKE ALL ON FUNCTION kobatela.check_invariants()
     FROM PUBLIC, kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
 GRANT EXECUTE ON FUNCTION kobatela.check_invariants() TO kobatela_anon, kobatela_support, kobatela_admin;
+
+-- ---------------------------------------------------------------------------------------------
+-- Counters that cannot drift (issue 14, part 6; docs/operations.md, "Correcting the books by
+-- hand"): the audit trigger (same function, new library) refuses writes to money rows made outside
+-- Kobatela's functions, and correct_payment is the admin's way to record what the PSP says.
+-- ---------------------------------------------------------------------------------------------
+COMMENT ON FUNCTION kobatela.audit_row() IS
+    'AFTER INSERT/UPDATE/DELETE row trigger (and AFTER TRUNCATE statement trigger) on every table: appends one hash-chained audit_log row per change, and refuses writes to money rows made outside Kobatela''s functions (BOOKS_WRITE_REFUSED).';
+
+CREATE FUNCTION kobatela.correct_payment(payment_id bigint, status kobatela.payment_status, reason text)
+    RETURNS kobatela.payments
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_correct_payment';
+COMMENT ON FUNCTION kobatela.correct_payment(bigint, kobatela.payment_status, text) IS
+    'Admin only: records that the PSP settled (SETTLED) or failed (ERROR) a payment when no webhook will come, as the webhook would; audited PAYMENT_CORRECTED with the reason. Idempotent.';
+
+-- security.sql's rule for an 'admin' function.
+REVOKE ALL ON FUNCTION kobatela.correct_payment(bigint, kobatela.payment_status, text)
+    FROM PUBLIC, kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
+GRANT EXECUTE ON FUNCTION kobatela.correct_payment(bigint, kobatela.payment_status, text)
+    TO kobatela_anon, kobatela_admin;

@@ -5,6 +5,7 @@
 // the request; the webhook store parses the body once with PostgreSQL's jsonb and records the
 // event; the payment store takes the payment's snapshot and writes the change, its audit rows, or
 // an alert, in the caller's transaction.
+#include "api/payment_events.hpp"
 #include "audit/audit.hpp"
 #include "context/request.hpp"
 #include "core/errors.hpp"
@@ -104,9 +105,7 @@ void apply_to_payment(pg::Spi& spi, const Event& event, core::PaymentEvent step_
     if (!event.psp_ref) return;
     const std::optional<store::PspSnapshot> snapshot = store::psp_snapshot(spi, *event.psp_ref);
     if (!snapshot) return;
-    store::apply_psp_event(spi, *snapshot,
-                           core::plan_psp_event(snapshot->escrow, snapshot->payment, step_event,
-                                                {event.event_id, event.kind, *event.psp_ref}));
+    api::apply_payment_event(spi, *snapshot, step_event, {event.event_id, event.kind, *event.psp_ref});
 }
 
 }  // namespace

@@ -18,6 +18,11 @@
 //    It runs as audit_log's owner (like PostgreSQL's foreign-key triggers run as the referenced
 //    table's owner), so that writing a row never needs the caller to hold privileges on
 //    audit_log, and row-level security cannot hide the lane's tip.
+//  * The books' guard. The same trigger refuses (BOOKS_WRITE_REFUSED) the writes to money rows
+//    that core/books.hpp lists, unless Kobatela itself is writing them (an audit reason is live,
+//    or the extension script runs): folded in here so that it costs no trigger of its own, runs
+//    whenever auditing runs (and, like it, not at all in replica mode, as a restore runs), and
+//    reads the rows this trigger deforms anyway.
 //  * Per-relation cache of what rendering a row needs (column kinds, output functions), dropped
 //    when the relation's relcache entry is invalidated (ALTER TABLE...).
 #include "audit/audit.hpp"
@@ -26,6 +31,7 @@
 #include "context/identity.hpp"
 #include "context/key_use.hpp"
 #include "core/audit_chain.hpp"
+#include "core/books.hpp"
 #include "core/errors.hpp"
 #include "core/hmac.hpp"
 #include "core/json_writer.hpp"
@@ -45,6 +51,7 @@ extern "C" {
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
+#include "commands/extension.h"
 #include "commands/sequence.h"
 #include "common/shortest_dec.h"
 #include "executor/executor.h"
@@ -149,6 +156,8 @@ struct RelationInfo {
     std::vector<Column> columns;
     std::vector<int> order;  // live columns in jsonb's key order (shorter names first, then bytewise)
     MemoryContext context = nullptr;  // output functions' fn_mcxt
+    const core::BooksTable* books = nullptr;  // the books' guard of this table (core/books.hpp), if any
+    std::vector<int> guarded;                 // UPDATE: the columns (0-based) whose change it refuses
 
     RelationInfo() = default;
     RelationInfo(const RelationInfo&) = delete;
@@ -281,6 +290,7 @@ std::unique_ptr<RelationInfo> build_relation_info(Relation relation) {
     info->action_update = prefix + "_UPDATE";
     info->action_delete = prefix + "_DELETE";
     info->action_truncate = prefix + "_TRUNCATE";
+    info->books = core::books_table(info->entity);
     info->context = pg::pg_call([&] {
         MemoryContext context = AllocSetContextCreate(CacheMemoryContext, "kobatela audit relation", ALLOCSET_SMALL_SIZES);
         MemoryContextCopyAndSetIdentifier(context, relname);
@@ -310,6 +320,7 @@ std::unique_ptr<RelationInfo> build_relation_info(Relation relation) {
             });
         }
         if (column.name == "id" && (base == INT2OID || base == INT4OID || base == INT8OID)) info->id_column = i;
+        if (info->books != nullptr && core::books_column_guarded(*info->books, column.name)) info->guarded.push_back(i);
         core::append_json_string(column.json_key, column.name);
         column.json_key += ": ";
         info->order.push_back(i);
@@ -612,6 +623,58 @@ void changed_columns(const RelationInfo& info, const Row& old_row, const Row& ne
         data->row.push_back(Member{&column, old_value});
         data->new_row.push_back(Member{&column, new_value});
     }
+}
+
+// ---- the books' guard (core/books.hpp) ---------------------------------------------------------
+
+// Kobatela itself is writing: one of its functions set an audit reason (backend memory that SQL
+// cannot forge, forgotten at the end of the (sub)transaction), or CREATE/ALTER EXTENSION is
+// running its script (the upgrade rewrites payments).
+bool kobatela_is_writing() { return current_override(kReason) != nullptr || creating_extension; }
+
+// The value of `name` in the row, as the guard's conditions read it (its output text).
+std::optional<std::string> column_text(const RelationInfo& info, const Row& row, std::string_view name) {
+    for (size_t i = 0; i < info.columns.size(); i++) {
+        const Column& column = info.columns[i];
+        if (column.kind == Kind::Dropped || column.name != name) continue;
+        const Value v = value_of(column, row.values[i], row.nulls[i]);
+        switch (v.type) {
+            case Value::Type::Null: return std::nullopt;
+            case Value::Type::True: return std::string("true");
+            case Value::Type::False: return std::string("false");
+            case Value::Type::Int: return std::to_string(v.number);
+            case Value::Type::String: return std::string(v.raw);
+            case Value::Type::Jsonb: return std::nullopt;  // (no condition reads a document)
+        }
+    }
+    return std::nullopt;  // no such column: the condition does not hold
+}
+
+// BOOKS_WRITE_REFUSED unless this row change is one the books allow outside Kobatela's API.
+// old_row: UPDATE and DELETE; new_row: INSERT and UPDATE.
+void guard_books(const RelationInfo& info, core::BooksWrite write, const Row* old_row, const Row* new_row) {
+    const core::BooksTable& books = *info.books;
+    if (write == core::BooksWrite::Update) {
+        for (const int i : info.guarded) {
+            const Column& column = info.columns[i];
+            const bool old_null = old_row->nulls[i];
+            const bool new_null = new_row->nulls[i];
+            if (old_null && new_null) continue;
+            if (!old_null && !new_null) {
+                const Datum a = old_row->values[i];
+                const Datum b = new_row->values[i];
+                const bool byval = column.byval;
+                const int typlen = column.typlen;
+                if (pg::pg_call([&] { return datumIsEqual(a, b, byval, typlen); })) continue;
+            }
+            throw core::books_write_refused(info.entity, write, column.name);
+        }
+        return;
+    }
+    const Row* row = write == core::BooksWrite::Insert ? new_row : old_row;
+    const std::optional<std::string> refusal = core::books_row_refusal(
+        books, write, [&](std::string_view column) { return row != nullptr ? column_text(info, *row, column) : std::nullopt; });
+    if (refusal) throw core::books_write_refused(info.entity, write, *refusal);
 }
 
 // ---- writing one chained row -------------------------------------------------------------------
@@ -972,18 +1035,28 @@ KOBA_FUNCTION(kobatela_audit_row) {
             default: return DatumGetInt64(v);
         }
     };
+    // The books' guard: a money row written outside Kobatela's functions is refused before it is
+    // audited (core/books.hpp says which writes; the statement's error undoes the write itself).
+    const bool guard = info.books != nullptr && !audit::kobatela_is_writing();
     if (TRIGGER_FIRED_BY_INSERT(event) || TRIGGER_FIRED_BY_DELETE(event)) {
         const audit::Row row = audit::deform(trigger->tg_trigtuple, desc);
+        if (guard) {
+            const bool insert = TRIGGER_FIRED_BY_INSERT(event);
+            audit::guard_books(info, insert ? core::BooksWrite::Insert : core::BooksWrite::Delete, insert ? nullptr : &row,
+                               insert ? &row : nullptr);
+        }
         audit::whole_row(info, row, &data);
         entity_id = id_of(row);
         action = TRIGGER_FIRED_BY_INSERT(event) ? &info.action_insert : &info.action_delete;
     } else if (TRIGGER_FIRED_BY_UPDATE(event)) {
         const audit::Row old_row = audit::deform(trigger->tg_trigtuple, desc);
         const audit::Row new_row = audit::deform(trigger->tg_newtuple, desc);
+        if (guard) audit::guard_books(info, core::BooksWrite::Update, &old_row, &new_row);
         audit::changed_columns(info, old_row, new_row, &data);
         entity_id = id_of(new_row);
         action = &info.action_update;
     } else {
+        if (guard) audit::guard_books(info, core::BooksWrite::Truncate, nullptr, nullptr);
         action = &info.action_truncate;  // data {}
     }
     const std::string* reason = audit::current_override(audit::kReason);

@@ -48,6 +48,7 @@ namespace koba::core {
     X(NOT_A_PARTY, 403, "PT403", "The caller's user is not a party to this object.")              \
     X(AUDIT_LOG_APPEND_ONLY, 403, "PT403", "The audit log is append-only.")                        \
     X(TRIGGER_NOT_ALLOWED, 403, "PT403", "Kobatela's trigger functions run only on Kobatela's own tables.") \
+    X(BOOKS_WRITE_REFUSED, 403, "PT403", "Money rows are written only by Kobatela's functions.")    \
     /* 404: an id names nothing */                                                                 \
     X(USER_NOT_FOUND, 404, "PT404", "User not found.")                                             \
     X(APIKEY_NOT_FOUND, 404, "PT404", "API key not found.")                                        \

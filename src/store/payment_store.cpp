@@ -204,6 +204,14 @@ std::optional<PspSnapshot> psp_snapshot(pg::Spi& spi, const std::string& psp_ref
     return s;
 }
 
+PspSnapshot payment_snapshot(pg::Spi& spi, int64_t payment_id) {
+    static pg::Statement lock{"SELECT * FROM kobatela.payments WHERE id = $1 FOR UPDATE", {INT8OID}};
+    PspSnapshot s;
+    s.escrow = lock_escrow(spi, payment_escrow_id(spi, payment_id));
+    s.payment = read_payment(spi.run(lock, pg::Params().int8(payment_id)));
+    return s;
+}
+
 void apply_psp_event(pg::Spi& spi, const PspSnapshot& snapshot, const core::PspEventDecision& decision) {
     static pg::Statement update{
         "UPDATE kobatela.payments SET status = $2::kobatela.payment_status WHERE id = $1", {INT8OID, TEXTOID}};

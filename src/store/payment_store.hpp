@@ -59,6 +59,8 @@ struct PspSnapshot {
 // The payment with this psp_ref and its escrow, both locked (the escrow first, the order every
 // payout uses); none when no payment has it.
 std::optional<PspSnapshot> psp_snapshot(pg::Spi& spi, const std::string& psp_ref);
+// The same by the payment's id (correct_payment): PAYMENT_NOT_FOUND when there is none.
+PspSnapshot payment_snapshot(pg::Spi& spi, int64_t payment_id);
 void apply_psp_event(pg::Spi& spi, const PspSnapshot& snapshot, const core::PspEventDecision& decision);
 
 // --- retry_payment ---

@@ -2,7 +2,7 @@
 -- signatures, argument names and defaults, return types, no STRICT, documented, and the error
 -- catalogue with the SQLSTATE / MESSAGE convention of api.md.
 BEGIN;
-SELECT plan(64);
+SELECT plan(67);
 
 -- ---------------------------------------------------------------------------------------------
 -- Signatures and return types
@@ -52,6 +52,11 @@ SELECT function_returns('kobatela', 'verify_hmac_sha256', ARRAY['bytea', 'bytea'
     'verify_hmac_sha256 returns boolean');
 SELECT has_function('kobatela', 'health', ARRAY[]::text[], 'health() exists');
 SELECT function_returns('kobatela', 'health', ARRAY[]::text[], 'jsonb', 'health returns jsonb');
+-- The books' correction by hand (issue 14, part 6): admin only, documented in docs/operations.md.
+SELECT has_function('kobatela', 'correct_payment', ARRAY['bigint', 'kobatela.payment_status', 'text'],
+    'correct_payment(bigint, payment_status, text) exists');
+SELECT function_returns('kobatela', 'correct_payment', ARRAY['bigint', 'kobatela.payment_status', 'text'],
+    'kobatela.payments', 'correct_payment returns kobatela.payments');
 SELECT has_function('kobatela', 'error_catalogue', ARRAY[]::text[], 'error_catalogue() exists');
 SELECT function_returns('kobatela', 'error_catalogue', ARRAY[]::text[], 'setof record',
     'error_catalogue returns SETOF record');
@@ -127,6 +132,8 @@ SELECT throws_ok('SELECT kobatela.create_transaction(1, 2, NULL)', 'PT400', NULL
     'create_transaction with a NULL amount raises PT400');
 SELECT throws_ok('SELECT kobatela.create_transaction(1, 2, 10, NULL)', 'PT400', 'INVALID_ARGUMENT',
     'create_transaction with an explicit NULL currency raises PT400 INVALID_ARGUMENT');
+SELECT throws_ok($$SELECT kobatela.correct_payment(1, 'SETTLED', NULL)$$, 'PT400', 'INVALID_ARGUMENT',
+    'correct_payment without a reason raises PT400 INVALID_ARGUMENT');
 SELECT throws_ok('SELECT kobatela.get_transaction(NULL)', 'PT400', 'INVALID_ARGUMENT',
     'get_transaction(NULL) raises PT400 INVALID_ARGUMENT');
 SELECT throws_ok('SELECT kobatela.geo_distance_m(0, 0, NULL, 0)', 'PT400', 'INVALID_ARGUMENT',

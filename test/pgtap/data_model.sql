@@ -191,6 +191,14 @@ SELECT is(
 -- ---------------------------------------------------------------------------------------------
 -- Constraints at work
 -- ---------------------------------------------------------------------------------------------
+-- The rows below are written by hand, to see the constraints (and touch_updated_at) at work on
+-- their own. Money rows are refused by hand (the audit trigger's books' guard, BOOKS_WRITE_REFUSED:
+-- test/sql/books_guard.sql): the guarded tables written here have their audit trigger disabled, the
+-- superuser's documented escape hatch, inside this transaction (rolled back at the end).
+ALTER TABLE kobatela.escrow_agreements DISABLE TRIGGER audit;
+ALTER TABLE kobatela.transactions DISABLE TRIGGER audit;
+ALTER TABLE kobatela.usage_mandates DISABLE TRIGGER audit;
+ALTER TABLE kobatela.milestones DISABLE TRIGGER audit;
 INSERT INTO kobatela.users (username, email) VALUES
     ('tap_alice', 'tap_alice@example.com'), ('tap_bob', 'tap_bob@example.com');
 INSERT INTO kobatela.spend_categories (code, label) VALUES ('TAP_FOOD', 'Food');

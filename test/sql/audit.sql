@@ -92,10 +92,9 @@ ROLLBACK;
 -- A float column is written as its shortest exact decimal, whatever extra_float_digits says.
 BEGIN;
 SET LOCAL extra_float_digits = -10;
-INSERT INTO kobatela.escrow_agreements (client_id, provider_id, amount_total, currency, release_conditions, deadline_at)
-    VALUES (:amara, :kofi, 500, 'USD', '{}', now() + interval '1 day');
-INSERT INTO kobatela.milestones (escrow_id, idx, label, amount, geofence_lat, geofence_lng, geofence_radius_m)
-    SELECT id, 1, 'roof', 100, 5.3210123456789, -4.0123, 200 FROM kobatela.escrow_agreements WHERE client_id = :amara;
+-- (Through the API: a milestone is part of the books, which refuse one inserted by hand.)
+SELECT id AS float_escrow FROM kobatela.create_escrow(:amara, :kofi, 500, 'USD', '{}', now() + interval '1 day') \gset
+SELECT idx FROM kobatela.add_milestone(:float_escrow, 1, 'roof', 100, 'PHOTO', 'SENDER', 5.3210123456789, -4.0123, 200);
 SELECT raw -> 'geofence_lat' AS lat, raw -> 'geofence_lng' AS lng, raw -> 'geofence_radius_m' AS radius
 FROM t.audit WHERE entity = 'milestones';
 ROLLBACK;
@@ -302,7 +301,12 @@ SELECT kobatela.verify_audit_chain() AS chain_ok_after_reconnecting;
 -- ---------------------------------------------------------------------------------------------
 DELETE FROM kobatela.api_keys WHERE prefix = 'auditpfx';
 DELETE FROM kobatela.alerts WHERE actor_user_id IN (:amara, :kofi, :shop);
+-- Transactions are part of the books: deleting one by hand is refused, for a superuser too
+-- (BOOKS_WRITE_REFUSED). The clean-up skips the audit trigger (replica mode), and so the audit.
 DELETE FROM kobatela.transactions WHERE sender_id IN (:amara, :kofi, :shop);
+SET session_replication_role = replica;
+DELETE FROM kobatela.transactions WHERE sender_id IN (:amara, :kofi, :shop);
+RESET session_replication_role;
 DELETE FROM kobatela.allowed_recipients WHERE owner_id IN (:amara, :kofi, :shop);
 DELETE FROM kobatela.certified_accounts WHERE user_id IN (:amara, :kofi, :shop);
 DELETE FROM kobatela.users WHERE username LIKE 'audit\_%';

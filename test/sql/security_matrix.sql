@@ -15,7 +15,10 @@ SELECT id AS funded FROM kobatela.create_escrow(:alice, :bob, 10, 'USD', '{}', n
 SELECT status FROM kobatela.escrow_deposit(:funded, 10);
 SELECT id AS ms FROM kobatela.add_milestone(:funded, 1, 'm', 10, 'DOCUMENT') \gset
 SELECT id AS proof FROM kobatela.submit_proof(:funded, 1, 'PDF', 's3://m.pdf', repeat('ab', 32)) \gset
-INSERT INTO kobatela.payments (escrow_id, amount) VALUES (:funded, 1) RETURNING id AS pending \gset
+-- A PENDING payment (as an upgrade leaves one), planted past the books' guard (replica mode).
+SET session_replication_role = replica;
+INSERT INTO kobatela.payments (escrow_id, amount, kind) VALUES (:funded, 1, 'RELEASE') RETURNING id AS pending \gset
+RESET session_replication_role;
 SELECT id AS waiting FROM kobatela.create_escrow(:alice, :bob, 10, 'USD', '{}', now() + interval '1 day') \gset
 SELECT idx FROM kobatela.add_milestone(:waiting, 1, 'm', 10, 'DOCUMENT');
 SELECT payee_ref FROM kobatela.add_allowed_payee(:funded, 'm_clinic', 'Clinic');
@@ -62,6 +65,7 @@ INSERT INTO t.matrix_calls VALUES
     ('submit_proof',       format($$SELECT kobatela.submit_proof(%s, 1, 'PDF', 's3://x.pdf', repeat('cd', 32))$$, :waiting)),
     ('decide_proof',       format($$SELECT kobatela.decide_proof(%s, 'approved')$$, :proof)),
     ('execute_payment',    format('SELECT kobatela.execute_payment(%s)', :pending)),
+    ('correct_payment',    format($$SELECT kobatela.correct_payment(%s, 'SETTLED', 'matrix')$$, :pending)),
     ('escrow_events',      format('SELECT kobatela.escrow_events(%s)', :esc)),
     ('get_api_key',        format('SELECT kobatela.get_api_key(%s)', :revoked_id)),
     ('revoke_api_key',     format('SELECT kobatela.revoke_api_key(%s)', :expired_id)),
