@@ -21,7 +21,15 @@ EscrowState escrow() {
     return e;
 }
 
-PaymentState payment(PaymentStatus status) { return PaymentState{42, 7, std::nullopt, 2500, status}; }
+PaymentState payment(PaymentStatus status) {
+    PaymentState p;
+    p.id = 42;
+    p.escrow_id = 7;
+    p.cents = 2500;
+    p.status = status;
+    p.kind = PaymentKind::Release;
+    return p;
+}
 
 std::string corrected(PaymentStatus from, PaymentStatus to, PspEventDecision* d) {
     const PaymentState p = payment(from);
@@ -53,7 +61,9 @@ TEST(PaymentCorrection, AppliedAsTheWebhookWouldUnderItsOwnAuditReason) {
     EXPECT_EQ(d.step.audit_action, kPaymentCorrectedAudit);
     const PaymentState p = payment(PaymentStatus::Sent);
     const PspEventDecision webhook = plan_psp_event(escrow(), p, PaymentEvent::Fail, correction_facts(p));
-    EXPECT_EQ(d.paid_delta, webhook.paid_delta) << "the counters move as the webhook moves them";
+    EXPECT_EQ(d.money.paid, webhook.money.paid) << "the counters move as the webhook moves them";
+    EXPECT_EQ(d.money.to_repay, webhook.money.to_repay);
+    EXPECT_EQ(d.money.to_repay, p.cents);  // a failure is to be repaid, as from the PSP
     EXPECT_EQ(event, R"({"payment_id":42,"from":"SENT","to":"ERROR","reason":"PSP ticket 1"})");
 
     corrected(PaymentStatus::Error, PaymentStatus::Settled, &d);
