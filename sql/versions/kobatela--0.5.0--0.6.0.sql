@@ -165,10 +165,13 @@ ALTER TYPE kobatela.milestone_status ADD VALUE 'RELEASED';
 ALTER TYPE kobatela.milestone_status ADD VALUE 'CANCELLED';
 CREATE TYPE kobatela.payment_kind AS ENUM ('MILESTONE', 'PAYEE', 'RELEASE', 'REFUND');
 
+-- The counters are added without a default and filled below, then given their default and NOT
+-- NULL: a column added with a default keeps it for the existing rows as a "missing value" in
+-- pg_attribute, which a fresh install has not (the upgrade suite compares the two).
 ALTER TABLE kobatela.escrow_agreements
-    ADD COLUMN refunded_amount numeric(18,2) NOT NULL DEFAULT 0,
-    ADD COLUMN to_repay_amount numeric(18,2) NOT NULL DEFAULT 0,
-    ADD COLUMN reserved_amount numeric(18,2) NOT NULL DEFAULT 0,
+    ADD COLUMN refunded_amount numeric(18,2),
+    ADD COLUMN to_repay_amount numeric(18,2),
+    ADD COLUMN reserved_amount numeric(18,2),
     ADD CONSTRAINT escrow_agreements_refunded_amount_check CHECK (refunded_amount >= 0),
     ADD CONSTRAINT escrow_agreements_to_repay_amount_check CHECK (to_repay_amount >= 0),
     ADD CONSTRAINT escrow_agreements_reserved_amount_check CHECK (reserved_amount >= 0);
@@ -187,6 +190,7 @@ UPDATE kobatela.payments
 -- 0.5.0 gave a failed payment's money back to its escrow's balance. 0.6.0 keeps it apart, to be
 -- repaid; the failures of 0.5.0 keep what happened to them: their money went back (REFUNDED).
 UPDATE kobatela.payments SET status = 'REFUNDED' WHERE status = 'ERROR';
+UPDATE kobatela.escrow_agreements SET refunded_amount = 0, to_repay_amount = 0, reserved_amount = 0;
 -- The money open milestones promise, on the escrows still open.
 UPDATE kobatela.escrow_agreements e
    SET reserved_amount = m.open_total
@@ -207,6 +211,10 @@ SELECT id, deposited_amount - paid_amount, 'PENDING',
 ALTER TABLE kobatela.payments ENABLE TRIGGER touch_updated_at;
 ALTER TABLE kobatela.escrow_agreements ENABLE TRIGGER touch_updated_at;
 
+ALTER TABLE kobatela.escrow_agreements
+    ALTER COLUMN refunded_amount SET DEFAULT 0, ALTER COLUMN refunded_amount SET NOT NULL,
+    ALTER COLUMN to_repay_amount SET DEFAULT 0, ALTER COLUMN to_repay_amount SET NOT NULL,
+    ALTER COLUMN reserved_amount SET DEFAULT 0, ALTER COLUMN reserved_amount SET NOT NULL;
 ALTER TABLE kobatela.payments
     ALTER COLUMN kind SET NOT NULL,
     ADD CONSTRAINT payments_kind_check
@@ -233,3 +241,90 @@ COMMENT ON COLUMN kobatela.payments.status IS
     'SENT and SETTLED payments count against the escrow balance; an ERROR one''s amount is to be repaid.';
 COMMENT ON TABLE kobatela.payments IS
     'Money leaving an escrow: a milestone''s payout, an allowed-payee spend, a release or a refund.';
+
+-- ---------------------------------------------------------------------------------------------
+-- Purchases can be refunded (issue 14, part 2): refund_purchase, by the merchant's side (the
+-- platform, scope admin), gives the amount back to the purchase's mandate; a CONSUMED mandate
+-- that has money again is ACTIVE again unless it expired or another mandate of its sender,
+-- beneficiary and currency is ACTIVE. As sql/tables_spend.sql, functions_spend.sql, dump_config.sql,
+-- audit.sql and security.sql declare them.
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.purchase_refunds (
+    id                bigint        GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    purchase_id       bigint        NOT NULL REFERENCES kobatela.purchases (id),
+    mandate_id        bigint        NOT NULL REFERENCES kobatela.usage_mandates (id),
+    amount            numeric(18,2) NOT NULL,
+    currency          text          NOT NULL,
+    reason            text          NOT NULL,
+    idempotency_key   text,
+    idempotency_owner bigint,
+    created_at        timestamptz   NOT NULL DEFAULT now(),
+    updated_at        timestamptz   NOT NULL DEFAULT now(),
+
+    CONSTRAINT purchase_refunds_amount_check   CHECK (amount > 0),
+    CONSTRAINT purchase_refunds_currency_check CHECK (currency ~ '^[A-Z]{3}$'),
+    CONSTRAINT purchase_refunds_reason_check   CHECK (btrim(reason) <> '' AND char_length(reason) <= 1000),
+    CONSTRAINT purchase_refunds_idempotency_key_check
+        CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 64)
+);
+
+CREATE UNIQUE INDEX purchase_refunds_idempotency_key_idempotency_owner_key
+    ON kobatela.purchase_refunds (idempotency_key, idempotency_owner) NULLS NOT DISTINCT
+    WHERE idempotency_key IS NOT NULL;
+CREATE INDEX purchase_refunds_purchase_id_idx ON kobatela.purchase_refunds (purchase_id);
+CREATE INDEX purchase_refunds_mandate_id_idx  ON kobatela.purchase_refunds (mandate_id);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.purchase_refunds
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.purchase_refunds IS
+    'Refunds of purchases by the merchant''s side (refund_purchase), each giving its amount back to the purchase''s mandate; a purchase''s refunds never exceed it.';
+COMMENT ON COLUMN kobatela.purchase_refunds.mandate_id IS
+    'The purchase''s mandate, whose total_spent the refund lowered.';
+COMMENT ON COLUMN kobatela.purchase_refunds.currency IS
+    'The purchase''s currency.';
+COMMENT ON COLUMN kobatela.purchase_refunds.reason IS
+    'Why the merchant refunded, as given (1 to 1000 characters).';
+COMMENT ON COLUMN kobatela.purchase_refunds.idempotency_key IS
+    'Client key, unique per idempotency_owner; a replay returns the stored refund.';
+COMMENT ON COLUMN kobatela.purchase_refunds.idempotency_owner IS
+    'The caller whose key it is: the user its API key (or JWT) is bound to; NULL for the platform (unbound keys and roles). Keys are unique per owner.';
+COMMENT ON COLUMN kobatela.purchase_refunds.created_at IS
+    'When the refund was decided, under its mandate''s lock.';
+COMMENT ON COLUMN kobatela.usage_mandates.status IS
+    'ACTIVE until expired, or CONSUMED when total_spent reaches total_amount (ACTIVE again when a refund gives money back, unless it expired or another mandate of the pair is ACTIVE).';
+COMMENT ON COLUMN kobatela.usage_mandates.total_spent IS
+    'Sum of the purchases made under the mandate, less their refunds.';
+
+SELECT pg_catalog.pg_extension_config_dump('kobatela.purchase_refunds'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('kobatela.purchase_refunds', 'id')::regclass, '');
+
+CREATE FUNCTION kobatela.refund_purchase(purchase_id bigint, amount numeric, reason text,
+                                         idempotency_key text DEFAULT NULL)
+    RETURNS kobatela.purchase_refunds
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_refund_purchase';
+COMMENT ON FUNCTION kobatela.refund_purchase(bigint, numeric, text, text) IS
+    'Refunds all or part of a purchase for the merchant (scope admin) and gives the amount back to its mandate; the refunds never exceed the purchase; idempotent by key.';
+
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON kobatela.purchase_refunds
+    FOR EACH ROW EXECUTE FUNCTION kobatela.audit_row();
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON kobatela.purchase_refunds
+    FOR EACH STATEMENT EXECUTE FUNCTION kobatela.audit_row();
+
+-- security.sql's rules: refund_purchase is 'admin'; the table is read as purchases are ('all':
+-- a key bound to a user sees the refunds of the purchases it sees).
+REVOKE ALL ON FUNCTION kobatela.refund_purchase(bigint, numeric, text, text)
+    FROM PUBLIC, kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
+GRANT EXECUTE ON FUNCTION kobatela.refund_purchase(bigint, numeric, text, text) TO kobatela_anon, kobatela_admin;
+REVOKE ALL ON kobatela.purchase_refunds FROM PUBLIC;
+REVOKE ALL ON SEQUENCE kobatela.purchase_refunds_id_seq FROM PUBLIC;
+GRANT SELECT ON kobatela.purchase_refunds TO kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
+ALTER TABLE kobatela.purchase_refunds ENABLE ROW LEVEL SECURITY;
+ALTER TABLE kobatela.purchase_refunds FORCE ROW LEVEL SECURITY;
+CREATE POLICY read_by_scope ON kobatela.purchase_refunds FOR SELECT USING (
+    CASE (SELECT kobatela.current_scope()) WHEN 'admin' THEN true WHEN 'support' THEN true
+    WHEN 'sender' THEN (SELECT kobatela.current_user_id()) IS NULL OR (
+        EXISTS (SELECT 1 FROM kobatela.purchases p WHERE p.id = purchase_id AND p.beneficiary_id = (SELECT kobatela.current_user_id()))
+        OR EXISTS (SELECT 1 FROM kobatela.usage_mandates m WHERE m.id = mandate_id AND m.sender_id = (SELECT kobatela.current_user_id())))
+    ELSE false END);

@@ -13,13 +13,13 @@ SELECT tables_are('kobatela', ARRAY[
     'users', 'api_keys', 'audit_log', 'alerts', 'transactions', 'allowed_recipients',
     'certified_accounts', 'escrow_agreements', 'escrow_deposits', 'escrow_events', 'milestones',
     'proofs', 'payments', 'psp_webhook_events', 'usage_mandates', 'allowed_payees',
-    'spend_categories', 'merchants', 'allowed_usages', 'purchases', 'currencies'],
-    'schema kobatela has exactly the 20 tables of spec.md §1 and currencies (issue 14)');
+    'spend_categories', 'merchants', 'allowed_usages', 'purchases', 'currencies', 'purchase_refunds'],
+    'schema kobatela has exactly the 20 tables of spec.md §1, currencies and purchase_refunds (issue 14)');
 
 SELECT enums_are('kobatela', ARRAY[
     'api_scope', 'certification_level', 'transaction_status', 'escrow_status', 'milestone_status',
-    'proof_status', 'payment_status', 'mandate_status', 'purchase_status'],
-    'schema kobatela has exactly the 9 enum types of spec.md §1');
+    'proof_status', 'payment_status', 'mandate_status', 'purchase_status', 'payment_kind'],
+    'schema kobatela has exactly the 9 enum types of spec.md §1 and payment_kind (issue 14)');
 
 SELECT enum_has_labels('kobatela', 'api_scope', ARRAY['sender', 'support', 'admin'],
     'api_scope labels, in order');
@@ -31,8 +31,8 @@ SELECT enum_has_labels('kobatela', 'escrow_status',
     ARRAY['DRAFT', 'FUNDED', 'RELEASABLE', 'RELEASED', 'REFUNDED', 'CANCELLED'],
     'escrow_status labels, in order');
 SELECT enum_has_labels('kobatela', 'milestone_status',
-    ARRAY['WAITING', 'PENDING_REVIEW', 'APPROVED', 'REJECTED', 'PAYING', 'PAID'],
-    'milestone_status labels, in order');
+    ARRAY['WAITING', 'PENDING_REVIEW', 'APPROVED', 'REJECTED', 'PAYING', 'PAID', 'RELEASED', 'CANCELLED'],
+    'milestone_status labels, in order (RELEASED and CANCELLED: issue 14)');
 SELECT enum_has_labels('kobatela', 'proof_status', ARRAY['PENDING', 'APPROVED', 'REJECTED'],
     'proof_status labels, in order');
 SELECT enum_has_labels('kobatela', 'payment_status', ARRAY['PENDING', 'SENT', 'SETTLED', 'ERROR', 'REFUNDED'],
@@ -77,8 +77,8 @@ SELECT set_has(
              ('usage_mandates', 'total_amount'), ('usage_mandates', 'total_spent'),
              ('allowed_payees', 'daily_limit'), ('allowed_payees', 'total_limit'),
              ('allowed_payees', 'spent_today'), ('allowed_payees', 'spent_total'),
-             ('purchases', 'amount')$$,
-    'the money columns of spec.md §1 are all found by the catalog query');
+             ('purchases', 'amount'), ('purchase_refunds', 'amount')$$,
+    'the money columns of spec.md §1 (and of purchase_refunds) are all found by the catalog query');
 
 SELECT is_empty(
     $$SELECT table_name, column_name, column_type FROM kobatela_columns
@@ -153,8 +153,8 @@ SELECT is(
       WHERE c.relnamespace = 'kobatela'::regnamespace
         AND g.tgfoid = 'kobatela.touch_updated_at()'::regprocedure
         AND (g.tgtype & 19) = 19),
-    20,
-    '20 tables (all but audit_log) carry the touch_updated_at trigger');
+    21,
+    '21 tables (all but audit_log) carry the touch_updated_at trigger');
 
 SELECT hasnt_column('kobatela', 'audit_log', 'updated_at',
     'audit_log (append-only) has no updated_at column');
