@@ -39,6 +39,7 @@ BEGIN
         'kobatela.allowed_payees',
         'kobatela.allowed_usages',
         'kobatela.purchases',
+        'kobatela.purchase_refunds',
         -- tables_currencies.sql
         'kobatela.currencies'
     ]

@@ -1,5 +1,5 @@
--- Conditional spending: the merchant catalogue, usage mandates and purchases
--- (src/api/catalogue.cpp, src/api/mandates.cpp), and spends from an escrow to allowed payees
+-- Conditional spending: the merchant catalogue, usage mandates, purchases and their refunds
+-- (src/api/catalogue.cpp, src/api/mandates.cpp, src/api/purchases.cpp), and spends from an escrow to allowed payees
 -- (src/api/allowed_payees.cpp, spend.cpp). All run as the extension owner with a pinned search_path: they check the
 -- caller's scope and party themselves (docs/security.md).
 
@@ -49,6 +49,14 @@ CREATE FUNCTION kobatela.create_purchase(sender_id bigint, merchant_id bigint, a
     AS 'MODULE_PATHNAME', 'kobatela_create_purchase';
 COMMENT ON FUNCTION kobatela.create_purchase(bigint, bigint, numeric, text, bigint, bigint, text) IS
     'A purchase under the sender''s mandate for the beneficiary, consuming it atomically; idempotent by key.';
+
+CREATE FUNCTION kobatela.refund_purchase(purchase_id bigint, amount numeric, reason text,
+                                         idempotency_key text DEFAULT NULL)
+    RETURNS kobatela.purchase_refunds
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_refund_purchase';
+COMMENT ON FUNCTION kobatela.refund_purchase(bigint, numeric, text, text) IS
+    'Refunds all or part of a purchase for the merchant (scope admin) and gives the amount back to its mandate; the refunds never exceed the purchase; idempotent by key.';
 
 CREATE FUNCTION kobatela.add_allowed_payee(escrow_id bigint, payee_ref text, label text,
                                            daily_limit numeric DEFAULT NULL, total_limit numeric DEFAULT NULL)

@@ -57,6 +57,11 @@ FROM (
            u.amount, u.currency, 'purchases', u.id
     FROM kobatela.purchases u WHERE u.mandate_id IS NOT NULL
   UNION ALL
+    -- purchase refund r: mandate:<m> <- merchant:<merchant>
+    SELECT 'purchase_refund:' || r.id, r.created_at, 'PURCHASE_REFUND', 'mandate:' || r.mandate_id,
+           'merchant:' || u.merchant_id, r.amount, r.currency, 'purchase_refunds', r.id
+    FROM kobatela.purchase_refunds r JOIN kobatela.purchases u ON u.id = r.purchase_id
+  UNION ALL
     -- transfer t COMPLETED: external:<receiver> <- external:<sender>
     SELECT 'transaction:' || t.id, t.created_at, 'TRANSFER', 'external:' || t.receiver_id, 'external:' || t.sender_id,
            t.amount, t.currency, 'transactions', t.id
@@ -67,9 +72,9 @@ WHERE (SELECT kobatela.current_scope()) IN ('admin', 'support');
 COMMENT ON VIEW kobatela.ledger IS
     'The books: one row per posting (amount moves from credit_account to debit_account), for the admin and support scopes. docs/reference.md, "The books".';
 COMMENT ON COLUMN kobatela.ledger.posting_id IS
-    'Stable id of the posting: deposit:<id>, payment:<id>:sent, payment:<id>:settled, payment:<id>:failed, purchase:<id>, transaction:<id>.';
+    'Stable id of the posting: deposit:<id>, payment:<id>:sent, payment:<id>:settled, payment:<id>:failed, purchase:<id>, purchase_refund:<id>, transaction:<id>.';
 COMMENT ON COLUMN kobatela.ledger.movement IS
-    'DEPOSIT, PAYMENT_SENT, PAYMENT_SETTLED, PAYMENT_FAILED, PAYMENT_RETRIED_FROM_BALANCE, PURCHASE or TRANSFER.';
+    'DEPOSIT, PAYMENT_SENT, PAYMENT_SETTLED, PAYMENT_FAILED, PAYMENT_RETRIED_FROM_BALANCE, PURCHASE, PURCHASE_REFUND or TRANSFER.';
 COMMENT ON COLUMN kobatela.ledger.debit_account IS
     'The account the money goes to: external:<user>, escrow:<id>, repay:<escrow>, psp:in_flight, payee:<id>, mandate:<id> or merchant:<id>.';
 COMMENT ON COLUMN kobatela.ledger.credit_account IS

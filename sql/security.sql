@@ -115,6 +115,7 @@ BEGIN
         ('kobatela.enable_currency(text)', 'admin'),
         ('kobatela.disable_currency(text)', 'admin'),
         ('kobatela.correct_payment(bigint, kobatela.payment_status, text)', 'admin'),
+        ('kobatela.refund_purchase(bigint, numeric, text, text)', 'admin'),  -- the merchant's side: the platform
         -- the PSP's webhook, authenticated by its signature (PostgREST's role, and admin by hand)
         ('kobatela.psp_webhook(text, text, text)', 'webhook'),
         ('kobatela.psp_webhook_raw(json)', 'webhook'),
@@ -202,6 +203,8 @@ BEGIN
         ('usage_mandates',      'all',       '@u IN (sender_id, beneficiary_id)'),
         ('allowed_usages',      'all',       'owner_id = @u'),
         ('purchases',           'all',       'beneficiary_id = @u OR EXISTS (SELECT 1 FROM kobatela.usage_mandates m WHERE m.id = mandate_id AND m.sender_id = @u)'),
+        -- a refund is seen by whoever sees its purchase: the beneficiary, or the mandate's sender
+        ('purchase_refunds',    'all',       'EXISTS (SELECT 1 FROM kobatela.purchases p WHERE p.id = purchase_id AND p.beneficiary_id = @u) OR EXISTS (SELECT 1 FROM kobatela.usage_mandates m WHERE m.id = mandate_id AND m.sender_id = @u)'),
         ('currencies',          'catalogue', NULL)
     ) AS r(tbl, who, party) ORDER BY who = 'audit' LOOP
         IF rule.who = 'admin' THEN admin_only := admin_only || rule.tbl; END IF;

@@ -1,6 +1,6 @@
--- tables_spend.sql — spend catalogue, usage mandates, allowed usages, purchases.
+-- tables_spend.sql — spend catalogue, usage mandates, allowed usages, purchases and their refunds.
 -- Conventions (ids, timestamps, money, CHECK and index names): see the head of tables_identity.sql.
--- Order follows the foreign keys: categories, merchants, mandates, usages, purchases. (Allowed payees
+-- Order follows the foreign keys: categories, merchants, mandates, usages, purchases, refunds. (Allowed payees
 -- belong to escrows and live in tables_escrow.sql, before the payments that reference them.)
 
 -- ---------------------------------------------------------------------------------------------
@@ -107,9 +107,9 @@ COMMENT ON COLUMN kobatela.usage_mandates.allowed_merchant_id IS
 COMMENT ON COLUMN kobatela.usage_mandates.expires_at IS
     'ACTIVE mandates past this instant are set EXPIRED by expire_mandates().';
 COMMENT ON COLUMN kobatela.usage_mandates.status IS
-    'ACTIVE until expired, or CONSUMED when total_spent reaches total_amount.';
+    'ACTIVE until expired, or CONSUMED when total_spent reaches total_amount (ACTIVE again when a refund gives money back, unless it expired or another mandate of the pair is ACTIVE).';
 COMMENT ON COLUMN kobatela.usage_mandates.total_spent IS
-    'Sum of the purchases made under the mandate.';
+    'Sum of the purchases made under the mandate, less their refunds.';
 
 -- ---------------------------------------------------------------------------------------------
 -- allowed_usages
@@ -197,3 +197,50 @@ COMMENT ON COLUMN kobatela.purchases.idempotency_owner IS
     'The caller whose key it is: the user its API key (or JWT) is bound to; NULL for the platform (unbound keys and roles). Keys are unique per owner.';
 COMMENT ON COLUMN kobatela.purchases.mandate_id IS
     'Mandate the purchase consumed.';
+
+-- ---------------------------------------------------------------------------------------------
+-- purchase_refunds (0.6.0, issue 14 part 2)
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.purchase_refunds (
+    id                bigint        GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    purchase_id       bigint        NOT NULL REFERENCES kobatela.purchases (id),
+    mandate_id        bigint        NOT NULL REFERENCES kobatela.usage_mandates (id),
+    amount            numeric(18,2) NOT NULL,
+    currency          text          NOT NULL,
+    reason            text          NOT NULL,
+    idempotency_key   text,
+    idempotency_owner bigint,
+    created_at        timestamptz   NOT NULL DEFAULT now(),
+    updated_at        timestamptz   NOT NULL DEFAULT now(),
+
+    CONSTRAINT purchase_refunds_amount_check   CHECK (amount > 0),
+    CONSTRAINT purchase_refunds_currency_check CHECK (currency ~ '^[A-Z]{3}$'),
+    CONSTRAINT purchase_refunds_reason_check   CHECK (btrim(reason) <> '' AND char_length(reason) <= 1000),
+    CONSTRAINT purchase_refunds_idempotency_key_check
+        CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 64)
+);
+
+-- Unique per owner, as transactions (tables_identity.sql) explains.
+CREATE UNIQUE INDEX purchase_refunds_idempotency_key_idempotency_owner_key
+    ON kobatela.purchase_refunds (idempotency_key, idempotency_owner) NULLS NOT DISTINCT
+    WHERE idempotency_key IS NOT NULL;
+CREATE INDEX purchase_refunds_purchase_id_idx ON kobatela.purchase_refunds (purchase_id);
+CREATE INDEX purchase_refunds_mandate_id_idx  ON kobatela.purchase_refunds (mandate_id);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.purchase_refunds
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.purchase_refunds IS
+    'Refunds of purchases by the merchant''s side (refund_purchase), each giving its amount back to the purchase''s mandate; a purchase''s refunds never exceed it.';
+COMMENT ON COLUMN kobatela.purchase_refunds.mandate_id IS
+    'The purchase''s mandate, whose total_spent the refund lowered.';
+COMMENT ON COLUMN kobatela.purchase_refunds.currency IS
+    'The purchase''s currency.';
+COMMENT ON COLUMN kobatela.purchase_refunds.reason IS
+    'Why the merchant refunded, as given (1 to 1000 characters).';
+COMMENT ON COLUMN kobatela.purchase_refunds.idempotency_key IS
+    'Client key, unique per idempotency_owner; a replay returns the stored refund.';
+COMMENT ON COLUMN kobatela.purchase_refunds.idempotency_owner IS
+    'The caller whose key it is: the user its API key (or JWT) is bound to; NULL for the platform (unbound keys and roles). Keys are unique per owner.';
+COMMENT ON COLUMN kobatela.purchase_refunds.created_at IS
+    'When the refund was decided, under its mandate''s lock.';

@@ -253,6 +253,114 @@ REVOKE ALL ON FUNCTION kobatela.retry_payment(bigint)
 GRANT EXECUTE ON FUNCTION kobatela.retry_payment(bigint) TO kobatela_anon, kobatela_sender, kobatela_admin;
 
 -- ---------------------------------------------------------------------------------------------
+-- Counters that cannot drift (issue 14, part 6; docs/operations.md, "Correcting the books by
+-- hand"): the audit trigger (same function, new library) refuses writes to money rows made outside
+-- Kobatela's functions, and correct_payment is the admin's way to record what the PSP says.
+-- ---------------------------------------------------------------------------------------------
+COMMENT ON FUNCTION kobatela.audit_row() IS
+    'AFTER INSERT/UPDATE/DELETE row trigger (and AFTER TRUNCATE statement trigger) on every table: appends one hash-chained audit_log row per change, and refuses writes to money rows made outside Kobatela''s functions (BOOKS_WRITE_REFUSED).';
+
+CREATE FUNCTION kobatela.correct_payment(payment_id bigint, status kobatela.payment_status, reason text)
+    RETURNS kobatela.payments
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_correct_payment';
+COMMENT ON FUNCTION kobatela.correct_payment(bigint, kobatela.payment_status, text) IS
+    'Admin only: records that the PSP settled (SETTLED) or failed (ERROR) a payment when no webhook will come, as the webhook would; audited PAYMENT_CORRECTED with the reason. Idempotent.';
+
+-- security.sql's rule for an 'admin' function.
+REVOKE ALL ON FUNCTION kobatela.correct_payment(bigint, kobatela.payment_status, text)
+    FROM PUBLIC, kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
+GRANT EXECUTE ON FUNCTION kobatela.correct_payment(bigint, kobatela.payment_status, text)
+    TO kobatela_anon, kobatela_admin;
+
+-- ---------------------------------------------------------------------------------------------
+-- Purchases can be refunded (issue 14, part 2): refund_purchase, by the merchant's side (the
+-- platform, scope admin), gives the amount back to the purchase's mandate; a CONSUMED mandate
+-- that has money again is ACTIVE again unless it expired or another mandate of its sender,
+-- beneficiary and currency is ACTIVE. As sql/tables_spend.sql, functions_spend.sql, dump_config.sql,
+-- audit.sql and security.sql declare them.
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE kobatela.purchase_refunds (
+    id                bigint        GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    purchase_id       bigint        NOT NULL REFERENCES kobatela.purchases (id),
+    mandate_id        bigint        NOT NULL REFERENCES kobatela.usage_mandates (id),
+    amount            numeric(18,2) NOT NULL,
+    currency          text          NOT NULL,
+    reason            text          NOT NULL,
+    idempotency_key   text,
+    idempotency_owner bigint,
+    created_at        timestamptz   NOT NULL DEFAULT now(),
+    updated_at        timestamptz   NOT NULL DEFAULT now(),
+
+    CONSTRAINT purchase_refunds_amount_check   CHECK (amount > 0),
+    CONSTRAINT purchase_refunds_currency_check CHECK (currency ~ '^[A-Z]{3}$'),
+    CONSTRAINT purchase_refunds_reason_check   CHECK (btrim(reason) <> '' AND char_length(reason) <= 1000),
+    CONSTRAINT purchase_refunds_idempotency_key_check
+        CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 64)
+);
+
+CREATE UNIQUE INDEX purchase_refunds_idempotency_key_idempotency_owner_key
+    ON kobatela.purchase_refunds (idempotency_key, idempotency_owner) NULLS NOT DISTINCT
+    WHERE idempotency_key IS NOT NULL;
+CREATE INDEX purchase_refunds_purchase_id_idx ON kobatela.purchase_refunds (purchase_id);
+CREATE INDEX purchase_refunds_mandate_id_idx  ON kobatela.purchase_refunds (mandate_id);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.purchase_refunds
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.purchase_refunds IS
+    'Refunds of purchases by the merchant''s side (refund_purchase), each giving its amount back to the purchase''s mandate; a purchase''s refunds never exceed it.';
+COMMENT ON COLUMN kobatela.purchase_refunds.mandate_id IS
+    'The purchase''s mandate, whose total_spent the refund lowered.';
+COMMENT ON COLUMN kobatela.purchase_refunds.currency IS
+    'The purchase''s currency.';
+COMMENT ON COLUMN kobatela.purchase_refunds.reason IS
+    'Why the merchant refunded, as given (1 to 1000 characters).';
+COMMENT ON COLUMN kobatela.purchase_refunds.idempotency_key IS
+    'Client key, unique per idempotency_owner; a replay returns the stored refund.';
+COMMENT ON COLUMN kobatela.purchase_refunds.idempotency_owner IS
+    'The caller whose key it is: the user its API key (or JWT) is bound to; NULL for the platform (unbound keys and roles). Keys are unique per owner.';
+COMMENT ON COLUMN kobatela.purchase_refunds.created_at IS
+    'When the refund was decided, under its mandate''s lock.';
+COMMENT ON COLUMN kobatela.usage_mandates.status IS
+    'ACTIVE until expired, or CONSUMED when total_spent reaches total_amount (ACTIVE again when a refund gives money back, unless it expired or another mandate of the pair is ACTIVE).';
+COMMENT ON COLUMN kobatela.usage_mandates.total_spent IS
+    'Sum of the purchases made under the mandate, less their refunds.';
+
+SELECT pg_catalog.pg_extension_config_dump('kobatela.purchase_refunds'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('kobatela.purchase_refunds', 'id')::regclass, '');
+
+CREATE FUNCTION kobatela.refund_purchase(purchase_id bigint, amount numeric, reason text,
+                                         idempotency_key text DEFAULT NULL)
+    RETURNS kobatela.purchase_refunds
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_refund_purchase';
+COMMENT ON FUNCTION kobatela.refund_purchase(bigint, numeric, text, text) IS
+    'Refunds all or part of a purchase for the merchant (scope admin) and gives the amount back to its mandate; the refunds never exceed the purchase; idempotent by key.';
+
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON kobatela.purchase_refunds
+    FOR EACH ROW EXECUTE FUNCTION kobatela.audit_row();
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON kobatela.purchase_refunds
+    FOR EACH STATEMENT EXECUTE FUNCTION kobatela.audit_row();
+
+-- security.sql's rules: refund_purchase is 'admin'; the table is read as purchases are ('all':
+-- a key bound to a user sees the refunds of the purchases it sees).
+REVOKE ALL ON FUNCTION kobatela.refund_purchase(bigint, numeric, text, text)
+    FROM PUBLIC, kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
+GRANT EXECUTE ON FUNCTION kobatela.refund_purchase(bigint, numeric, text, text) TO kobatela_anon, kobatela_admin;
+REVOKE ALL ON kobatela.purchase_refunds FROM PUBLIC;
+REVOKE ALL ON SEQUENCE kobatela.purchase_refunds_id_seq FROM PUBLIC;
+GRANT SELECT ON kobatela.purchase_refunds TO kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
+ALTER TABLE kobatela.purchase_refunds ENABLE ROW LEVEL SECURITY;
+ALTER TABLE kobatela.purchase_refunds FORCE ROW LEVEL SECURITY;
+CREATE POLICY read_by_scope ON kobatela.purchase_refunds FOR SELECT USING (
+    CASE (SELECT kobatela.current_scope()) WHEN 'admin' THEN true WHEN 'support' THEN true
+    WHEN 'sender' THEN (SELECT kobatela.current_user_id()) IS NULL OR (
+        EXISTS (SELECT 1 FROM kobatela.purchases p WHERE p.id = purchase_id AND p.beneficiary_id = (SELECT kobatela.current_user_id()))
+        OR EXISTS (SELECT 1 FROM kobatela.usage_mandates m WHERE m.id = mandate_id AND m.sender_id = (SELECT kobatela.current_user_id())))
+    ELSE false END);
+
+-- ---------------------------------------------------------------------------------------------
 -- The books (sql/ledger.sql, as it is there; its grants as sql/security.sql gives them)
 -- ---------------------------------------------------------------------------------------------
 CREATE VIEW kobatela.ledger WITH (security_invoker = true) AS
@@ -296,6 +404,11 @@ FROM (
            u.amount, u.currency, 'purchases', u.id
     FROM kobatela.purchases u WHERE u.mandate_id IS NOT NULL
   UNION ALL
+    -- purchase refund r: mandate:<m> <- merchant:<merchant>
+    SELECT 'purchase_refund:' || r.id, r.created_at, 'PURCHASE_REFUND', 'mandate:' || r.mandate_id,
+           'merchant:' || u.merchant_id, r.amount, r.currency, 'purchase_refunds', r.id
+    FROM kobatela.purchase_refunds r JOIN kobatela.purchases u ON u.id = r.purchase_id
+  UNION ALL
     -- transfer t COMPLETED: external:<receiver> <- external:<sender>
     SELECT 'transaction:' || t.id, t.created_at, 'TRANSFER', 'external:' || t.receiver_id, 'external:' || t.sender_id,
            t.amount, t.currency, 'transactions', t.id
@@ -306,9 +419,9 @@ WHERE (SELECT kobatela.current_scope()) IN ('admin', 'support');
 COMMENT ON VIEW kobatela.ledger IS
     'The books: one row per posting (amount moves from credit_account to debit_account), for the admin and support scopes. docs/reference.md, "The books".';
 COMMENT ON COLUMN kobatela.ledger.posting_id IS
-    'Stable id of the posting: deposit:<id>, payment:<id>:sent, payment:<id>:settled, payment:<id>:failed, purchase:<id>, transaction:<id>.';
+    'Stable id of the posting: deposit:<id>, payment:<id>:sent, payment:<id>:settled, payment:<id>:failed, purchase:<id>, purchase_refund:<id>, transaction:<id>.';
 COMMENT ON COLUMN kobatela.ledger.movement IS
-    'DEPOSIT, PAYMENT_SENT, PAYMENT_SETTLED, PAYMENT_FAILED, PAYMENT_RETRIED_FROM_BALANCE, PURCHASE or TRANSFER.';
+    'DEPOSIT, PAYMENT_SENT, PAYMENT_SETTLED, PAYMENT_FAILED, PAYMENT_RETRIED_FROM_BALANCE, PURCHASE, PURCHASE_REFUND or TRANSFER.';
 COMMENT ON COLUMN kobatela.ledger.debit_account IS
     'The account the money goes to: external:<user>, escrow:<id>, repay:<escrow>, psp:in_flight, payee:<id>, mandate:<id> or merchant:<id>.';
 COMMENT ON COLUMN kobatela.ledger.credit_account IS
@@ -326,24 +439,3 @@ GRANT SELECT ON kobatela.ledger TO kobatela_admin, kobatela_support, kobatela_an
 REVOKE ALL ON FUNCTION kobatela.check_invariants()
     FROM PUBLIC, kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
 GRANT EXECUTE ON FUNCTION kobatela.check_invariants() TO kobatela_anon, kobatela_support, kobatela_admin;
-
--- ---------------------------------------------------------------------------------------------
--- Counters that cannot drift (issue 14, part 6; docs/operations.md, "Correcting the books by
--- hand"): the audit trigger (same function, new library) refuses writes to money rows made outside
--- Kobatela's functions, and correct_payment is the admin's way to record what the PSP says.
--- ---------------------------------------------------------------------------------------------
-COMMENT ON FUNCTION kobatela.audit_row() IS
-    'AFTER INSERT/UPDATE/DELETE row trigger (and AFTER TRUNCATE statement trigger) on every table: appends one hash-chained audit_log row per change, and refuses writes to money rows made outside Kobatela''s functions (BOOKS_WRITE_REFUSED).';
-
-CREATE FUNCTION kobatela.correct_payment(payment_id bigint, status kobatela.payment_status, reason text)
-    RETURNS kobatela.payments
-    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
-    AS 'MODULE_PATHNAME', 'kobatela_correct_payment';
-COMMENT ON FUNCTION kobatela.correct_payment(bigint, kobatela.payment_status, text) IS
-    'Admin only: records that the PSP settled (SETTLED) or failed (ERROR) a payment when no webhook will come, as the webhook would; audited PAYMENT_CORRECTED with the reason. Idempotent.';
-
--- security.sql's rule for an 'admin' function.
-REVOKE ALL ON FUNCTION kobatela.correct_payment(bigint, kobatela.payment_status, text)
-    FROM PUBLIC, kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
-GRANT EXECUTE ON FUNCTION kobatela.correct_payment(bigint, kobatela.payment_status, text)
-    TO kobatela_anon, kobatela_admin;

@@ -2,17 +2,24 @@
 // locked, core::plan_purchase's checks in the spec's order and the consumption it decides, then
 // the purchase and the mandate's new counters written by the store. Purchases under one mandate
 // run one at a time, so concurrent purchases can never overspend it.
+//
+// Their refunds (issue 14, part 2): the refund store's snapshot, the mandate locked and then the
+// purchase (create_purchase's order), core::plan_refund's checks and what the mandate gets back,
+// then the refund and the mandate's new counter written by the store. Refunds and purchases under
+// one mandate run one at a time, so the refunds of a purchase never exceed it.
 #include "context/identity.hpp"
 #include "context/request.hpp"
 #include "core/currencies.hpp"
 #include "core/errors.hpp"
 #include "core/purchase_plan.hpp"
+#include "core/refund_plan.hpp"
 #include "core/text_rules.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi.hpp"
 #include "store/currency_store.hpp"
 #include "store/mandate_store.hpp"
+#include "store/refund_store.hpp"
 
 using namespace koba;
 
@@ -44,6 +51,33 @@ KOBA_FUNCTION(kobatela_create_purchase) {
         const core::PurchaseDecision decision = core::plan_purchase(snapshot, request);
         if (decision.kind == core::PurchaseDecision::Kind::Replay) return store::purchase_row(spi, *key, fcinfo);
         const pg::Result row = store::apply_purchase(spi, request, key, snapshot, decision);
+        if (!row.empty()) return row.composite(0, fcinfo);
+    }
+    throw core::Error(core::ErrorCode::IDEMPOTENCY_CONFLICT);
+}
+
+// refund_purchase(purchase_id bigint, amount numeric, reason text, idempotency_key text DEFAULT NULL)
+//   RETURNS purchase_refunds
+// The merchant's side refunds all or part of a purchase: the platform calls, with scope admin
+// (merchants hold no keys), and the amount goes back to the purchase's mandate.
+KOBA_FUNCTION(kobatela_refund_purchase) {
+    const context::Principal caller = context::require_scope(core::kAdminOnly);
+    const pg::Args args(fcinfo);
+    core::RefundRequest request;
+    request.purchase_id = args.int8(0, "purchase_id");
+    request.cents = args.amount(1, "amount");
+    request.reason = args.text(2, "reason");
+    core::require_text(request.reason, "reason", core::kRefundReasonMaxLength);
+
+    pg::Spi spi;
+    const std::optional<context::IdempotencyKey> key = context::idempotency_key(spi, args.opt_text(3), caller);
+    // Twice at most: a key taken meanwhile by a refund under another mandate (this mandate's are
+    // serialised) is seen by the second snapshot, and judged by core as a replay or a conflict.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        const core::RefundSnapshot snapshot = store::refund_snapshot(spi, request, key);
+        const core::RefundDecision decision = core::plan_refund(snapshot, request);
+        if (decision.kind == core::RefundDecision::Kind::Replay) return store::refund_row(spi, *key, fcinfo);
+        const pg::Result row = store::apply_refund(spi, request, key, snapshot, decision);
         if (!row.empty()) return row.composite(0, fcinfo);
     }
     throw core::Error(core::ErrorCode::IDEMPOTENCY_CONFLICT);

@@ -59,6 +59,7 @@ namespace koba::core {
     X(PAYMENT_NOT_FOUND, 404, "PT404", "Payment not found.")                                       \
     X(MERCHANT_NOT_FOUND, 404, "PT404", "Merchant not found.")                                     \
     X(CATEGORY_NOT_FOUND, 404, "PT404", "Spend category not found.")                               \
+    X(PURCHASE_NOT_FOUND, 404, "PT404", "Purchase not found.")                                     \
     /* 409: the request conflicts with the current state */                                        \
     X(USER_EXISTS, 409, "PT409", "A user with this username or e-mail already exists.")            \
     X(IDEMPOTENCY_CONFLICT, 409, "PT409",                                                          \
@@ -80,6 +81,7 @@ namespace koba::core {
     X(CATEGORY_EXISTS, 409, "PT409", "A spend category with this code already exists.")            \
     X(MERCHANT_EXISTS, 409, "PT409", "A merchant with this name already exists.")                  \
     X(MANDATE_CONFLICT, 409, "PT409", "The mandate cannot cover this amount.")                     \
+    X(REFUND_EXCEEDS_PURCHASE, 409, "PT409", "Refunds would exceed the purchase amount.")          \
     X(PAYEE_ALREADY_ALLOWED, 409, "PT409", "The payee is already allowed for this escrow.")        \
     X(DAILY_LIMIT_REACHED, 409, "PT409", "The payee's daily limit would be exceeded.")             \
     X(TOTAL_LIMIT_REACHED, 409, "PT409", "The payee's total limit would be exceeded.")             \

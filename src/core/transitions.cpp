@@ -209,7 +209,7 @@ constexpr Rule<YS, YE> kPaymentRules[] = {
 // --- Usage mandate ---
 using AS = MandateStatus;
 using AE = MandateEvent;
-constexpr std::string_view kMandateVerbs[] = {"spend from", "expire"};
+constexpr std::string_view kMandateVerbs[] = {"spend from", "expire", "refund a purchase to"};
 constexpr Rule<AS, AE> kMandateRules[] = {
     moves(AS::Active, AE::Consume, AS::Consumed, {}, "MANDATE_CONSUMED", When::IfFact),
     moves(AS::Active, AE::Consume, AS::Active, {}, "MANDATE_CONSUMED"),
@@ -218,6 +218,13 @@ constexpr Rule<AS, AE> kMandateRules[] = {
     moves(AS::Active, AE::Expire, AS::Expired, {}, "MANDATE_EXPIRED"),
     stays(AS::Expired, AE::Expire),
     stays(AS::Consumed, AE::Expire),
+    // A refund always gives its amount back (total_spent goes down, in every status): a CONSUMED
+    // mandate that has money again is ACTIVE again, unless it has expired or its successor is the
+    // ACTIVE one; an EXPIRED one stays EXPIRED, and an ACTIVE one past its expiry is left to the job.
+    moves(AS::Active, AE::Refund, AS::Active, {}, "PURCHASE_REFUNDED"),
+    moves(AS::Consumed, AE::Refund, AS::Active, {}, "PURCHASE_REFUNDED", When::IfFact),
+    moves(AS::Consumed, AE::Refund, AS::Consumed, {}, "PURCHASE_REFUNDED"),
+    moves(AS::Expired, AE::Refund, AS::Expired, {}, "PURCHASE_REFUNDED"),
 };
 
 }  // namespace
@@ -304,7 +311,10 @@ Step<PaymentStatus> payment_step(PaymentStatus from, PaymentEvent event) {
 }
 
 Step<MandateStatus> mandate_step(MandateStatus from, MandateEvent event, MandateFacts facts) {
-    return run(kMandateRules, kMandateVerbs, "a mandate", from, event, facts.reaches_total);
+    const bool fact = event == AE::Consume ? facts.reaches_total
+                      : event == AE::Refund ? facts.may_reactivate
+                                            : false;
+    return run(kMandateRules, kMandateVerbs, "a mandate", from, event, fact);
 }
 
 }  // namespace koba::core

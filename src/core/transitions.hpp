@@ -120,10 +120,14 @@ Step<PaymentStatus> payment_step(PaymentStatus from, PaymentEvent event);
 enum class MandateEvent : uint8_t {
     Consume,  // create_purchase
     Expire,   // expire_mandates
+    Refund,   // refund_purchase: the amount goes back to the mandate
 };
 
 struct MandateFacts {
     bool reaches_total = false;  // Consume: total_spent + amount == total_amount
+    // Refund of a CONSUMED mandate: it has not expired, and no other ACTIVE mandate exists for its
+    // sender, beneficiary and currency (usage_mandates_active_key), so it may be ACTIVE again.
+    bool may_reactivate = false;
 };
 
 Step<MandateStatus> mandate_step(MandateStatus from, MandateEvent event, MandateFacts facts = {});

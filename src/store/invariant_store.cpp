@@ -94,6 +94,7 @@ pg::Statement g_payee_total{
 pg::Statement g_mandate_total{
     "SELECT m.id FROM kobatela.usage_mandates m "
     "WHERE m.total_spent <> (SELECT coalesce(sum(u.amount), 0) FROM kobatela.purchases u WHERE u.mandate_id = m.id) "
+    "  - (SELECT coalesce(sum(r.amount), 0) FROM kobatela.purchase_refunds r WHERE r.mandate_id = m.id) "
     "ORDER BY m.id",
     {}};
 pg::Statement g_purchase_currency{

@@ -174,6 +174,16 @@ SELECT kobatela.enable_currency('XOF') \g /dev/null
 SELECT kobatela.enable_currency((ARRAY['XAF', 'GHS', 'NGN', 'MAD', 'GBP', 'CAD'])[1 + ascii(:'run') % 6]) \g /dev/null
 SELECT kobatela.create_transaction(:amara, :kofi, 15000, 'XOF', 'ops-xof-' || :'run') \g /dev/null
 
+-- 0.6.0: purchase_refunds. The merchant's side (the platform's admin key, as PostgREST would call
+-- it) refunds part of the run's purchase under a key, replayed once; the mandate gets it back.
+SELECT id AS refunded_purchase FROM kobatela.purchases
+WHERE idempotency_key = 'ops-purchase-' || :'run' AND idempotency_owner IS NULL \gset
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'admin_key') \g /dev/null
+SELECT kobatela.refund_purchase(:refunded_purchase, 5.80, 'one item returned', 'ops-refund-' || :'run') \g /dev/null
+SELECT kobatela.refund_purchase(:refunded_purchase, 5.80, 'one item returned', 'ops-refund-' || :'run') \g /dev/null
+COMMIT;
 -- 0.6.0: the books, read as the help desk would (a support key, as PostgREST): the ledger and
 -- check_invariants() (the suites assert what they say: upgrade.sh and dump_restore.sh).
 SELECT api_key AS support_key FROM kobatela.create_api_key('ops support ' || :'run', 'support') \gset

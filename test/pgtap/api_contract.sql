@@ -2,7 +2,7 @@
 -- signatures, argument names and defaults, return types, no STRICT, documented, and the error
 -- catalogue with the SQLSTATE / MESSAGE convention of api.md.
 BEGIN;
-SELECT plan(67);
+SELECT plan(70);
 
 -- ---------------------------------------------------------------------------------------------
 -- Signatures and return types
@@ -194,6 +194,16 @@ SELECT set_has(
     $$VALUES ('MILESTONE_EXCEEDS_TOTAL', 409), ('DEPOSIT_EXCEEDS_TOTAL', 409), ('PAYMENT_IN_ERROR', 409),
              ('INVALID_ARGUMENT', 400), ('INVALID_CURRENCY', 400)$$,
     'error_catalogue() has the codes of spec.md and the argument errors with their HTTP status');
+
+-- What reference.md adds to api.md (it extends the contract): purchase refunds (0.6.0, issue 14).
+SELECT has_function('kobatela', 'refund_purchase', ARRAY['bigint', 'numeric', 'text', 'text'],
+    'refund_purchase(bigint, numeric, text, text) exists');
+SELECT function_returns('kobatela', 'refund_purchase', ARRAY['bigint', 'numeric', 'text', 'text'],
+    'kobatela.purchase_refunds', 'refund_purchase returns kobatela.purchase_refunds');
+SELECT set_has(
+    'SELECT code, http_status FROM kobatela.error_catalogue()',
+    $$VALUES ('PURCHASE_NOT_FOUND', 404), ('REFUND_EXCEEDS_PURCHASE', 409)$$,
+    'error_catalogue() has the codes of refund_purchase with their HTTP status');
 
 -- ---------------------------------------------------------------------------------------------
 -- SQLSTATE and MESSAGE of real calls

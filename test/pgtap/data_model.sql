@@ -13,8 +13,8 @@ SELECT tables_are('kobatela', ARRAY[
     'users', 'api_keys', 'audit_log', 'alerts', 'transactions', 'allowed_recipients',
     'certified_accounts', 'escrow_agreements', 'escrow_deposits', 'escrow_events', 'milestones',
     'proofs', 'payments', 'psp_webhook_events', 'usage_mandates', 'allowed_payees',
-    'spend_categories', 'merchants', 'allowed_usages', 'purchases', 'currencies'],
-    'schema kobatela has exactly the 20 tables of spec.md §1 and currencies (issue 14)');
+    'spend_categories', 'merchants', 'allowed_usages', 'purchases', 'currencies', 'purchase_refunds'],
+    'schema kobatela has exactly the 20 tables of spec.md §1, currencies and purchase_refunds (issue 14)');
 
 SELECT enums_are('kobatela', ARRAY[
     'api_scope', 'certification_level', 'transaction_status', 'escrow_status', 'milestone_status',
@@ -79,8 +79,8 @@ SELECT set_has(
              ('usage_mandates', 'total_amount'), ('usage_mandates', 'total_spent'),
              ('allowed_payees', 'daily_limit'), ('allowed_payees', 'total_limit'),
              ('allowed_payees', 'spent_today'), ('allowed_payees', 'spent_total'),
-             ('purchases', 'amount')$$,
-    'the money columns of spec.md §1 are all found by the catalog query');
+             ('purchases', 'amount'), ('purchase_refunds', 'amount')$$,
+    'the money columns of spec.md §1 (and of purchase_refunds) are all found by the catalog query');
 
 SELECT is_empty(
     $$SELECT table_name, column_name, column_type FROM kobatela_columns
@@ -155,8 +155,8 @@ SELECT is(
       WHERE c.relnamespace = 'kobatela'::regnamespace
         AND g.tgfoid = 'kobatela.touch_updated_at()'::regprocedure
         AND (g.tgtype & 19) = 19),
-    20,
-    '20 tables (all but audit_log) carry the touch_updated_at trigger');
+    21,
+    '21 tables (all but audit_log) carry the touch_updated_at trigger');
 
 SELECT hasnt_column('kobatela', 'audit_log', 'updated_at',
     'audit_log (append-only) has no updated_at column');

@@ -58,6 +58,7 @@ INSERT INTO expected_execute VALUES
     ('kobatela.enable_currency(text)', 'ad'),
     ('kobatela.disable_currency(text)', 'ad'),
     ('kobatela.correct_payment(bigint, kobatela.payment_status, text)', 'ad'),
+    ('kobatela.refund_purchase(bigint, numeric, text, text)', 'ad'),
     ('kobatela.psp_webhook(text, text, text)', 'ad'),
     ('kobatela.psp_webhook_raw(json)', 'ad'),
     ('kobatela.geo_distance_m(float8, float8, float8, float8)', 'sud'),

@@ -24,6 +24,7 @@ SELECT idx FROM kobatela.add_milestone(:waiting, 1, 'm', 10, 'DOCUMENT');
 SELECT payee_ref FROM kobatela.add_allowed_payee(:funded, 'm_clinic', 'Clinic');
 SELECT id AS shop FROM kobatela.create_merchant('m_shop', NULL, true) \gset
 SELECT status FROM kobatela.create_mandate(:alice, :bob, 50);
+SELECT id AS purchase FROM kobatela.create_purchase(:alice, :shop, 5, beneficiary_id => :bob) \gset
 SELECT id AS revoked_id, api_key AS revoked_key FROM kobatela.create_api_key('m revoked', 'sender') \gset
 SELECT kobatela.revoke_api_key(:revoked_id);
 SELECT id AS expired_id, api_key AS expired_key FROM kobatela.create_api_key('m expired', 'sender') \gset
@@ -94,6 +95,7 @@ INSERT INTO t.matrix_calls VALUES
     ('schedule_maintenance',   'SELECT kobatela.schedule_maintenance()'),
     ('unschedule_maintenance', 'SELECT kobatela.unschedule_maintenance()'),
     ('create_purchase',    format('SELECT kobatela.create_purchase(%s, %s, 1, beneficiary_id => %s)', :alice, :shop, :bob)),
+    ('refund_purchase',    format($$SELECT kobatela.refund_purchase(%s, 1, 'm refund')$$, :purchase)),
     ('add_allowed_payee',  format($$SELECT kobatela.add_allowed_payee(%s, 'm_pharmacy', 'Pharmacy')$$, :funded)),
     ('spend',              format($$SELECT kobatela.spend(%s, 'm_clinic', 1)$$, :funded)),
     ('enable_currency',    $$SELECT kobatela.enable_currency('XOF')$$),

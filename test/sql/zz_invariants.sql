@@ -7,10 +7,18 @@
 SELECT * FROM kobatela.check_invariants();
 
 -- What check_invariants() does not cover: the limits and statuses that go with the counters.
--- A mandate never spends above its total; it is CONSUMED exactly when it is all spent.
+-- A mandate never spends above its total; it is never ACTIVE when all spent; it is CONSUMED with
+-- money left only after a refund (one that could not make it ACTIVE again: docs/state_machines.md).
 SELECT count(*) AS mandates_with_a_wrong_status FROM kobatela.usage_mandates m
 WHERE m.total_spent > m.total_amount
-   OR (m.status = 'CONSUMED') <> (m.total_spent = m.total_amount AND m.status <> 'EXPIRED');
+   OR (m.total_spent = m.total_amount AND m.status = 'ACTIVE')
+   OR (m.status = 'CONSUMED' AND m.total_spent < m.total_amount
+       AND NOT EXISTS (SELECT 1 FROM kobatela.purchase_refunds r WHERE r.mandate_id = m.id));
+-- A purchase's refunds never exceed it, and each is of its mandate and currency.
+SELECT count(*) AS purchases_refunded_beyond_their_amount FROM kobatela.purchases p
+WHERE p.amount < (SELECT coalesce(sum(amount), 0) FROM kobatela.purchase_refunds WHERE purchase_id = p.id);
+SELECT count(*) AS refunds_not_of_their_purchase FROM kobatela.purchase_refunds r JOIN kobatela.purchases p ON p.id = r.purchase_id
+WHERE r.mandate_id IS DISTINCT FROM p.mandate_id OR r.currency <> p.currency;
 
 -- A payee's spent_total never above its total limit; its spent_today never above its daily limit.
 SELECT count(*) AS payees_over_their_limits FROM kobatela.allowed_payees a
@@ -42,6 +50,8 @@ SELECT (SELECT count(*) - count(DISTINCT (idempotency_key, idempotency_owner, se
         WHERE idempotency_key IS NOT NULL)
      + (SELECT count(*) - count(DISTINCT payout_key) FROM kobatela.payments WHERE payout_key IS NOT NULL)
      + (SELECT count(*) - count(DISTINCT (idempotency_key, idempotency_owner)) FROM kobatela.purchases
+        WHERE idempotency_key IS NOT NULL)
+     + (SELECT count(*) - count(DISTINCT (idempotency_key, idempotency_owner)) FROM kobatela.purchase_refunds
         WHERE idempotency_key IS NOT NULL)
        AS duplicated_keys;
 

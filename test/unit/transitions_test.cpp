@@ -202,15 +202,22 @@ TEST(Transitions, Mandate) {
         MandateFacts facts;
     };
     const Column columns[] = {{"consume", MandateEvent::Consume, {}},
-                              {"consume reaching the total", MandateEvent::Consume, {true}},
+                              {"consume reaching the total", MandateEvent::Consume, {true, false}},
+                              {"consume (refund's fact ignored)", MandateEvent::Consume, {false, true}},
                               {"expire", MandateEvent::Expire, {}},
-                              {"expire (fact ignored)", MandateEvent::Expire, {true}}};
+                              {"expire (facts ignored)", MandateEvent::Expire, {true, true}},
+                              {"refund", MandateEvent::Refund, {}},
+                              {"refund that may reactivate", MandateEvent::Refund, {false, true}},
+                              {"refund (consume's fact ignored)", MandateEvent::Refund, {true, false}}};
     const char* const labels[] = {"ACTIVE", "EXPIRED", "CONSUMED"};
-    const char* const expected[3][4] = {
-        {"ACTIVE - MANDATE_CONSUMED", "CONSUMED - MANDATE_CONSUMED", "EXPIRED - MANDATE_EXPIRED",
-         "EXPIRED - MANDATE_EXPIRED"},
-        {"!MANDATE_CONFLICT", "!MANDATE_CONFLICT", "=", "="},
-        {"!MANDATE_CONFLICT", "!MANDATE_CONFLICT", "=", "="},
+    const char* const expected[3][8] = {
+        {"ACTIVE - MANDATE_CONSUMED", "CONSUMED - MANDATE_CONSUMED", "ACTIVE - MANDATE_CONSUMED",
+         "EXPIRED - MANDATE_EXPIRED", "EXPIRED - MANDATE_EXPIRED", "ACTIVE - PURCHASE_REFUNDED",
+         "ACTIVE - PURCHASE_REFUNDED", "ACTIVE - PURCHASE_REFUNDED"},
+        {"!MANDATE_CONFLICT", "!MANDATE_CONFLICT", "!MANDATE_CONFLICT", "=", "=", "EXPIRED - PURCHASE_REFUNDED",
+         "EXPIRED - PURCHASE_REFUNDED", "EXPIRED - PURCHASE_REFUNDED"},
+        {"!MANDATE_CONFLICT", "!MANDATE_CONFLICT", "!MANDATE_CONFLICT", "=", "=", "CONSUMED - PURCHASE_REFUNDED",
+         "ACTIVE - PURCHASE_REFUNDED", "CONSUMED - PURCHASE_REFUNDED"},
     };
     check_table<MandateStatus>(labels, columns, expected, [](MandateStatus from, const Column& c) {
         return mandate_step(from, c.event, c.facts);
