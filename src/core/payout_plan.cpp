@@ -67,6 +67,15 @@ PspEventDecision plan_psp_event(const EscrowState& escrow, const PaymentState& p
             // paid, from what it left to be repaid or, once retried, from the balance.
             d.money = move_payment(payment.kind, payment.status, payment.retried, d.step.to, payment.retried,
                                    payment.cents);
+            if (payment.status == PaymentStatus::Pending) {
+                d.event_kind = d.step.audit_action;  // PAYMENT_SETTLED, PAYMENT_FAILED
+                d.event_data = JsonObject()
+                                   .add_int("payment_id", payment.id)
+                                   .add_money("amount", payment.cents)
+                                   .add("psp_ref", facts.psp_ref)
+                                   .add("from", status_name(payment.status))
+                                   .str();
+            }
             if (d.step.to == PaymentStatus::Error) {
                 d.alert_type = "PAYMENT_TO_REPAY";
                 d.alert_message = "A payment failed: its amount is to be repaid (retry_payment).";

@@ -97,6 +97,10 @@ struct PspEventDecision {
     std::string_view alert_message;
     std::string alert_payload;  // JSON object
     std::string_view alert_audit;  // the audit reason of a contradiction's alert
+    // An escrow event to append, or none: a payment that was never sent (PENDING) and that the PSP
+    // settles or fails left the escrow without a PAYMENT_SENT: its timeline records it here.
+    std::string_view event_kind;
+    std::string event_data;
 };
 
 struct PspEventFacts {

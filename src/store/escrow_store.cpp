@@ -73,32 +73,46 @@ void append_escrow_event(pg::Spi& spi, int64_t escrow_id, std::string_view kind,
 }
 
 void apply_escrow_step(pg::Spi& spi, int64_t escrow_id, const core::Step<core::EscrowStatus>& step,
-                       const std::string& data_json, int64_t deposited_cents) {
+                       const std::string& data_json, int64_t deposited_cents, const core::EscrowMoney& money) {
     if (step.effect == core::Effect::NoOp) {
-        if (deposited_cents != 0) throw std::logic_error("kobatela: a deposit that changes nothing");
+        if (deposited_cents != 0 || !money.empty())
+            throw std::logic_error("kobatela: a step that changes nothing moves money");
         return;
     }
     static pg::Statement update{
         "UPDATE kobatela.escrow_agreements SET status = $2::kobatela.escrow_status, "
         "deposited_amount = deposited_amount + $3 WHERE id = $1",
         {INT8OID, TEXTOID, NUMERICOID}};
+    static pg::Statement update_money{
+        "UPDATE kobatela.escrow_agreements SET status = $2::kobatela.escrow_status, "
+        "deposited_amount = deposited_amount + $3, paid_amount = paid_amount + $4, "
+        "refunded_amount = refunded_amount + $5, to_repay_amount = to_repay_amount + $6, "
+        "reserved_amount = reserved_amount + $7 WHERE id = $1",
+        {INT8OID, TEXTOID, NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID}};
     const audit::AuditReason reason(step.audit_action);
     // Updated even when the status stays (a partial deposit): the escrow changed, and under
     // REPEATABLE READ a concurrent call on it then fails to serialise instead of reading stale sums.
-    spi.run(update, pg::Params().int8(escrow_id).text(core::status_name(step.to)).money(deposited_cents));
+    // One statement for the status and every counter: one row version, one audit row.
+    pg::Params params;
+    params.int8(escrow_id).text(core::status_name(step.to)).money(deposited_cents);
+    if (money.empty()) {
+        spi.run(update, std::move(params));
+    } else {
+        params.money(money.paid).money(money.refunded).money(money.to_repay).money(money.reserved);
+        spi.run(update_money, std::move(params));
+    }
     if (!step.event_kind.empty()) append_escrow_event(spi, escrow_id, step.event_kind, data_json);
 }
 
 void apply_escrow_event(pg::Spi& spi, const core::EscrowState& escrow, const core::EscrowEventDecision& decision,
                         const std::string& data_json) {
-    apply_escrow_step(spi, escrow.id, decision.step, data_json);
+    apply_escrow_step(spi, escrow.id, decision.step, data_json, 0, decision.money);
     if (decision.step.effect != core::Effect::Apply) return;
     static pg::Statement close_open{
         "UPDATE kobatela.milestones SET status = $2::kobatela.milestone_status "
         "WHERE escrow_id = $1 AND status = ANY ($3::kobatela.milestone_status[])",
         {INT8OID, TEXTOID, TEXTOID}};
     const audit::AuditReason reason(decision.step.audit_action);
-    add_escrow_money(spi, escrow.id, decision.money);
     if (decision.open_milestones_to)
         spi.run(close_open, pg::Params()
                                 .int8(escrow.id)

@@ -34,10 +34,10 @@ void add_escrow_money(pg::Spi& spi, int64_t escrow_id, const core::EscrowMoney& 
 void append_escrow_event(pg::Spi& spi, int64_t escrow_id, std::string_view kind, const std::string& data_json);
 
 // Applies a step decided by src/core: the new status (and, for a deposit, the deposited_amount
-// grown by `deposited_cents`), its event (with data_json) under its audit reason. A NoOp step
-// writes nothing.
+// grown by `deposited_cents`; for a release or a refund, the other counters moved by `money`), in
+// one UPDATE, and its event (with data_json) under its audit reason. A NoOp step writes nothing.
 void apply_escrow_step(pg::Spi& spi, int64_t escrow_id, const core::Step<core::EscrowStatus>& step,
-                       const std::string& data_json, int64_t deposited_cents = 0);
+                       const std::string& data_json, int64_t deposited_cents = 0, const core::EscrowMoney& money = {});
 
 // Applies a party's or the clock's transition (approve, reject, deliver, deadline) as decided:
 // the step, and for a release or a refund the counters, the payment of the balance (with its

@@ -205,7 +205,7 @@ std::optional<PspSnapshot> psp_snapshot(pg::Spi& spi, const std::string& psp_ref
 }
 
 PspSnapshot payment_snapshot(pg::Spi& spi, int64_t payment_id) {
-    static pg::Statement lock{"SELECT * FROM kobatela.payments WHERE id = $1 FOR UPDATE", {INT8OID}};
+    static pg::Statement lock{KOBA_PAYMENT_SELECT "WHERE p.id = $1 FOR UPDATE OF p", {INT8OID}};
     PspSnapshot s;
     s.escrow = lock_escrow(spi, payment_escrow_id(spi, payment_id));
     s.payment = read_payment(spi.run(lock, pg::Params().int8(payment_id)));
@@ -221,6 +221,8 @@ void apply_psp_event(pg::Spi& spi, const PspSnapshot& snapshot, const core::PspE
     if (apply) {
         spi.run(update, pg::Params().int8(snapshot.payment.id).text(core::status_name(decision.step.to)));
         add_escrow_money(spi, snapshot.escrow.id, decision.money);
+        if (!decision.event_kind.empty())
+            append_escrow_event(spi, snapshot.escrow.id, decision.event_kind, decision.event_data);
     }
     if (!decision.alert_type.empty())
         insert_alert(spi, {decision.alert_type, decision.alert_message, std::nullopt, decision.alert_payload});

@@ -168,6 +168,9 @@ SET session_replication_role = replica;
 INSERT INTO kobatela.payments (escrow_id, milestone_id, amount, status, payout_key, kind)
 VALUES (:y, :ym, 100, 'ERROR', format('escrow:%s:milestone:%s:amount:100.00', :y, :ym), 'MILESTONE');
 UPDATE kobatela.escrow_agreements SET to_repay_amount = to_repay_amount + 100 WHERE id = :y;
+INSERT INTO kobatela.escrow_events (escrow_id, kind, data)   -- the timeline a payout leaves
+SELECT escrow_id, 'PAYMENT_SENT', jsonb_build_object('payment_id', id, 'amount', amount) FROM kobatela.payments
+WHERE escrow_id = :y AND status <> 'PENDING';
 RESET session_replication_role;
 SELECT t.err(format($$SELECT kobatela.decide_proof(%s, 'approved')$$, :yp)) AS error_payment_not_reused;
 
@@ -190,6 +193,9 @@ SET session_replication_role = replica;
 INSERT INTO kobatela.payments (escrow_id, amount, status, payout_key, kind)
 VALUES (:taken, 1, 'ERROR', format('pay|escrow:%s|ms:%s|amt:100.00', :taken, :taken_ms), 'RELEASE');
 UPDATE kobatela.escrow_agreements SET to_repay_amount = to_repay_amount + 1 WHERE id = :taken;
+INSERT INTO kobatela.escrow_events (escrow_id, kind, data)   -- the timeline a payout leaves
+SELECT escrow_id, 'PAYMENT_SENT', jsonb_build_object('payment_id', id, 'amount', amount) FROM kobatela.payments
+WHERE escrow_id = :taken AND status <> 'PENDING';
 RESET session_replication_role;
 SELECT t.row_counts() AS before \gset
 SELECT t.err(format($$SELECT kobatela.submit_proof(%s, 1, 'PHOTO', 's3://taken.jpg', %L, t.photo('5 minutes', 5.3212, -4.0125))$$,

@@ -59,6 +59,9 @@ INSERT INTO kobatela.payments (escrow_id, amount, psp_ref, status, kind) VALUES
 UPDATE kobatela.escrow_agreements SET paid_amount =
     (SELECT sum(amount) FROM kobatela.payments WHERE escrow_id = :e AND status IN ('SENT', 'SETTLED'))
 WHERE id = :e;
+INSERT INTO kobatela.escrow_events (escrow_id, kind, data)   -- the timeline their payouts left
+SELECT escrow_id, 'PAYMENT_SENT', jsonb_build_object('payment_id', id, 'amount', amount, 'psp_ref', psp_ref)
+FROM kobatela.payments WHERE escrow_id = :e AND status <> 'PENDING';
 RESET session_replication_role;
 \set body '{"id":"evt_1","type":"payment.settled","psp_ref":"PSP-123"}'
 

@@ -19,6 +19,12 @@ SELECT id AS proof FROM kobatela.submit_proof(:funded, 1, 'PDF', 's3://m.pdf', r
 SET session_replication_role = replica;
 INSERT INTO kobatela.payments (escrow_id, amount, kind) VALUES (:funded, 1, 'RELEASE') RETURNING id AS pending \gset
 RESET session_replication_role;
+-- A payment the PSP failed (to be repaid), on an escrow of its own.
+SELECT id AS failing_escrow FROM kobatela.create_escrow(:alice, :bob, 10, 'USD', '{}', now() + interval '1 day') \gset
+SELECT status FROM kobatela.escrow_deposit(:failing_escrow, 10);
+SELECT payee_ref FROM kobatela.add_allowed_payee(:failing_escrow, 'm_failing', 'Failing bank');
+SELECT id AS failed FROM kobatela.spend(:failing_escrow, 'm_failing', 1) \gset
+SELECT status FROM kobatela.correct_payment(:failed, 'ERROR', 'matrix: the PSP failed it');
 SELECT id AS waiting FROM kobatela.create_escrow(:alice, :bob, 10, 'USD', '{}', now() + interval '1 day') \gset
 SELECT idx FROM kobatela.add_milestone(:waiting, 1, 'm', 10, 'DOCUMENT');
 SELECT payee_ref FROM kobatela.add_allowed_payee(:funded, 'm_clinic', 'Clinic');
@@ -67,6 +73,7 @@ INSERT INTO t.matrix_calls VALUES
     ('decide_proof',       format($$SELECT kobatela.decide_proof(%s, 'approved')$$, :proof)),
     ('execute_payment',    format('SELECT kobatela.execute_payment(%s)', :pending)),
     ('correct_payment',    format($$SELECT kobatela.correct_payment(%s, 'SETTLED', 'matrix')$$, :pending)),
+    ('retry_payment',      format('SELECT kobatela.retry_payment(%s)', :failed)),
     ('escrow_events',      format('SELECT kobatela.escrow_events(%s)', :esc)),
     ('get_api_key',        format('SELECT kobatela.get_api_key(%s)', :revoked_id)),
     ('revoke_api_key',     format('SELECT kobatela.revoke_api_key(%s)', :expired_id)),
@@ -97,7 +104,8 @@ INSERT INTO t.matrix_calls VALUES
     ('create_purchase',    format('SELECT kobatela.create_purchase(%s, %s, 1, beneficiary_id => %s)', :alice, :shop, :bob)),
     ('refund_purchase',    format($$SELECT kobatela.refund_purchase(%s, 1, 'm refund')$$, :purchase)),
     ('add_allowed_payee',  format($$SELECT kobatela.add_allowed_payee(%s, 'm_pharmacy', 'Pharmacy')$$, :funded)),
-    ('spend',              format($$SELECT kobatela.spend(%s, 'm_clinic', 1)$$, :funded)),
+    -- (from the escrow without milestones: :funded's money is all reserved for its milestone)
+    ('spend',              format($$SELECT kobatela.spend(%s, 'm_failing', 1)$$, :failing_escrow)),
     ('enable_currency',    $$SELECT kobatela.enable_currency('XOF')$$),
     ('disable_currency',   $$SELECT kobatela.disable_currency('EUR')$$),
     ('list_currencies',    'SELECT kobatela.list_currencies()');

@@ -214,6 +214,16 @@ TEST(PlanPspEvent, ALateSettlementOfARetriedPaymentTakesTheBalance) {
     EXPECT_EQ(d.alert_type, "ESCROW_OVERDRAWN");
 }
 
+TEST(PlanPspEvent, APaymentNeverSentIsRecordedInTheTimelineWhenThePspReportsIt) {
+    const PspEventDecision d = plan_psp_event(escrow(10000, 0), payment(PaymentStatus::Pending), PaymentEvent::Settle,
+                                              {"ev6", "payment.settled", "PSP-1"});
+    EXPECT_EQ(d.event_kind, "PAYMENT_SETTLED");
+    EXPECT_EQ(d.event_data, R"({"payment_id":42,"amount":"25.00","psp_ref":"PSP-1","from":"PENDING"})");
+    const PspEventDecision sent = plan_psp_event(escrow(10000, 2500), payment(PaymentStatus::Sent),
+                                                 PaymentEvent::Settle, {"ev7", "payment.settled", "PSP-1"});
+    EXPECT_TRUE(sent.event_kind.empty());  // its PAYMENT_SENT event names it already
+}
+
 TEST(PlanPspEvent, ASettlementBeyondTheDepositsRaisesAnAlert) {
     const PspEventDecision d = plan_psp_event(escrow(2000, 0), payment(PaymentStatus::Pending), PaymentEvent::Settle,
                                               {"ev3", "payment.settled", "PSP-1"});
