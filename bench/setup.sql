@@ -17,13 +17,16 @@ SELECT count(*) FROM (SELECT kobatela.escrow_deposit(escrow_id, 10) FROM bench.p
 SELECT count(*) FROM (SELECT kobatela.add_milestone(escrow_id, 1, 'photo', 10, 'PHOTO', 'SENDER', 5.3210, -4.0123, 500)
                       FROM bench.proof_escrow) m;
 
--- psp_webhook: 1 000 SENT payments to settle, one signed event per call (fresh event id). They
--- belong to the last 1 000 escrows, which the submit_proof run never reaches.
+-- psp_webhook: 1 000 SENT payments to settle, one signed event per call (fresh event id), made
+-- through the API (payments are the books: nothing writes them by hand): 1 000 escrows of 1.00,
+-- each paying it to an allowed payee.
 CREATE SEQUENCE bench.event_seq;
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
+CREATE TABLE bench.psp_escrow (n int PRIMARY KEY, escrow_id bigint NOT NULL);
+INSERT INTO bench.psp_escrow
+SELECT n, (kobatela.create_escrow(n, n + 1000, 1, 'USD', '{}', now() + interval '1 day')).id FROM generate_series(1, 1000) n;
+SELECT count(*) FROM (SELECT kobatela.escrow_deposit(escrow_id, 1) FROM bench.psp_escrow) d;
+SELECT count(*) FROM (SELECT kobatela.add_allowed_payee(escrow_id, 'psp-bench', 'bench payee') FROM bench.psp_escrow) p;
 CREATE TABLE bench.psp_payment (n int PRIMARY KEY, psp_ref text NOT NULL);
-WITH sent AS (
-    INSERT INTO kobatela.payments (escrow_id, amount, status, psp_ref)
-    SELECT escrow_id, 1, 'SENT', 'PSP-bench-' || n FROM bench.proof_escrow WHERE n > :proof_escrows - 1000
-    RETURNING psp_ref)
-INSERT INTO bench.psp_payment SELECT row_number() OVER (ORDER BY psp_ref), psp_ref FROM sent;
+INSERT INTO bench.psp_payment
+SELECT n, (kobatela.spend(escrow_id, 'psp-bench', 1.00)).psp_ref FROM bench.psp_escrow;
