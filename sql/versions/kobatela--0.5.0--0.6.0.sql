@@ -211,10 +211,10 @@ ALTER TABLE kobatela.escrow_agreements
     ALTER COLUMN refunded_amount SET DEFAULT 0, ALTER COLUMN refunded_amount SET NOT NULL,
     ALTER COLUMN to_repay_amount SET DEFAULT 0, ALTER COLUMN to_repay_amount SET NOT NULL,
     ALTER COLUMN reserved_amount SET DEFAULT 0, ALTER COLUMN reserved_amount SET NOT NULL,
-    ADD CONSTRAINT escrow_agreements_refunded_amount_check CHECK (refunded_amount >= 0),
-    ADD CONSTRAINT escrow_agreements_to_repay_amount_check CHECK (to_repay_amount >= 0),
-    ADD CONSTRAINT escrow_agreements_reserved_amount_check CHECK (reserved_amount >= 0);
+    ADD CONSTRAINT escrow_agreements_counters_check
+        CHECK (refunded_amount >= 0 AND to_repay_amount >= 0 AND reserved_amount >= 0);
 ALTER TABLE kobatela.payments
+    DROP CONSTRAINT payments_target_check,   -- implied by payments_kind_check
     ALTER COLUMN kind SET NOT NULL,
     ADD CONSTRAINT payments_kind_check
         CHECK ((kind = 'MILESTONE') = (milestone_id IS NOT NULL) AND (kind = 'PAYEE') = (payee_id IS NOT NULL));

@@ -14,12 +14,12 @@ namespace {
 using core::Error;
 using core::ErrorCode;
 
-// The columns of a payment as the payout engine reads it: the row, and whether a retry pays it again.
-#define KOBA_PAYMENT_SELECT                                                                            \
-    "SELECT p.*, p.status::text AS status_label, p.kind::text AS kind_label, "                        \
-    "EXISTS (SELECT 1 FROM kobatela.payments r WHERE r.retry_of = p.id) AS retried FROM kobatela.payments p "
+// The columns of a payment the payout engine and the PSP webhook decide on.
+#define KOBA_PAYMENT_SELECT                                                                             \
+    "SELECT p.id, p.escrow_id, p.milestone_id, p.payee_id, p.amount, p.status::text AS status, "     \
+    "p.kind::text AS kind FROM kobatela.payments p "
 
-// A payment read with KOBA_PAYMENT_SELECT.
+// A payment read with KOBA_PAYMENT_SELECT (retried: false; see with_retry).
 core::PaymentState read_payment(const pg::Result& r) {
     core::PaymentState p;
     p.id = r.int8(0, r.column("id"));
@@ -27,9 +27,22 @@ core::PaymentState read_payment(const pg::Result& r) {
     p.milestone_id = r.opt_int8(0, r.column("milestone_id"));
     p.payee_id = r.opt_int8(0, r.column("payee_id"));
     p.cents = r.money(0, r.column("amount"));
-    p.status = core::parse_status<core::PaymentStatus>(r.text(0, r.column("status_label"))).value();
-    p.kind = core::parse_status<core::PaymentKind>(r.text(0, r.column("kind_label"))).value();
-    p.retried = r.boolean(0, r.column("retried"));
+    p.status = core::parse_status<core::PaymentStatus>(r.text(0, r.column("status"))).value();
+    p.kind = core::parse_status<core::PaymentKind>(r.text(0, r.column("kind"))).value();
+    return p;
+}
+
+// The same, with whether a later payment retries it: read only for a failed payment, the only
+// status whose money depends on it (core/escrow_money), so that a webhook's common case (a SENT
+// or SETTLED payment) reads nothing more.
+core::PaymentState with_retry(pg::Spi& spi, const pg::Result& r) {
+    static pg::Statement retried{
+        "SELECT EXISTS (SELECT 1 FROM kobatela.payments WHERE retry_of = $1) AS retried", {INT8OID}};
+    core::PaymentState p = read_payment(r);
+    if (p.status == core::PaymentStatus::Error) {
+        const pg::Result e = spi.run(retried, pg::Params().int8(p.id));
+        p.retried = e.boolean(0, e.column("retried"));
+    }
     return p;
 }
 
@@ -84,7 +97,7 @@ core::MilestonePayoutSnapshot milestone_payout_snapshot(pg::Spi& spi, const core
                                                         int64_t milestone_id, int64_t cents,
                                                         core::MilestoneStatus milestone_status,
                                                         const std::string& payout_key) {
-    static pg::Statement by_key{KOBA_PAYMENT_SELECT "WHERE p.payout_key = $1 FOR UPDATE OF p", {TEXTOID}};
+    static pg::Statement by_key{KOBA_PAYMENT_SELECT "WHERE p.payout_key = $1 FOR UPDATE", {TEXTOID}};
     static pg::Statement paid_before{
         "SELECT id FROM kobatela.payments WHERE milestone_id = $1 AND amount = $2 "
         "AND status = ANY ($3::kobatela.payment_status[]) ORDER BY id LIMIT 1",
@@ -139,7 +152,7 @@ int64_t payment_escrow_id(pg::Spi& spi, int64_t payment_id) {
 }
 
 core::ExecuteSnapshot execute_snapshot(pg::Spi& spi, const core::EscrowState& escrow, int64_t payment_id) {
-    static pg::Statement select{KOBA_PAYMENT_SELECT "WHERE p.id = $1 FOR UPDATE OF p", {INT8OID}};
+    static pg::Statement select{KOBA_PAYMENT_SELECT "WHERE p.id = $1 FOR UPDATE", {INT8OID}};
     core::ExecuteSnapshot s;
     s.payment = read_payment(spi.run(select, pg::Params().int8(payment_id)));
     s.send.escrow = escrow;
@@ -195,20 +208,20 @@ Datum payment_row(pg::Spi& spi, int64_t payment_id, FunctionCallInfo fcinfo) {
 
 std::optional<PspSnapshot> psp_snapshot(pg::Spi& spi, const std::string& psp_ref) {
     static pg::Statement find{"SELECT escrow_id FROM kobatela.payments WHERE psp_ref = $1", {TEXTOID}};
-    static pg::Statement lock{KOBA_PAYMENT_SELECT "WHERE p.psp_ref = $1 FOR UPDATE OF p", {TEXTOID}};
+    static pg::Statement lock{KOBA_PAYMENT_SELECT "WHERE p.psp_ref = $1 FOR UPDATE", {TEXTOID}};
     const pg::Result owner = spi.run(find, pg::Params().text(psp_ref));
     if (owner.empty()) return std::nullopt;
     PspSnapshot s;
     s.escrow = lock_escrow(spi, owner.int8(0, 1));
-    s.payment = read_payment(spi.run(lock, pg::Params().text(psp_ref)));
+    s.payment = with_retry(spi, spi.run(lock, pg::Params().text(psp_ref)));
     return s;
 }
 
 PspSnapshot payment_snapshot(pg::Spi& spi, int64_t payment_id) {
-    static pg::Statement lock{KOBA_PAYMENT_SELECT "WHERE p.id = $1 FOR UPDATE OF p", {INT8OID}};
+    static pg::Statement lock{KOBA_PAYMENT_SELECT "WHERE p.id = $1 FOR UPDATE", {INT8OID}};
     PspSnapshot s;
     s.escrow = lock_escrow(spi, payment_escrow_id(spi, payment_id));
-    s.payment = read_payment(spi.run(lock, pg::Params().int8(payment_id)));
+    s.payment = with_retry(spi, spi.run(lock, pg::Params().int8(payment_id)));
     return s;
 }
 
@@ -229,7 +242,7 @@ void apply_psp_event(pg::Spi& spi, const PspSnapshot& snapshot, const core::PspE
 }
 
 core::RetrySnapshot retry_snapshot(pg::Spi& spi, const core::EscrowState& escrow, int64_t payment_id) {
-    static pg::Statement lock{KOBA_PAYMENT_SELECT "WHERE p.id = $1 FOR UPDATE OF p", {INT8OID}};
+    static pg::Statement lock{KOBA_PAYMENT_SELECT "WHERE p.id = $1 FOR UPDATE", {INT8OID}};
     static pg::Statement retry{"SELECT id FROM kobatela.payments WHERE retry_of = $1", {INT8OID}};
     core::RetrySnapshot s;
     s.escrow = escrow;
