@@ -43,7 +43,7 @@ MilestoneAddition plan_add_milestone(const EscrowState& escrow, int64_t mileston
                     "Open milestones would be promised " + format_cents(escrow.reserved + cents) +
                         " of an escrow that can still pay " + format_cents(can_still_pay) + ".");
     MilestoneAddition a{"MILESTONE_ADDED", {}};
-    a.money.reserved = reserved_change(MilestoneStatus::Paid, MilestoneStatus::Waiting, cents);  // newly open
+    a.money.reserved = cents;  // a new milestone is open (WAITING): its amount is promised
     return a;
 }
 
