@@ -332,12 +332,13 @@ SELECT kobatela.create_purchase(:amara, :supermarket, 12.00, 'EUR', NULL, :awa);
 ROLLBACK;
 \set ON_ERROR_STOP on
 
-\echo '17. Every change is in the append-only, hash-chained audit log; the help desk verifies it:'
+\echo '17. Every change is in the append-only, hash-chained audit log, one record per business action;'
+\echo '    the help desk verifies it, and reads the history of the house escrow change by change:'
 BEGIN;
 SET LOCAL ROLE kobatela_anon;
 SELECT kobatela.authenticate(:'support_key') \g /dev/null
-SELECT count(*) AS audit_rows, kobatela.verify_audit_chain() AS chain_intact FROM kobatela.audit_log;
-SELECT actor, action, entity FROM kobatela.audit_log ORDER BY id DESC LIMIT 5;
+SELECT (SELECT count(*) FROM kobatela.audit_entries) AS changes_recorded, kobatela.verify_audit_chain() AS chain_intact;
+SELECT actor, action, operation, entity FROM kobatela.audit_history('escrow_agreements', :house) ORDER BY record_id, change_no;
 COMMIT;
 
 \echo '18. In production nobody calls those jobs by hand: the DBA registers them with pg_cron once for the'

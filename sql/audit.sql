@@ -5,12 +5,12 @@
 -- ---------------------------------------------------------------------------------------------
 -- Functions
 -- ---------------------------------------------------------------------------------------------
--- Runs as the caller: the C++ writes the audit row as audit_log's owner itself (like
+-- Runs as the caller: the C++ writes the audit record as audit_log's owner itself (like
 -- PostgreSQL's foreign-key triggers), so that no proconfig is applied per row.
 CREATE FUNCTION kobatela.audit_row() RETURNS trigger
     LANGUAGE C AS 'MODULE_PATHNAME', 'kobatela_audit_row';
 COMMENT ON FUNCTION kobatela.audit_row() IS
-    'AFTER INSERT/UPDATE/DELETE row trigger (and AFTER TRUNCATE statement trigger) on every table: appends one hash-chained audit_log row per change, and refuses writes to money rows made outside Kobatela''s functions (BOOKS_WRITE_REFUSED).';
+    'AFTER INSERT/UPDATE/DELETE row trigger (and AFTER TRUNCATE statement trigger) on every table: captures each change for the audit record of its API call (or transaction), and refuses writes to money rows made outside Kobatela''s functions (BOOKS_WRITE_REFUSED).';
 
 CREATE FUNCTION kobatela.audit_log_append_only() RETURNS trigger
     LANGUAGE C AS 'MODULE_PATHNAME', 'kobatela_audit_log_append_only';
@@ -64,3 +64,59 @@ BEGIN
                        'FOR EACH STATEMENT EXECUTE FUNCTION kobatela.audit_row()', t);
     END LOOP;
 END $$;
+
+-- ---------------------------------------------------------------------------------------------
+-- The log read change by change: one row per change of every record (and one per row of 0.3.0
+-- to 0.6.0, which were one change each), ordered by record and then by change. Read with the
+-- view owner's rights, so that it can show a scope some changes of a record and not others: admin
+-- reads every change, support every change but those about the admin-only tables (api_keys: no
+-- key name, prefix, scope or binding, nor a key's use), anyone else nothing. security_barrier:
+-- a caller's own conditions run only on the rows the view lets through. The admin-only list is
+-- security.sql's rule 'admin' (its installation fails if the two disagree).
+-- ---------------------------------------------------------------------------------------------
+CREATE VIEW kobatela.audit_entries WITH (security_barrier = true) AS
+SELECT e.record_id, e.at, e.actor, e.action, e.entity, e.entity_id, e.data, e.txid, e.operation, e.change_no
+FROM (
+    SELECT r.id AS record_id,
+           r.at,
+           coalesce(c.change ->> 'actor', r.actor) AS actor,
+           coalesce(c.change ->> 'action', r.action) AS action,
+           CASE WHEN r.changes IS NULL THEN r.entity ELSE c.change ->> 'entity' END AS entity,
+           CASE WHEN r.changes IS NULL THEN r.entity_id ELSE (c.change ->> 'entity_id')::bigint END AS entity_id,
+           CASE WHEN r.changes IS NULL THEN r.data ELSE c.change -> 'data' END AS data,
+           r.txid,
+           c.change ->> 'op' AS operation,
+           c.n AS change_no
+    FROM kobatela.audit_log r
+    CROSS JOIN LATERAL jsonb_array_elements(coalesce(r.changes::jsonb, '[{}]'::jsonb)) WITH ORDINALITY AS c (change, n)
+) AS e
+WHERE CASE (SELECT kobatela.current_scope())
+          WHEN 'admin' THEN true
+          WHEN 'support' THEN e.entity <> ALL ('{api_keys}'::text[])
+          ELSE false
+      END
+ORDER BY e.record_id, e.change_no;
+
+COMMENT ON VIEW kobatela.audit_entries IS
+    'The audit log, one row per change (admin: all; support: all but api_keys), ordered by record_id then change_no. docs/audit.md.';
+COMMENT ON COLUMN kobatela.audit_entries.record_id IS
+    'The audit_log record (one business action) the change belongs to.';
+COMMENT ON COLUMN kobatela.audit_entries.actor IS
+    'Who made the change: apikey:<id>, role:<role>[/user:<id>], or an actor a function names (psp).';
+COMMENT ON COLUMN kobatela.audit_entries.action IS
+    'The business reason of the change (its record''s, unless the change names its own, e.g. API_KEY_USED).';
+COMMENT ON COLUMN kobatela.audit_entries.operation IS
+    'INSERT, UPDATE, DELETE, TRUNCATE or EVENT (a fact that is no row change, e.g. a key''s use); NULL for rows of 0.3.0 to 0.6.0.';
+COMMENT ON COLUMN kobatela.audit_entries.change_no IS
+    'Position of the change in its record: 1, 2, 3, ...';
+
+-- The history of one entity: its changes, oldest first, found through the records' entity keys
+-- (GIN) and, for the rows of 0.3.0 to 0.6.0, their (entity, entity_id) index (src/audit/
+-- audit_verify.cpp). Support and admin; as the definer, so that it finds every record that touched
+-- the entity, and audit_entries then shows the caller's scope only what it may see.
+CREATE FUNCTION kobatela.audit_history(entity text, entity_id bigint)
+    RETURNS SETOF kobatela.audit_entries
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_audit_history';
+COMMENT ON FUNCTION kobatela.audit_history(text, bigint) IS
+    'The changes of one row (entity = its table, entity_id = its id), oldest first, as audit_entries shows them to the caller.';

@@ -104,6 +104,7 @@ BEGIN
         -- the audit trail's and the books' checks (support and admin)
         ('kobatela.verify_audit_chain(jsonb)', 'audit'),
         ('kobatela.audit_chain_tips()', 'audit'),
+        ('kobatela.audit_history(text, bigint)', 'audit'),
         ('kobatela.check_invariants()', 'audit'),
         -- keys and maintenance (admin)
         ('kobatela.create_api_key(text, kobatela.api_scope, bigint, timestamptz)', 'admin'),
@@ -160,6 +161,9 @@ END $$;
 GRANT SELECT (id, name, prefix, scope, user_id, is_active, expires_at, last_used_at, created_at, updated_at)
     ON kobatela.api_keys TO kobatela_admin, kobatela_anon;           -- never key_hash
 GRANT SELECT ON kobatela.audit_log TO kobatela_admin, kobatela_support, kobatela_anon;
+-- The log change by change (sql/audit.sql): the view itself shows each scope what it may see.
+REVOKE ALL ON kobatela.audit_entries FROM PUBLIC;
+GRANT SELECT ON kobatela.audit_entries TO kobatela_admin, kobatela_support, kobatela_anon;
 -- The ledger (sql/ledger.sql), everyone's money: support and admin, and PostgREST's anon, whose
 -- requests the view itself limits to the admin and support scopes (its rows read the tables with
 -- the caller's rights, through the policies below).
@@ -216,9 +220,13 @@ BEGIN
             WHEN 'staff' THEN '(SELECT kobatela.current_scope()) IN (''admin'', ''support'')'
             WHEN 'admin' THEN '(SELECT kobatela.current_scope()) = ''admin'''
             WHEN 'catalogue' THEN '(SELECT kobatela.current_scope()) IS NOT NULL'
+            -- support: the records none of whose changes is about an admin-only table (a row of
+            -- 0.3.0 to 0.6.0 by its entity, a record by its entity keys, "<table>:<id>")
             WHEN 'audit' THEN format(
                 'CASE (SELECT kobatela.current_scope()) WHEN ''admin'' THEN true '
-                'WHEN ''support'' THEN entity <> ALL (%L::text[]) ELSE false END', admin_only)
+                'WHEN ''support'' THEN coalesce(entity <> ALL (%1$L::text[]), true) '
+                'AND NOT EXISTS (SELECT FROM unnest(entities) AS k (key) '
+                'WHERE split_part(k.key, '':'', 1) = ANY (%1$L::text[])) ELSE false END', admin_only)
         END;
         EXECUTE format('ALTER TABLE kobatela.%I ENABLE ROW LEVEL SECURITY', rule.tbl);
         EXECUTE format('ALTER TABLE kobatela.%I FORCE ROW LEVEL SECURITY', rule.tbl);
@@ -230,5 +238,10 @@ BEGIN
     WHERE c.relnamespace = 'kobatela'::regnamespace AND c.relkind = 'r' AND NOT c.relforcerowsecurity;
     IF missing IS NOT NULL THEN
         RAISE EXCEPTION 'kobatela: tables without row-level security: %', missing;
+    END IF;
+    -- kobatela.audit_entries (sql/audit.sql) hides the changes of the same tables from support.
+    IF pg_catalog.pg_get_viewdef('kobatela.audit_entries'::regclass)
+           NOT LIKE format('%%ALL (%L::text[])%%', admin_only) THEN
+        RAISE EXCEPTION 'kobatela: audit_entries must hide the admin-only tables % from support', admin_only;
     END IF;
 END $$;

@@ -92,36 +92,43 @@ COMMENT ON COLUMN kobatela.api_keys.last_used_at IS
     'Stamped on every successful authentication.';
 
 -- ---------------------------------------------------------------------------------------------
--- audit_log  (append-only, hash-chained; trigger, guards and functions in audit.sql)
+-- audit_log  (append-only, hash-chained; trigger, guards, view and functions in audit.sql)
 -- ---------------------------------------------------------------------------------------------
--- One chain per writing backend ("lane" = its backend id), so concurrent writers never serialise on
--- a shared tip row: seq counts 1, 2, 3... within a lane, prev_hash is the hash of the lane's previous
--- row, hash = SHA-256 over the canonical encoding of the row (src/core/audit_chain.hpp). Rows are
--- written only by kobatela.audit_row() and the C++ audit writer; docs/audit.md has the details.
+-- One record per business action: the changes of one API call (or, outside any call, of one
+-- transaction) in `changes`, with its actor, action and transaction (docs/audit.md). One chain per
+-- writing backend ("lane" = its backend id), so concurrent writers never serialise on a shared tip
+-- row: seq counts 1, 2, 3... within a lane, prev_hash is the hash of the lane's previous record,
+-- hash = SHA-256 over the canonical encoding of the record (src/core/audit_chain.hpp). Written only
+-- by the C++ audit writer. Rows written by 0.3.0 to 0.6.0 are one change each (entity, entity_id,
+-- data; changes NULL) and keep verifying; kobatela.audit_entries reads both as one row per change.
 CREATE TABLE kobatela.audit_log (
     id         bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     at         timestamptz NOT NULL DEFAULT clock_timestamp(),
     actor      text        NOT NULL,
     action     text        NOT NULL,
-    entity     text        NOT NULL,
+    entity     text,
     entity_id  bigint,
-    data       jsonb       NOT NULL DEFAULT '{}',
+    data       jsonb,
     txid       xid8        NOT NULL DEFAULT pg_current_xact_id(),
     lane       integer     NOT NULL,
     seq        bigint      NOT NULL,
     prev_hash  bytea,
     hash       bytea       NOT NULL,
+    changes    json,
+    entities   text[],
 
     -- Also the index the writer reads a lane's tip with, and verification walks the lanes with.
     CONSTRAINT audit_log_lane_seq_key UNIQUE (lane, seq)
 );
 -- No CHECK constraints, unlike the other tables, on purpose: the only writer (C++) never writes a
--- blank actor, action or entity, and PostgreSQL re-reads every CHECK expression from the catalog
--- text and compiles it at each write: three of them cost about a third of the insert. (The writer
--- inserts without the executor but still evaluates a CHECK if one is added; it refuses INSERT
--- triggers and defaults on columns it does not know. docs/audit.md, "Performance".)
+-- blank actor or action, and PostgreSQL compiles every CHECK expression at each writing statement.
 
-CREATE INDEX audit_log_entity_entity_id_idx ON kobatela.audit_log (entity, entity_id);
+-- The history of one entity (kobatela.audit_history): the records that changed it. GIN keeps
+-- the few keys of each record in a pending list that is merged in bulk, so a record costs one
+-- small append rather than a B-tree descent per key.
+CREATE INDEX audit_log_entities_idx ON kobatela.audit_log USING gin (entities);
+-- The same for the rows of 0.3.0 to 0.6.0 (one change each); no record written since enters it.
+CREATE INDEX audit_log_entity_entity_id_idx ON kobatela.audit_log (entity, entity_id) WHERE changes IS NULL;
 -- BRIN, not B-tree: the log is append-only and `at` grows with it, so each range of heap pages
 -- covers a narrow span of time. A BRIN entry is one small tuple per 128 pages instead of one
 -- B-tree entry per row (and no hot rightmost leaf page that every writer locks). autosummarize
@@ -131,21 +138,25 @@ CREATE INDEX audit_log_at_idx               ON kobatela.audit_log USING brin (at
     WITH (autosummarize = on);
 
 COMMENT ON TABLE kobatela.audit_log IS
-    'Append-only, hash-chained audit trail: who did what to which row, in which transaction.';
+    'Append-only, hash-chained audit trail, one record per business action: who did what, to which rows, in which transaction. Read it change by change through kobatela.audit_entries.';
 COMMENT ON COLUMN kobatela.audit_log.at IS
-    'Wall-clock time of the write (clock_timestamp() when the row was written).';
+    'Wall-clock time the record was written (the end of the call).';
 COMMENT ON COLUMN kobatela.audit_log.actor IS
-    'apikey:<id> or role:<outer role> (kobatela.current_actor()), or the actor a function names (e.g. psp).';
+    'apikey:<id> or role:<outer role> (kobatela.current_actor()), or the actor a function names (e.g. psp): the first change''s.';
 COMMENT ON COLUMN kobatela.audit_log.action IS
-    'Business reason (e.g. CREATE_TRANSACTION, PAYMENT_SETTLED), else <TABLE>_<INSERT|UPDATE|DELETE|TRUNCATE>.';
+    'Business reason (e.g. CREATE_TRANSACTION, PAYMENT_SETTLED), else <TABLE>_<INSERT|UPDATE|DELETE|TRUNCATE>: the first change''s.';
 COMMENT ON COLUMN kobatela.audit_log.entity IS
-    'Table (or entity) the action is about.';
+    'Rows of 0.3.0 to 0.6.0 only: the table the change is about.';
 COMMENT ON COLUMN kobatela.audit_log.entity_id IS
-    'Id of the row in "entity"; no foreign key (any table).';
+    'Rows of 0.3.0 to 0.6.0 only: the id of the changed row; no foreign key (any table).';
 COMMENT ON COLUMN kobatela.audit_log.data IS
-    'The row (insert, delete) or {"old": {...}, "new": {...}} with the changed columns only (update); secrets masked.';
+    'Rows of 0.3.0 to 0.6.0 only: the row (insert, delete) or {"old": {...}, "new": {...}} with the changed columns only (update); secrets masked.';
 COMMENT ON COLUMN kobatela.audit_log.txid IS
-    'Top-level transaction that wrote the row.';
+    'Top-level transaction that wrote the record.';
+COMMENT ON COLUMN kobatela.audit_log.changes IS
+    'The record''s changes, in order: [{"op", "entity", "entity_id", ["action",] ["actor",] "data"}, ...], stored and hashed byte for byte as written. NULL for the rows of 0.3.0 to 0.6.0.';
+COMMENT ON COLUMN kobatela.audit_log.entities IS
+    'The <entity>:<id> keys of the record''s changes, for kobatela.audit_history (GIN index).';
 COMMENT ON COLUMN kobatela.audit_log.lane IS
     'Chain the row belongs to: the backend id of the session that wrote it (reused after it exits).';
 COMMENT ON COLUMN kobatela.audit_log.seq IS

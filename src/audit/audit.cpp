@@ -1,23 +1,25 @@
-// The audit trail: kobatela.audit_row(), the generic row trigger on every table, and the per-backend
-// hash chain ("lane") its rows are linked into. docs/audit.md explains the design; in short:
+// The audit trail: kobatela.audit_row(), the generic row trigger on every table, and the writer of
+// audit records, one per business action, hash-chained per backend ("lane"). docs/audit.md explains
+// the design; in short:
 //
+//  * Capture, not write. The trigger renders each row change (the row, or an update's changed
+//    columns, secrets masked) into a change kept in backend memory (core/audit_record.hpp); the
+//    changes of one API call become one record when the call returns (pg::set_call_end_hook),
+//    those made outside any call one record at COMMIT (XACT_EVENT_PRE_COMMIT). A subtransaction
+//    that rolls back discards what it captured.
+//  * One INSERT per record, through a cached plan (pg::Statement): PostgreSQL's executor checks
+//    constraints, privileges and indexes as for any INSERT. It runs as audit_log's owner with
+//    row-level security not forced (as PostgreSQL's foreign-key triggers run as the referenced
+//    table's owner), so that writing never needs the caller to hold privileges on audit_log, and
+//    row-level security cannot hide the lane's tip.
 //  * Lanes. Each backend appends to its own chain, lane = MyBackendId (unique among live backends),
 //    so concurrent writers never wait on one hot row. A lane's tip (last seq and hash) is read from
 //    audit_log once, when the backend first writes, and then kept in memory: advanced tentatively
-//    by each row, made final at COMMIT, put back at ROLLBACK TO SAVEPOINT, forgotten (re-read on
-//    next use) at ROLLBACK. Only a backend that has exited can hand its lane on, and everything it
-//    wrote is committed or rolled back by then; PREPARE TRANSACTION, which would let a transaction
-//    outlive its backend, is refused when it wrote audit rows.
-//  * One heap tuple per audited row, written without SPI or the executor's per-statement work:
-//    audit_log is opened for the write, the tuple formed here (id from its identity sequence),
-//    inserted with table_tuple_insert (WAL-logged like any heap insert) and indexed with
-//    ExecInsertIndexTuples (the unique indexes check as they would for an INSERT). What the
-//    executor would check and this writer must therefore check itself, it does: NOT NULL, CHECK
-//    constraints if any, the owner's INSERT privilege, read-only transactions; what it cannot
-//    honour (INSERT triggers, defaults of unknown columns, deferred constraints), it refuses.
-//    It runs as audit_log's owner (like PostgreSQL's foreign-key triggers run as the referenced
-//    table's owner), so that writing a row never needs the caller to hold privileges on
-//    audit_log, and row-level security cannot hide the lane's tip.
+//    by each record, made final at COMMIT, put back at ROLLBACK TO SAVEPOINT, forgotten (re-read on
+//    next use) at ROLLBACK. PREPARE TRANSACTION, which would let a transaction outlive its
+//    backend, is refused when it wrote or holds audit records.
+//  * The hashed form of a record is core/audit_chain.hpp's: the `changes` text is hashed byte for
+//    byte as it is stored (a json column keeps its text), so no output format enters the hash.
 //  * The books' guard. The same trigger refuses (BOOKS_WRITE_REFUSED) the writes to money rows
 //    that core/books.hpp lists, unless Kobatela itself is writing them (an audit reason is live,
 //    or the extension script runs): folded in here so that it costs no trigger of its own, runs
@@ -31,6 +33,7 @@
 #include "context/identity.hpp"
 #include "context/key_use.hpp"
 #include "core/audit_chain.hpp"
+#include "core/audit_record.hpp"
 #include "core/books.hpp"
 #include "core/errors.hpp"
 #include "core/hmac.hpp"
@@ -45,21 +48,14 @@
 #include <unordered_map>
 
 extern "C" {
-#include "access/table.h"
-#include "access/tableam.h"
-#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
-#include "catalog/pg_index.h"
 #include "commands/extension.h"
-#include "commands/sequence.h"
 #include "common/shortest_dec.h"
-#include "executor/executor.h"
-#include "utils/acl.h"
 #include "utils/datum.h"
 #include "utils/inval.h"
 #include "utils/json.h"
-#include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/xid8.h"
 }
@@ -82,41 +78,17 @@ const std::string* current_override(Which which) {
 core::LaneTip g_tip;                // this backend's lane
 Oid g_tip_relid = InvalidOid;       // the audit_log it was read from
 
-// The columns the writer fills, their names and types.
-enum AuditColumn {
-    kColId,
-    kColAt,
-    kColActor,
-    kColAction,
-    kColEntity,
-    kColEntityId,
-    kColData,
-    kColTxid,
-    kColLane,
-    kColSeq,
-    kColPrevHash,
-    kColHash,
-    kAuditColumns
-};
-constexpr const char* kColumnNames[kAuditColumns] = {"id",   "at",   "actor", "action", "entity",    "entity_id",
-                                                     "data", "txid", "lane",  "seq",    "prev_hash", "hash"};
-constexpr Oid kColumnTypes[kAuditColumns] = {INT8OID,  TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,  INT8OID,
-                                             JSONBOID, XID8OID,        INT4OID, INT8OID, BYTEAOID, BYTEAOID};
+core::PendingChanges g_pending;  // captured, not yet written (core/audit_record.hpp)
+int g_hold_depth = 0;            // > 0: captures go to the held group (HoldForNextRecord)
 
-// What writing kobatela.audit_log needs, read from its relcache entry on first use and again after
-// a relcache invalidation of it (ALTER TABLE, CREATE INDEX, GRANT, VACUUM's statistics...). Plain
-// data, filled inside pg_call. The relation itself is opened per write, never kept open across
-// statements: an open reference makes ALTER, CREATE INDEX or TRUNCATE on audit_log fail with
-// "is being used by active queries in this session" for the rest of the transaction.
-struct AuditTable {
-    bool valid = false;
+// kobatela.audit_log's oid and owner, looked up on first use and again after a relcache
+// invalidation of it (or of everything).
+struct AuditLogTable {
     Oid relid = InvalidOid;
     Oid owner = InvalidOid;
-    Oid id_sequence = InvalidOid;          // the identity sequence of id (pg_get_serial_sequence)
-    AttrNumber attnum[kAuditColumns] = {};  // by AuditColumn
-    bool has_checks = false;               // CHECK constraints, evaluated by ExecConstraints
+    bool holds_records = false;  // it has the column `changes` (0.7.0 on)
 };
-AuditTable g_audit_table;
+AuditLogTable g_audit_log;
 
 // ---- the per-relation cache --------------------------------------------------------------------
 
@@ -188,23 +160,38 @@ void clear_overrides() noexcept {
     pg_unreachable();
 }
 
+void flush_at_commit();  // (the writer, below)
+void flush_call();
+
+void forget_transaction() noexcept {
+    clear_overrides();
+    g_pending.clear();
+    g_hold_depth = 0;
+    pg::reset_call_depth();
+}
+
 void on_transaction_event(XactEvent event, void* /*arg*/) {
     switch (event) {
+        case XACT_EVENT_PRE_COMMIT:
+            // The changes made outside any API call, and a key's use no change followed, become
+            // records now, in the transaction (a failure here fails the COMMIT).
+            if (g_pending.any()) pg::run_callback(flush_at_commit, "the audit trail's commit");
+            break;
         case XACT_EVENT_PRE_PREPARE:
             // A prepared transaction outlives its backend: the lane could pass to another backend
-            // while its rows are neither committed nor rolled back.
-            if (g_tip.has_pending()) raise_two_phase_not_supported();
+            // while its records are neither committed nor rolled back.
+            if (g_tip.has_pending() || g_pending.any()) raise_two_phase_not_supported();
             break;
         case XACT_EVENT_COMMIT:
         case XACT_EVENT_PARALLEL_COMMIT:
             g_tip.commit();
-            clear_overrides();
+            forget_transaction();
             break;
         case XACT_EVENT_ABORT:
         case XACT_EVENT_PARALLEL_ABORT:
-        case XACT_EVENT_PREPARE:  // (never with audit rows: refused at PRE_PREPARE)
+        case XACT_EVENT_PREPARE:  // (never with audit records: refused at PRE_PREPARE)
             g_tip.abort();
-            clear_overrides();
+            forget_transaction();
             break;
         default:
             break;
@@ -217,9 +204,11 @@ void on_subtransaction_event(SubXactEvent event, SubTransactionId /*sub*/, SubTr
     const int level = GetCurrentTransactionNestLevel();  // still the ending subtransaction's
     if (event == SUBXACT_EVENT_ABORT_SUB) {
         g_tip.subabort(level);
+        g_pending.subabort(level);
         for (core::OverrideStack& stack : g_overrides) stack.subabort(level);
     } else {
         g_tip.subcommit(level);
+        g_pending.subcommit(level);
         for (core::OverrideStack& stack : g_overrides) stack.subcommit(level);
     }
 }
@@ -227,11 +216,11 @@ void on_subtransaction_event(SubXactEvent event, SubTransactionId /*sub*/, SubTr
 void on_relcache_invalidation(Datum /*arg*/, Oid relid) {
     if (relid == InvalidOid) {
         for (auto& entry : g_relations) entry.second->valid = false;
-        g_audit_table.valid = false;
+        g_audit_log = AuditLogTable{};
     } else {
         const auto it = g_relations.find(relid);
         if (it != g_relations.end()) it->second->valid = false;
-        if (relid == g_audit_table.relid) g_audit_table.valid = false;
+        if (relid == g_audit_log.relid) g_audit_log = AuditLogTable{};
     }
     g_relations_dirty = true;
 }
@@ -244,6 +233,7 @@ void ensure_callbacks() {
         RegisterSubXactCallback(on_subtransaction_event, nullptr);
         CacheRegisterRelcacheCallback(on_relcache_invalidation, Datum(0));
     });
+    pg::set_call_end_hook(flush_call);
     registered = true;
 }
 
@@ -497,74 +487,6 @@ std::string canonical_text(const Data& data) {
     return out;
 }
 
-// ---- building the stored jsonb (PostgreSQL code only: runs inside pg_call) ----
-
-JsonbValue jsonb_string(std::string_view s) {
-    JsonbValue v;
-    v.type = jbvString;
-    v.val.string.len = static_cast<int>(s.size());
-    v.val.string.val = const_cast<char*>(s.data());
-    return v;
-}
-
-void push_value(JsonbParseState** state, const Value& value) {
-    JsonbValue v;
-    switch (value.type) {
-        case Value::Type::Null: v.type = jbvNull; break;
-        case Value::Type::True:
-        case Value::Type::False:
-            v.type = jbvBool;
-            v.val.boolean = value.type == Value::Type::True;
-            break;
-        case Value::Type::Int:
-            v.type = jbvNumeric;
-            v.val.numeric = int64_to_numeric(value.number);
-            break;
-        case Value::Type::String: v = jsonb_string(value.raw); break;
-        case Value::Type::Jsonb:
-            if (JB_ROOT_IS_SCALAR(value.jsonb)) {
-                JsonbExtractScalar(const_cast<JsonbContainer*>(&value.jsonb->root), &v);
-            } else {  // pushJsonbValue copies a container's members one by one
-                v.type = jbvBinary;
-                v.val.binary.data = const_cast<JsonbContainer*>(&value.jsonb->root);
-                v.val.binary.len = static_cast<int>(VARSIZE(value.jsonb) - VARHDRSZ);
-            }
-            break;
-    }
-    pushJsonbValue(state, WJB_VALUE, &v);
-}
-
-// Members go in already sorted, so jsonb's own sort of the keys is a presorted pass.
-JsonbValue* push_object(JsonbParseState** state, const std::vector<Member>& members) {
-    pushJsonbValue(state, WJB_BEGIN_OBJECT, nullptr);
-    for (size_t i = 0; i < members.size(); i++) {
-        JsonbValue key = jsonb_string(members[i].column->name);
-        pushJsonbValue(state, WJB_KEY, &key);
-        push_value(state, members[i].value);
-    }
-    return pushJsonbValue(state, WJB_END_OBJECT, nullptr);
-}
-
-Datum stored_jsonb(const Data& data) {
-    return pg::pg_call([&] {
-        JsonbParseState* state = nullptr;
-        JsonbValue* result;
-        if (!data.is_update) {
-            result = push_object(&state, data.row);
-        } else {
-            pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
-            JsonbValue key = jsonb_string("new");
-            pushJsonbValue(&state, WJB_KEY, &key);
-            push_object(&state, data.new_row);
-            key = jsonb_string("old");
-            pushJsonbValue(&state, WJB_KEY, &key);
-            push_object(&state, data.row);
-            result = pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
-        }
-        return PointerGetDatum(JsonbValueToJsonb(result));
-    });
-}
-
 struct Row {
     Datum* values = nullptr;
     bool* nulls = nullptr;
@@ -677,7 +599,7 @@ void guard_books(const RelationInfo& info, core::BooksWrite write, const Row* ol
     if (refusal) throw core::books_write_refused(info.entity, write, *refusal);
 }
 
-// ---- writing one chained row -------------------------------------------------------------------
+// ---- writing records ---------------------------------------------------------------------------
 
 bool is_blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
@@ -703,12 +625,19 @@ private:
     int saved_context_ = 0;
 };
 
-// Every name is schema-qualified, operators included: these statements run as audit_log's owner
-// under the caller's search_path.
+// Every name and operator is schema-qualified: these statements run as audit_log's owner under
+// the caller's search_path.
 pg::Statement g_read_tip{
     "SELECT seq, pg_catalog.encode(hash, 'hex') FROM kobatela.audit_log "
     "WHERE lane OPERATOR(pg_catalog.=) $1 ORDER BY seq DESC LIMIT 1",
     {INT4OID}};
+
+// One record: a plain INSERT whose plan is cached for the backend's life (and revalidated by
+// PostgreSQL after DDL on audit_log), so constraints, indexes and privileges are the executor's.
+pg::Statement g_insert_record{
+    "INSERT INTO kobatela.audit_log (at, actor, action, txid, lane, seq, prev_hash, hash, changes, entities) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    {TIMESTAMPTZOID, TEXTOID, TEXTOID, XID8OID, INT4OID, INT8OID, BYTEAOID, BYTEAOID, JSONOID, TEXTARRAYOID}};
 
 constexpr int64_t kPostgresEpochOffsetMicros = int64_t{POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE} * USECS_PER_DAY;
 
@@ -729,241 +658,139 @@ void load_tip(pg::Spi& spi, int32_t lane) {
     g_tip.load(tip);
 }
 
-// ---- audit_log without the executor (PostgreSQL code only: these run inside pg_call) ----
-
-// Reads what the writer needs from the open (locked) audit_log into *t, and refuses what it cannot
-// honour the way an INSERT would: INSERT triggers (it fires none), defaults or generated values of
-// columns it does not know (it applies none), deferrable constraints (it checks every index at
-// once), and an owner without INSERT privilege (the executor's permission check).
-void describe_audit_log(Relation rel, AuditTable* t) {
-    t->valid = false;
-    const Oid relid = RelationGetRelid(rel);
-    if (rel->rd_rel->relkind != RELKIND_RELATION) elog(ERROR, "kobatela: kobatela.audit_log must be a plain table");
-    TupleDesc desc = RelationGetDescr(rel);
-    for (int c = 0; c < kAuditColumns; c++) t->attnum[c] = InvalidAttrNumber;
-    for (int i = 0; i < desc->natts; i++) {
-        const Form_pg_attribute attribute = TupleDescAttr(desc, i);
-        if (attribute->attisdropped) continue;
-        const char* name = NameStr(attribute->attname);
-        if (attribute->attgenerated)
-            elog(ERROR, "kobatela: audit_log.%s is a generated column, which the audit writer does not compute", name);
-        int c = 0;
-        while (c < kAuditColumns && strcmp(name, kColumnNames[c]) != 0) c++;
-        if (c == kAuditColumns) {  // written as NULL
-            if (attribute->atthasdef || attribute->attidentity)
-                elog(ERROR, "kobatela: audit_log.%s has a default, which the audit writer does not apply", name);
-            continue;
-        }
-        if (attribute->atttypid != kColumnTypes[c])
-            elog(ERROR, "kobatela: audit_log.%s must be of type %s", name, format_type_be(kColumnTypes[c]));
-        t->attnum[c] = attribute->attnum;
-    }
-    for (int c = 0; c < kAuditColumns; c++)
-        if (t->attnum[c] == InvalidAttrNumber) elog(ERROR, "kobatela: audit_log has no column %s", kColumnNames[c]);
-    if (!TupleDescAttr(desc, t->attnum[kColId] - 1)->attidentity)
-        elog(ERROR, "kobatela: audit_log.id must be an identity column");
-    t->id_sequence = pg::compat::identity_sequence(rel, t->attnum[kColId], false);
-
-    const TriggerDesc* triggers = rel->trigdesc;
-    if (triggers != nullptr &&
-        (triggers->trig_insert_before_row || triggers->trig_insert_after_row || triggers->trig_insert_instead_row ||
-         triggers->trig_insert_before_statement || triggers->trig_insert_after_statement))
-        elog(ERROR, "kobatela: audit_log has an INSERT trigger, which the audit writer does not fire");
-    t->has_checks = desc->constr != nullptr && desc->constr->num_check > 0;
-
-    List* indexes = RelationGetIndexList(rel);
-    ListCell* cell;
-    foreach (cell, indexes) {
-        const Oid index = lfirst_oid(cell);
-        HeapTuple tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index));
-        if (!HeapTupleIsValid(tuple)) elog(ERROR, "kobatela: cache lookup failed for index %u", index);
-        const bool immediate = reinterpret_cast<Form_pg_index>(GETSTRUCT(tuple))->indimmediate;
-        ReleaseSysCache(tuple);
-        if (!immediate)
-            elog(ERROR, "kobatela: audit_log has a deferrable constraint (index %s), which the audit writer does not check",
-                 get_rel_name(index));
-    }
-    list_free(indexes);
-
-    t->owner = rel->rd_rel->relowner;
-    const AclResult acl = pg_class_aclcheck(relid, t->owner, ACL_INSERT);
-    if (acl != ACLCHECK_OK) aclcheck_error(acl, OBJECT_TABLE, RelationGetRelationName(rel));
-    t->relid = relid;
-    // (An invalidation that arrives while this runs cannot change what it read: the lock keeps
-    // everyone else's DDL out, and this backend runs none meanwhile.)
-    t->valid = true;
-}
-
-// kobatela.audit_log, opened and locked (RowExclusiveLock, as an INSERT locks it) for one write,
-// and *t described from it if it is new or was invalidated.
-Relation open_audit_log(AuditTable* t) {
-    if (t->valid) {
-        Relation rel = try_table_open(t->relid, RowExclusiveLock);
-        if (rel != nullptr) {
-            if (t->valid) return rel;  // locking processed the pending invalidations: still valid
-            table_close(rel, NoLock);
-        }
-    }
-    for (;;) {
+const AuditLogTable& audit_log_table() {
+    if (OidIsValid(g_audit_log.relid)) return g_audit_log;
+    AuditLogTable* table = &g_audit_log;
+    pg::pg_call([&] {
         const Oid relid = get_relname_relid("audit_log", get_namespace_oid("kobatela", false));
         if (!OidIsValid(relid)) elog(ERROR, "kobatela: table kobatela.audit_log does not exist");
-        Relation rel = table_open(relid, RowExclusiveLock);
-        // Locked now; was it renamed or replaced while this waited for the lock?
-        if (get_relname_relid("audit_log", get_namespace_oid("kobatela", false)) == relid) {
-            describe_audit_log(rel, t);
-            return rel;
-        }
-        table_close(rel, RowExclusiveLock);
-    }
-}
-
-Datum bytea_of(const unsigned char* bytes, size_t size) {
-    bytea* result = static_cast<bytea*>(palloc(VARHDRSZ + size));
-    SET_VARSIZE(result, VARHDRSZ + size);
-    memcpy(VARDATA(result), bytes, size);
-    return PointerGetDatum(result);
-}
-
-// Inserts one row (values and nulls by AuditColumn; id is drawn here) into the open audit_log as
-// ExecSimpleRelationInsert would, on an executor state made for this row alone (no range table:
-// nothing here needs one). Then advances the command counter, as SPI did after its INSERT, so that
-// a later statement of this transaction sees the row.
-void insert_audit_row(Relation rel, const AuditTable* t, Datum* row_values, bool* row_nulls) {
-    TupleDesc desc = RelationGetDescr(rel);
-    const int natts = desc->natts;
-    Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * natts));
-    bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * natts));
-    for (int i = 0; i < natts; i++) {
-        values[i] = Datum(0);
-        nulls[i] = true;  // dropped columns, and the ones the writer does not know
-    }
-    row_values[kColId] = Int64GetDatum(nextval_internal(t->id_sequence, false));  // as an identity column: no ACL check
-    row_nulls[kColId] = false;
-    for (int c = 0; c < kAuditColumns; c++) {
-        values[t->attnum[c] - 1] = row_values[c];
-        nulls[t->attnum[c] - 1] = row_nulls[c];
-    }
-    // NOT NULL, checked as the executor does (ExecConstraints), before anything is written.
-    for (int i = 0; i < natts; i++) {
-        const Form_pg_attribute attribute = TupleDescAttr(desc, i);
-        if (attribute->attnotnull && nulls[i])
-            ereport(ERROR, (errcode(ERRCODE_NOT_NULL_VIOLATION),
-                            errmsg("null value in column \"%s\" of relation \"%s\" violates not-null constraint",
-                                   NameStr(attribute->attname), RelationGetRelationName(rel)),
-                            errtablecol(rel, attribute->attnum)));
-    }
-
-    EState* estate = CreateExecutorState();
-    ResultRelInfo* result = makeNode(ResultRelInfo);
-    InitResultRelInfo(result, rel, 0, nullptr, 0);
-    ExecOpenIndices(result, false);
-    TupleTableSlot* slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsHeapTuple);
-    ExecStoreHeapTuple(heap_form_tuple(desc, values, nulls), slot, true);
-    if (t->has_checks) ExecConstraints(result, slot, estate);
-    table_tuple_insert(rel, slot, GetCurrentCommandId(true), 0, nullptr);
-    // Unique indexes check here (UNIQUE_CHECK_YES: describe_audit_log refused deferrable ones).
-    List* recheck = pg::compat::insert_index_tuples(result, slot, estate, false, false, nullptr, NIL);
-    if (recheck != NIL) elog(ERROR, "kobatela: audit_log has a deferred constraint");
-    ExecCloseIndices(result);
-    ExecResetTupleTable(estate->es_tupleTable, false);
-    FreeExecutorState(estate);
-    CommandCounterIncrement();
-}
-
-// ---- writing one chained row -------------------------------------------------------------------
-
-// audit_log opened for one write (open_audit_log). Closed on normal exit; when the scope is left
-// by an exception it is not touched: the error ends the (sub)transaction, whose resource owner
-// closes it (as pg::Spi does with its connection).
-class OpenAuditLog {
-public:
-    OpenAuditLog() : uncaught_at_start_(std::uncaught_exceptions()) {
-        AuditTable* table = &g_audit_table;
-        rel_ = pg::pg_call([&] { return open_audit_log(table); });
-    }
-    ~OpenAuditLog() {
-        if (std::uncaught_exceptions() > uncaught_at_start_) return;
-        table_close(rel_, NoLock);  // keeps the lock to the end of the transaction, as an INSERT does
-    }
-    OpenAuditLog(const OpenAuditLog&) = delete;
-    OpenAuditLog& operator=(const OpenAuditLog&) = delete;
-    Relation relation() const { return rel_; }
-
-private:
-    Relation rel_ = nullptr;
-    int uncaught_at_start_;
-};
-
-// data_jsonb / data_text: the document and its canonical text (jsonb_out's), which must agree.
-void write_row(std::string_view action, std::string_view entity, std::optional<int64_t> entity_id,
-               Datum data_jsonb, const std::string& data_text) {
-    ensure_callbacks();
-    context::record_pending_key_use();  // a key authenticated read-only is recorded before its first write
-    const std::string* actor_override = current_override(kActor);
-    const std::string actor = actor_override != nullptr ? *actor_override : context::current_actor();
-    // What audit_log's missing CHECK constraints would say (see sql/tables_identity.sql).
-    if (is_blank(actor) || is_blank(action) || is_blank(entity))
-        throw std::invalid_argument("kobatela: an audit row needs a non-blank actor, action and entity");
-    // What the executor would refuse before an INSERT.
-    pg::pg_call([] {
-        PreventCommandIfReadOnly("INSERT");
-        PreventCommandIfParallelMode("INSERT");
+        HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+        if (!HeapTupleIsValid(tuple)) elog(ERROR, "kobatela: cache lookup failed for relation %u", relid);
+        table->owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
+        ReleaseSysCache(tuple);
+        table->holds_records = get_attnum(relid, "changes") != InvalidAttrNumber;
+        table->relid = relid;
     });
+    return g_audit_log;
+}
+
+// Writes `changes` (in capture order, all captured at this nesting level or deeper) as one record,
+// chained after the lane's tip.
+void write_record(std::vector<core::AuditChange> changes) {
+    if (changes.empty()) return;
+    ensure_callbacks();
+    const core::RecordHead head = core::record_head(changes);
+    // What audit_log's missing CHECK constraints would say (see sql/tables_identity.sql).
+    if (is_blank(head.actor) || is_blank(head.action))
+        throw std::invalid_argument("kobatela: an audit record needs a non-blank actor and action");
+    const std::string changes_json = core::record_changes_json(changes, head);
+    const std::vector<std::string> keys = core::record_entity_keys(changes);
     const int64_t at = pg::pg_call([] { return GetCurrentTimestamp(); }) + kPostgresEpochOffsetMicros;
     const uint64_t txid = pg::pg_call([] { return U64FromFullTransactionId(GetTopFullTransactionId()); });
     const int32_t lane = pg::compat::backend_slot();
     const int level = nest_level();
 
-    const OpenAuditLog log;  // (re)describes g_audit_table if needed
-    const AuditTable& table = g_audit_table;
+    const AuditLogTable table = audit_log_table();
+    if (!table.holds_records)
+        throw core::Error(core::ErrorCode::EXTENSION_VERSION_MISMATCH,
+                          "kobatela.audit_log has no column \"changes\": it is older than this library's 0.7.0, "
+                          "whose audit records it cannot hold.",
+                          "Update the extension to the library's version in the same transaction "
+                          "(ALTER EXTENSION kobatela UPDATE).");
     if (g_tip.known() && g_tip_relid != table.relid) g_tip.forget();  // a new audit_log
-
     const AsTableOwner as_owner(table.owner);
+    pg::Spi spi;
     if (!g_tip.known()) {
-        pg::Spi spi;
         load_tip(spi, lane);
         g_tip_relid = table.relid;
     }
-
     const core::ChainTip previous = g_tip.current();
     core::AuditRecord record;
     if (previous.seq > 0) record.prev_hash = bytes_of(previous.hash);
     record.lane = lane;
     record.seq = previous.seq + 1;
     record.at_unix_micros = at;
-    record.actor = actor;
-    record.action = action;
-    record.entity = entity;
-    record.entity_id = entity_id;
-    record.data = data_text;
+    record.actor = head.actor;
+    record.action = head.action;
     record.txid = txid;
+    record.changes = changes_json;
     const core::AuditHash hash = core::audit_record_hash(record);
 
     g_tip.before_write(level);
-    Relation rel = log.relation();
-    const AuditTable* described = &table;
-    const std::string& actor_text = actor;
-    const core::AuditHash* hash_bytes = &hash;
-    const core::ChainTip* prev = &previous;
-    pg::pg_call([&] {
-        Datum values[kAuditColumns] = {};
-        bool nulls[kAuditColumns] = {};
-        values[kColAt] = TimestampTzGetDatum(at - kPostgresEpochOffsetMicros);
-        values[kColActor] = PointerGetDatum(cstring_to_text_with_len(actor_text.data(), static_cast<int>(actor_text.size())));
-        values[kColAction] = PointerGetDatum(cstring_to_text_with_len(action.data(), static_cast<int>(action.size())));
-        values[kColEntity] = PointerGetDatum(cstring_to_text_with_len(entity.data(), static_cast<int>(entity.size())));
-        nulls[kColEntityId] = !entity_id.has_value();
-        values[kColEntityId] = Int64GetDatum(entity_id.value_or(0));
-        values[kColData] = data_jsonb;
-        values[kColTxid] = FullTransactionIdGetDatum(FullTransactionIdFromU64(txid));
-        values[kColLane] = Int32GetDatum(lane);
-        values[kColSeq] = Int64GetDatum(record.seq);
-        nulls[kColPrevHash] = prev->seq == 0;
-        values[kColPrevHash] = prev->seq == 0 ? Datum(0) : bytea_of(prev->hash.data(), prev->hash.size());
-        values[kColHash] = bytea_of(hash_bytes->data(), hash_bytes->size());
-        insert_audit_row(rel, described, values, nulls);
-    });
+    pg::Params params;
+    params.timestamptz(at)
+        .text(head.actor)
+        .text(head.action)
+        .xid8(txid)
+        .int4(lane)
+        .int8(record.seq);
+    if (previous.seq > 0) {
+        params.bytes(bytes_of(previous.hash));
+    } else {
+        params.null();
+    }
+    params.bytes(bytes_of(hash)).json(changes_json).text_array(keys);
+    spi.run(g_insert_record, std::move(params));
     g_tip.advance(core::ChainTip{record.seq, hash});
+}
+
+// Records can be written now: not while an extension script runs and audit_log is still of a
+// version before 0.7.0 (an update from 0.5.0 runs 0.5.0 -> 0.6.0, whose data migration is audited,
+// before 0.6.0 -> 0.7.0 adds `changes`): its changes wait, in memory, until the table has its
+// shape or the transaction commits.
+bool can_write_now() { return audit_log_table().holds_records || !creating_extension; }
+
+// The changes of `group` captured at this level or deeper, written as one record (those captured
+// at an outer level stay: a record written here would vanish with this subtransaction).
+void write_group(core::ChangeGroup group) {
+    if (!can_write_now()) return;
+    for (std::vector<core::AuditChange>& record : core::bounded_records(g_pending.take(group, nest_level())))
+        write_record(std::move(record));
+}
+
+// Captures one change into the group it belongs to, and writes the group if it is full.
+void capture(std::string_view action, const std::string& entity, std::optional<int64_t> entity_id,
+             std::string_view op, std::string data) {
+    ensure_callbacks();
+    const std::string* actor_override = current_override(kActor);
+    std::string actor = actor_override != nullptr ? *actor_override : context::current_actor();
+    // An extension script (CREATE or ALTER EXTENSION) is one action, whatever functions it calls:
+    // its changes are the transaction's record(s).
+    const core::ChangeGroup group = g_hold_depth > 0                          ? core::ChangeGroup::Held
+                                    : pg::in_api_call() && !creating_extension ? core::ChangeGroup::Call
+                                                                               : core::ChangeGroup::Outside;
+    g_pending.add(group, core::AuditChange{std::move(actor), std::string(action), entity, entity_id, op,
+                                           std::move(data), nest_level(), group == core::ChangeGroup::Held});
+    if (g_pending.full(group)) write_group(group);
+}
+
+// The outermost API call returned (pg::set_call_end_hook): its changes become one record, led by
+// the use of the key that authenticated it. Changes made before it outside any call go first, as
+// their own record, so that records keep the order of the changes.
+void flush_call() {
+    if (g_pending.empty(core::ChangeGroup::Call)) return;
+    if (creating_extension) return;  // (an extension script's calls: see capture)
+    context::record_pending_key_use();  // a key authenticated read-only: its use joins this record
+    write_group(core::ChangeGroup::Outside);
+    std::vector<core::AuditChange> changes = g_pending.take(core::ChangeGroup::Held, nest_level());
+    std::vector<core::AuditChange> call = g_pending.take(core::ChangeGroup::Call, nest_level());
+    changes.insert(changes.end(), std::make_move_iterator(call.begin()), std::make_move_iterator(call.end()));
+    for (std::vector<core::AuditChange>& record : core::bounded_records(std::move(changes))) write_record(std::move(record));
+}
+
+// COMMIT: the changes made outside any API call, then a key's use that no change followed.
+void flush_at_commit() {
+    if (pg::pg_call([] { return XactReadOnly; })) {  // nothing can have changed; nothing can be written
+        g_pending.clear();
+        return;
+    }
+    // The statements of the transaction are over: the INSERTs need a snapshot of their own. (Popped
+    // on normal exit; an error's abort clears the stack.)
+    pg::pg_call([] { PushActiveSnapshot(GetTransactionSnapshot()); });
+    write_group(core::ChangeGroup::Outside);
+    write_group(core::ChangeGroup::Held);
+    write_group(core::ChangeGroup::Call);  // (empty: a call writes its own when it returns)
+    pg::pg_call([] { PopActiveSnapshot(); });
 }
 
 // Keeps g_trigger_depth right on every exit.
@@ -995,9 +822,12 @@ AuditOverride::~AuditOverride() { g_overrides[which_].pop(token_); }
 
 void audit_event(std::string_view action, std::string_view entity, std::optional<int64_t> entity_id,
                  std::string_view data_json) {
-    // Parsed and printed by PostgreSQL itself: the stored document and the hashed text agree.
-    const Datum data = pg::own_jsonb_datum(data_json);
-    write_row(action, entity, entity_id, data, pg::jsonb_text(data));
+    capture(action, std::string(entity), entity_id, "EVENT", std::string(data_json));
+}
+
+HoldForNextRecord::HoldForNextRecord() { ++g_hold_depth; }
+HoldForNextRecord::~HoldForNextRecord() {
+    if (g_hold_depth > 0) --g_hold_depth;  // (already 0 if the transaction ended meanwhile)
 }
 
 }  // namespace koba::audit
@@ -1025,6 +855,7 @@ KOBA_FUNCTION(kobatela_audit_row) {
 
     audit::Data data;
     const std::string* action = nullptr;
+    std::string_view op;
     std::optional<int64_t> entity_id;
     const auto id_of = [&](const audit::Row& row) -> std::optional<int64_t> {
         if (info.id_column < 0 || row.nulls[info.id_column]) return std::nullopt;
@@ -1048,6 +879,7 @@ KOBA_FUNCTION(kobatela_audit_row) {
         audit::whole_row(info, row, &data);
         entity_id = id_of(row);
         action = TRIGGER_FIRED_BY_INSERT(event) ? &info.action_insert : &info.action_delete;
+        op = TRIGGER_FIRED_BY_INSERT(event) ? "INSERT" : "DELETE";
     } else if (TRIGGER_FIRED_BY_UPDATE(event)) {
         const audit::Row old_row = audit::deform(trigger->tg_trigtuple, desc);
         const audit::Row new_row = audit::deform(trigger->tg_newtuple, desc);
@@ -1055,12 +887,13 @@ KOBA_FUNCTION(kobatela_audit_row) {
         audit::changed_columns(info, old_row, new_row, &data);
         entity_id = id_of(new_row);
         action = &info.action_update;
+        op = "UPDATE";
     } else {
         if (guard) audit::guard_books(info, core::BooksWrite::Truncate, nullptr, nullptr);
         action = &info.action_truncate;  // data {}
+        op = "TRUNCATE";
     }
     const std::string* reason = audit::current_override(audit::kReason);
-    audit::write_row(reason != nullptr ? *reason : *action, info.entity, entity_id, audit::stored_jsonb(data),
-                   audit::canonical_text(data));
+    audit::capture(reason != nullptr ? *reason : *action, info.entity, entity_id, op, audit::canonical_text(data));
     return PointerGetDatum(nullptr);  // AFTER trigger: the result is ignored
 }

@@ -22,7 +22,8 @@ constexpr long kBatchRows = 2000;
 // Rows in (lane, seq) order after (lane, seq) = ($1, $2), through the unique index.
 pg::Statement g_batch{
     "SELECT lane, seq, encode(prev_hash, 'hex') AS prev_hash_hex, encode(hash, 'hex') AS hash_hex, at, actor, "
-    "       action, entity, entity_id, data::text AS data_text, txid::text AS txid_text "
+    "       action, entity, entity_id, data::text AS data_text, txid::text AS txid_text, "
+    "       changes::text AS changes_text "
     "  FROM kobatela.audit_log WHERE (lane, seq) > ($1, $2) ORDER BY lane, seq LIMIT 2000",
     {INT4OID, INT8OID}};
 
@@ -32,8 +33,8 @@ struct BatchColumns {
         : lane(r.column("lane")), seq(r.column("seq")), prev_hash(r.column("prev_hash_hex")),
           hash(r.column("hash_hex")), at(r.column("at")), actor(r.column("actor")), action(r.column("action")),
           entity(r.column("entity")), entity_id(r.column("entity_id")), data(r.column("data_text")),
-          txid(r.column("txid_text")) {}
-    int lane, seq, prev_hash, hash, at, actor, action, entity, entity_id, data, txid;
+          txid(r.column("txid_text")), changes(r.column("changes_text")) {}
+    int lane, seq, prev_hash, hash, at, actor, action, entity, entity_id, data, txid, changes;
 };
 
 pg::Statement g_anchored{
@@ -90,9 +91,12 @@ bool chains_intact() {
             const std::string hash = unhex(rows.text(i, c.hash));
             const std::string actor = rows.text(i, c.actor);
             const std::string action = rows.text(i, c.action);
-            const std::string entity = rows.text(i, c.entity);
-            const std::string data = rows.text(i, c.data);
+            // A record (changes) or a row of 0.3.0 to 0.6.0 (entity, data): core tells them apart.
+            const std::optional<std::string> changes = rows.opt_text(i, c.changes);
+            const std::string entity = rows.opt_text(i, c.entity).value_or("");
+            const std::string data = rows.opt_text(i, c.data).value_or("");
             core::AuditRecord record;
+            if (changes) record.changes = *changes;
             if (prev_hex) record.prev_hash = prev;
             record.lane = lane;
             record.seq = seq;
@@ -174,6 +178,33 @@ KOBA_FUNCTION(kobatela_audit_chain_tips) {
     pg::prepare_set_result(fcinfo);
     pg::Spi spi;
     spi.run(tips).append_to_set(fcinfo);
+    return Datum(0);
+}
+
+// audit_history(entity text, entity_id bigint) RETURNS SETOF audit_entries: the record ids come
+// from the indexes (the records' entity keys, and the 0.3.0-0.6.0 rows' (entity, entity_id)); the
+// view then unpacks their changes and applies the caller's scope.
+KOBA_FUNCTION(kobatela_audit_history) {
+    static pg::Statement history{
+        "SELECT e.* FROM kobatela.audit_entries e "
+        " WHERE e.record_id OPERATOR(pg_catalog.=) ANY (ARRAY("
+        "         SELECT r.id FROM kobatela.audit_log r"
+        "          WHERE r.entities OPERATOR(pg_catalog.@>) ARRAY[$1 OPERATOR(pg_catalog.||) ':' "
+        "                                                         OPERATOR(pg_catalog.||) $2::text]"
+        "         UNION ALL"
+        "         SELECT r.id FROM kobatela.audit_log r"
+        "          WHERE r.changes IS NULL AND r.entity OPERATOR(pg_catalog.=) $1 "
+        "            AND r.entity_id OPERATOR(pg_catalog.=) $2))"
+        "   AND e.entity OPERATOR(pg_catalog.=) $1 AND e.entity_id OPERATOR(pg_catalog.=) $2 "
+        " ORDER BY e.record_id, e.change_no",
+        {TEXTOID, INT8OID}};
+    context::require_scope(core::Scope::Support | core::Scope::Admin);
+    const pg::Args args(fcinfo);
+    const std::string entity = args.bounded_text(0, "entity", NAMEDATALEN - 1);  // a table name
+    const int64_t entity_id = args.int8(1, "entity_id");
+    pg::prepare_set_result(fcinfo);
+    pg::Spi spi;
+    spi.run(history, pg::Params().text(entity).int8(entity_id)).append_to_set(fcinfo);
     return Datum(0);
 }
 

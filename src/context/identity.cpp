@@ -28,6 +28,16 @@ struct KeyIdentity {
 };
 std::vector<KeyIdentity> g_keys;
 
+// current_actor() without an API key, for the transaction: recomputed only when the outer role or
+// the JWT's claims change (the audit trigger asks for every change it captures).
+struct RoleActor {
+    bool valid = false;
+    Oid role = InvalidOid;
+    std::string claims;
+    std::string actor;
+};
+RoleActor g_role_actor;
+
 const KeyIdentity* current_key() { return g_keys.empty() ? nullptr : &g_keys.back(); }
 
 // Judged at the moment of the call, not at the transaction's start.
@@ -49,6 +59,7 @@ void on_transaction_end(XactEvent event, void* /*arg*/) {
         case XACT_EVENT_PARALLEL_ABORT:
         case XACT_EVENT_PREPARE:
             g_keys.clear();
+            g_role_actor.valid = false;
             break;
         default:
             break;
@@ -174,10 +185,16 @@ std::optional<Principal> current_principal() {
 
 std::string current_actor() {
     if (const KeyIdentity* current = current_key()) return "apikey:" + std::to_string(current->key.key_id);
-    const char* name = pg::pg_call([] { return GetUserNameFromId(GetOuterUserId(), false); });
+    const Oid role = pg::pg_call([] { return GetOuterUserId(); });
+    const char* claims = jwt_claims();
+    const std::string_view claims_text = claims != nullptr ? claims : "";
+    RoleActor& cached = g_role_actor;
+    if (cached.valid && cached.role == role && cached.claims == claims_text) return cached.actor;
+    const char* name = pg::pg_call([&] { return GetUserNameFromId(role, false); });
     std::string actor = std::string("role:") + name;
-    // (The claim first: it is absent outside PostgREST, and this runs for every audit row.)
+    // (The claim first: it is absent outside PostgREST.)
     if (const std::optional<int64_t> user = jwt_user_id(); user && role_scope()) actor += "/user:" + std::to_string(*user);
+    cached = RoleActor{true, role, std::string(claims_text), actor};
     return actor;
 }
 

@@ -11,7 +11,8 @@ namespace koba::core {
 
 namespace {
 
-constexpr std::string_view kTag = "kobatela.audit.v1";
+constexpr std::string_view kTagV1 = "kobatela.audit.v1";
+constexpr std::string_view kTagV2 = "kobatela.audit.v2";
 
 void put_u64(std::string* out, uint64_t v) {
     char b[8];
@@ -32,10 +33,11 @@ void put_bytes(std::string* out, std::string_view s) {
 }  // namespace
 
 void encode_audit_record(const AuditRecord& r, std::string* out) {
+    const std::string_view tag = r.changes ? kTagV2 : kTagV1;
     out->clear();
-    out->reserve(kTag.size() + 8 * 8 + 4 + r.actor.size() + r.action.size() + r.entity.size() +
-                 r.data.size() + (r.prev_hash ? r.prev_hash->size() : 0));
-    out->append(kTag.data(), kTag.size());
+    out->reserve(tag.size() + 8 * 8 + 4 + r.actor.size() + r.action.size() + r.entity.size() + r.data.size() +
+                 (r.changes ? r.changes->size() : 0) + (r.prev_hash ? r.prev_hash->size() : 0));
+    out->append(tag.data(), tag.size());
     if (r.prev_hash) {
         out->push_back('\x01');
         put_bytes(out, *r.prev_hash);
@@ -47,6 +49,11 @@ void encode_audit_record(const AuditRecord& r, std::string* out) {
     put_i64(out, r.at_unix_micros);
     put_bytes(out, r.actor);
     put_bytes(out, r.action);
+    if (r.changes) {
+        put_u64(out, r.txid);
+        put_bytes(out, *r.changes);
+        return;
+    }
     put_bytes(out, r.entity);
     if (r.entity_id) {
         out->push_back('\x01');

@@ -1,4 +1,4 @@
-// The audit log's hash chain, pure C++: the canonical encoding of one audit row and its SHA-256.
+// The audit log's hash chain, pure C++: the canonical encoding of one audit record and its SHA-256.
 //
 // Every audit_log row belongs to a lane (the PostgreSQL backend slot that wrote it) and carries
 // seq (1, 2, 3, ... within the lane), prev_hash (the hash of the lane's previous row, absent for
@@ -8,7 +8,22 @@
 // The encoding is unambiguous: a version tag, then every field in a fixed order, byte strings
 // length-prefixed, integers fixed-width big-endian, optional fields behind a presence byte. Two
 // different rows never encode to the same bytes (actor "ab" + action "c" differs from "a" + "bc").
+// A row is in one of two forms, told apart by its tag (and by whether `changes` is set):
 //
+// v2, a record of one business action (0.7.0 on: audit_record.hpp builds `changes`):
+//   "kobatela.audit.v2"                      17 bytes, no length prefix
+//   prev_hash   0x00 | 0x01 u64(len) bytes   absent for the first row of a lane
+//   lane        i64
+//   seq         i64
+//   at          i64 microseconds since 1970-01-01 00:00:00 UTC
+//   actor       u64(len) bytes
+//   action      u64(len) bytes
+//   txid        u64
+//   changes     u64(len) bytes               the stored json text, byte for byte: what is hashed is
+//                                            what is stored, so no output format of PostgreSQL's
+//                                            (jsonb_out, DateStyle, float printing) enters the hash
+//
+// v1, one row change (written by 0.3.0 to 0.6.0; still verified, never written again):
 //   "kobatela.audit.v1"                      17 bytes, no length prefix
 //   prev_hash   0x00 | 0x01 u64(len) bytes   absent for the first row of a lane
 //   lane        i64 (two's complement)
@@ -44,8 +59,9 @@ struct AuditRecord {
     std::string_view action;
     std::string_view entity;
     std::optional<int64_t> entity_id;
-    std::string_view data;  // jsonb text as jsonb_out prints it
+    std::string_view data;  // v1: jsonb text as jsonb_out prints it
     uint64_t txid = 0;
+    std::optional<std::string_view> changes;  // v2: the record's changes (json text); set = v2 form
 };
 
 // The canonical bytes the hash is computed over (appended to *out, which is cleared first).

@@ -38,26 +38,4 @@ inline int32 backend_slot() {
 #endif
 }
 
-// The identity sequence of rel's column attnum. 17 takes the open relation (an identity column of
-// a partition belongs to the partitioned table's sequence); 15 and 16 take its OID.
-inline Oid identity_sequence(Relation rel, AttrNumber attnum, bool missing_ok) {
-#if PG_VERSION_NUM >= 170000
-    return getIdentitySequence(rel, attnum, missing_ok);
-#else
-    return getIdentitySequence(RelationGetRelid(rel), attnum, missing_ok);
-#endif
-}
-
-// Inserts the index entries of the tuple in slot, as an INSERT does. 16 added onlySummarizing (true
-// only for a HOT update, which touches summarizing indexes alone); an insert passes false: every
-// index, as on 15.
-inline List* insert_index_tuples(ResultRelInfo* info, TupleTableSlot* slot, EState* estate, bool update,
-                                 bool no_dup_err, bool* spec_conflict, List* arbiter_indexes) {
-#if PG_VERSION_NUM >= 160000
-    return ExecInsertIndexTuples(info, slot, estate, update, no_dup_err, spec_conflict, arbiter_indexes, false);
-#else
-    return ExecInsertIndexTuples(info, slot, estate, update, no_dup_err, spec_conflict, arbiter_indexes);
-#endif
-}
-
 }  // namespace koba::pg::compat

@@ -5,6 +5,10 @@
 #include "pg/guard.hpp"
 #include "pg/subtransaction.hpp"
 
+extern "C" {
+#include "utils/array.h"
+}
+
 namespace koba::pg {
 
 namespace {
@@ -30,7 +34,17 @@ Datum varlena_datum(std::string_view bytes) {
 
 Datum text_datum(std::string_view value) { return varlena_datum(value); }
 std::string text_value(Datum value) { return varlena_bytes(value); }
+Datum bytea_datum(std::string_view bytes) { return varlena_datum(bytes); }
 std::string bytea_value(Datum value) { return varlena_bytes(value); }
+
+Datum text_array_datum(const std::vector<std::string>& values) {
+    std::vector<Datum> elements;
+    elements.reserve(values.size());
+    for (const std::string& v : values) elements.push_back(text_datum(v));
+    Datum* data = elements.data();
+    const int count = static_cast<int>(elements.size());
+    return pg_call([&] { return PointerGetDatum(construct_array(data, count, TEXTOID, -1, false, TYPALIGN_INT)); });
+}
 
 Datum numeric_datum(int64_t cents) {
     const std::string text = core::format_cents(cents);

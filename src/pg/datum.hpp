@@ -16,7 +16,10 @@ using UnixMicros = int64_t;
 Datum text_datum(std::string_view value);
 std::string text_value(Datum value);
 
+Datum bytea_datum(std::string_view bytes);
 std::string bytea_value(Datum value);
+
+Datum text_array_datum(const std::vector<std::string>& values);  // text[], 1-D
 
 Datum numeric_datum(int64_t cents);
 // The numeric's text as PostgreSQL prints it (e.g. "12.50", "NaN", "1E+20" never: numeric_out

@@ -69,6 +69,42 @@ EntryGate g_gate = nullptr;
 
 void set_entry_gate(EntryGate gate) { g_gate = gate; }
 
+namespace {
+
+CallEndHook g_call_end_hook = nullptr;
+int g_call_depth = 0;  // API calls running (entry points that are not triggers), nested
+
+// Runs `body` behind the barrier: every C++ exception (and PostgreSQL error turned into one) is
+// caught here and kept as plain data in *pending; true when the body returned normally.
+template <typename Body>
+bool run_guarded(Body&& body, const char* name, PendingError* pending) noexcept {
+    try {
+        body();
+        return true;
+    } catch (const PgError& e) {
+        pending->postgres = e.data();
+    } catch (const core::Error& e) {
+        pending->set(e.code(), e.detail(), e.hint());
+    } catch (const std::bad_alloc&) {
+        pending->set(core::ErrorCode::OUT_OF_MEMORY, nullptr);
+    } catch (const std::exception& e) {
+        pending->set(core::ErrorCode::INTERNAL_ERROR, nullptr);
+        snprintf(pending->detail, sizeof pending->detail, "Unexpected C++ exception in %s: %s", name, e.what());
+    } catch (...) {
+        pending->set(core::ErrorCode::INTERNAL_ERROR, nullptr);
+        snprintf(pending->detail, sizeof pending->detail, "Unexpected C++ exception in %s.", name);
+    }
+    return false;
+}
+
+}  // namespace
+
+void set_call_end_hook(CallEndHook hook) { g_call_end_hook = hook; }
+
+bool in_api_call() noexcept { return g_call_depth > 0; }
+
+void reset_call_depth() noexcept { g_call_depth = 0; }
+
 Datum run_entry(FunctionCallInfo fcinfo, EntryBody body, const char* name, bool gated) {
     // Checked on every way out: a C++ exception that skipped a PG_CATCH (a bug: see pg_call) must
     // not leave PostgreSQL's error handling pointing into a dead stack frame. Put back, then
@@ -76,29 +112,31 @@ Datum run_entry(FunctionCallInfo fcinfo, EntryBody body, const char* name, bool 
     const detail::ErrorStacks stacks;
     PendingError pending;
     Datum result = Datum(0);
-    bool returned = false;
-    try {
-        if (gated && g_gate != nullptr) g_gate();
-        result = body(fcinfo);
-        returned = true;
-    } catch (const PgError& e) {
-        pending.postgres = e.data();
-    } catch (const core::Error& e) {
-        pending.set(e.code(), e.detail(), e.hint());
-    } catch (const std::bad_alloc&) {
-        pending.set(core::ErrorCode::OUT_OF_MEMORY, nullptr);
-    } catch (const std::exception& e) {
-        pending.set(core::ErrorCode::INTERNAL_ERROR, nullptr);
-        snprintf(pending.detail, sizeof pending.detail, "Unexpected C++ exception in %s: %s", name,
-                 e.what());
-    } catch (...) {
-        pending.set(core::ErrorCode::INTERNAL_ERROR, nullptr);
-        snprintf(pending.detail, sizeof pending.detail, "Unexpected C++ exception in %s.", name);
-    }
-    // Every C++ object of the body is destroyed by now, and so is any exception.
+    // A trigger runs inside whatever statement fired it: it is no call of its own.
+    const bool is_call = !CALLED_AS_TRIGGER(fcinfo);
+    if (is_call) ++g_call_depth;
+    const bool returned = run_guarded(
+        [&] {
+            if (gated && g_gate != nullptr) g_gate();
+            result = body(fcinfo);
+            // The outermost call ends (still behind the barrier: the hook may raise).
+            if (is_call && g_call_depth == 1 && g_call_end_hook != nullptr) g_call_end_hook();
+        },
+        name, &pending);
+    // Every C++ object of the body is destroyed by now, and so is any exception. (Counted down by
+    // hand: raise() below longjmps past this frame's destructors.)
+    if (is_call) --g_call_depth;
     if (stacks.restore()) detail::warn_exception_stack_moved(name);
     if (returned) return result;
     raise(pending);
+}
+
+void run_callback(CallbackBody body, const char* name) {
+    const detail::ErrorStacks stacks;
+    PendingError pending;
+    const bool returned = run_guarded([&] { body(); }, name, &pending);
+    if (stacks.restore()) detail::warn_exception_stack_moved(name);
+    if (!returned) raise(pending);
 }
 
 }  // namespace koba::pg

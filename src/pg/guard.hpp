@@ -126,6 +126,19 @@ void set_entry_gate(EntryGate gate);
 // destroyed.
 Datum run_entry(FunctionCallInfo fcinfo, EntryBody body, const char* name, bool gated);
 
+// API calls: an entry point run by run_entry that is not a trigger. Calls nest (a Kobatela function
+// whose SQL calls another); the hook runs when the outermost one returns normally, behind its
+// barrier (it may throw: the call then fails). The audit trail writes a call's record there.
+using CallEndHook = void (*)();
+void set_call_end_hook(CallEndHook hook);
+bool in_api_call() noexcept;  // an API call is running
+void reset_call_depth() noexcept;  // at the end of a transaction (a safety net: calls count down)
+
+// Runs C++ code from a PostgreSQL callback written in C (a transaction callback): behind the same
+// barrier as run_entry, raising the PostgreSQL error for whatever it throws.
+using CallbackBody = void (*)();
+void run_callback(CallbackBody body, const char* name);
+
 }  // namespace koba::pg
 
 // Defines the SQL-callable C symbol `symbol` (the name used in `AS 'MODULE_PATHNAME', 'symbol'`)

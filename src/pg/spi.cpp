@@ -6,6 +6,10 @@
 #include <exception>
 #include <stdexcept>
 
+extern "C" {
+#include "utils/xid8.h"
+}
+
 namespace koba::pg {
 
 // ---- Statement ---------------------------------------------------------------------------------
@@ -43,6 +47,10 @@ Params& Params::money(int64_t cents) { return add(numeric_datum(cents)); }
 Params& Params::jsonb(std::string_view json_text) { return add(jsonb_datum(json_text)); }
 Params& Params::own_jsonb(std::string_view json_text) { return add(own_jsonb_datum(json_text)); }
 Params& Params::timestamptz(UnixMicros micros) { return add(timestamptz_datum(micros)); }
+Params& Params::xid8(uint64_t full_xid) { return add(FullTransactionIdGetDatum(FullTransactionIdFromU64(full_xid))); }
+Params& Params::bytes(std::string_view value) { return add(bytea_datum(value)); }
+Params& Params::json(std::string_view json_text) { return add(text_datum(json_text)); }
+Params& Params::text_array(const std::vector<std::string>& values) { return add(text_array_datum(values)); }
 Params& Params::opt_int8(const std::optional<int64_t>& value) { return value ? int8(*value) : null(); }
 Params& Params::opt_text(const std::optional<std::string>& value) { return value ? text(*value) : null(); }
 Params& Params::opt_money(const std::optional<int64_t>& cents) { return cents ? money(*cents) : null(); }

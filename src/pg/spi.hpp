@@ -48,6 +48,11 @@ public:
     Params& jsonb(std::string_view json_text);      // from outside: INVALID_JSON when malformed
     Params& own_jsonb(std::string_view json_text);  // Kobatela's own (pg::own_jsonb_datum)
     Params& timestamptz(UnixMicros micros);
+    Params& xid8(uint64_t full_xid);
+    Params& bytes(std::string_view value);  // bytea
+    // A json parameter from JSON text Kobatela wrote: kept as it is (json stores its text), unparsed.
+    Params& json(std::string_view json_text);
+    Params& text_array(const std::vector<std::string>& values);  // text[]
     // NULL when empty.
     Params& opt_int8(const std::optional<int64_t>& value);
     Params& opt_text(const std::optional<std::string>& value);

@@ -113,16 +113,19 @@ std::optional<core::StoredApiKey> api_key_by_prefix(pg::Spi& spi, const std::str
 }
 
 void record_key_use(pg::Spi& spi, int64_t key_id, core::Scope scope, pg::UnixMicros stamp_due_before) {
-    // Its own rows: not labelled with the reason or actor of a call it may be written inside.
+    // Its own changes: not labelled with the reason or actor of a call it may be made inside, and
+    // held for the record of the call the key authenticates (or one of its own at COMMIT).
     const audit::AuditDefaults defaults;
+    const audit::HoldForNextRecord hold;
+    // The use first, then its stamp: the record reads in that order.
+    audit::audit_event("API_KEY_USED", "api_keys", key_id,
+                       core::JsonObject().add("scope", core::scope_name(scope)).str());
     static pg::Statement stamp{
         "UPDATE kobatela.api_keys SET last_used_at = clock_timestamp() WHERE id = ("
         "    SELECT id FROM kobatela.api_keys WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2) "
         "    FOR UPDATE SKIP LOCKED)",
         {INT8OID, TIMESTAMPTZOID}};
     spi.run(stamp, pg::Params().int8(key_id).timestamptz(stamp_due_before));
-    audit::audit_event("API_KEY_USED", "api_keys", key_id,
-                       core::JsonObject().add("scope", core::scope_name(scope)).str());
 }
 
 }  // namespace koba::store

@@ -61,8 +61,8 @@ expire-mandates|succeeded" \
                          WHERE j.jobname LIKE 'kobatela:%' ORDER BY 1")"
 check_eq "the mandate was expired and the escrow released, each audited once" "EXPIRED RELEASED 1 1" \
   "$(q -d "$app" -c "SELECT (SELECT status FROM kobatela.usage_mandates) || ' ' || (SELECT status FROM kobatela.escrow_agreements) || ' ' ||
-                            (SELECT count(*) FROM kobatela.audit_log WHERE action = 'MANDATE_EXPIRED') || ' ' ||
-                            (SELECT count(*) FROM kobatela.audit_log WHERE action = 'ESCROW_RELEASED' AND entity = 'escrow_agreements')")"
+                            (SELECT count(*) FROM kobatela.audit_entries WHERE action = 'MANDATE_EXPIRED') || ' ' ||
+                            (SELECT count(*) FROM kobatela.audit_entries WHERE action = 'ESCROW_RELEASED' AND entity = 'escrow_agreements')")"
 check_eq "health() shows both jobs scheduled with their last run" "true true|succeeded,succeeded" \
   "$(q -d "$app" -c "SELECT h->'pg_cron'->>'available' || ' ' || bool_and((j->>'scheduled')::boolean) || '|' ||
                             string_agg(j->>'last_status', ',')

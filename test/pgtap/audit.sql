@@ -2,7 +2,7 @@
 -- append-only and hash-chained. Catalog queries over the whole schema, so a table added later is
 -- held to the same rules without touching this file. Runs in a transaction that is rolled back.
 BEGIN;
-SELECT plan(24);
+SELECT plan(25);
 
 -- ---------------------------------------------------------------------------------------------
 -- Every table but audit_log carries the audit triggers
@@ -55,7 +55,8 @@ SELECT ok(EXISTS (SELECT FROM audit_triggers
                      AND tgenabled = 'O' AND (tgtype & (1 | 2 | 64)) = 2 AND (tgtype & 32) = 32),
     'audit_log has an enabled BEFORE TRUNCATE trigger calling audit_log_append_only()');
 
-INSERT INTO kobatela.users (username, email) VALUES ('tap_audit', 'tap_audit@example.com');
+-- Through the API: a call's record is written when it returns (a plain INSERT's waits for COMMIT).
+SELECT kobatela.create_user('tap_audit', 'tap_audit@example.com');
 SELECT throws_ok($$UPDATE kobatela.audit_log SET actor = 'x'$$, 'PT403', 'AUDIT_LOG_APPEND_ONLY',
     'UPDATE on audit_log raises PT403 AUDIT_LOG_APPEND_ONLY, even for a superuser');
 SELECT throws_ok('DELETE FROM kobatela.audit_log', 'PT403', 'AUDIT_LOG_APPEND_ONLY',
@@ -77,7 +78,9 @@ SELECT ok((SELECT bool_and(attnotnull) FROM pg_attribute
     'lane, seq, hash, txid and at are NOT NULL');
 SELECT col_is_unique('kobatela', 'audit_log', ARRAY['lane', 'seq'], 'audit_log has UNIQUE (lane, seq)');
 SELECT has_index('kobatela', 'audit_log', 'audit_log_entity_entity_id_idx', ARRAY['entity', 'entity_id'],
-    'audit_log has an index on (entity, entity_id)');
+    'audit_log has an index on (entity, entity_id), for the rows of 0.3.0 to 0.6.0');
+SELECT index_is_type('kobatela', 'audit_log', 'audit_log_entities_idx', 'gin',
+    'the records'' entity keys have a GIN index (audit_history)');
 SELECT has_index('kobatela', 'audit_log', 'audit_log_at_idx', ARRAY['at'], 'audit_log has an index on (at)');
 SELECT index_is_type('kobatela', 'audit_log', 'audit_log_at_idx', 'brin',
     'the index on (at) is BRIN: append-only, at grows with the heap');
@@ -99,17 +102,18 @@ SELECT is(
     'the readers are SECURITY DEFINER with a pinned search_path; the triggers are not (the writer switches to the table owner itself)');
 
 -- ---------------------------------------------------------------------------------------------
--- One write, one chained row
+-- One call, one chained record
 -- ---------------------------------------------------------------------------------------------
 SELECT is(
-    (SELECT count(*)::int FROM kobatela.audit_log WHERE entity = 'users' AND data ->> 'username' = 'tap_audit'),
-    1, 'one audit row for the inserted user');
+    (SELECT count(*)::int FROM kobatela.audit_entries WHERE entity = 'users' AND data ->> 'username' = 'tap_audit'),
+    1, 'one audit entry for the created user');
 SELECT ok(
     (SELECT octet_length(a.hash) = 32 AND (a.seq = 1) = (a.prev_hash IS NULL)
             AND (a.seq = 1 OR a.prev_hash = (SELECT b.hash FROM kobatela.audit_log b WHERE b.lane = a.lane AND b.seq = a.seq - 1))
             AND a.txid = pg_current_xact_id()
-       FROM kobatela.audit_log a WHERE a.entity = 'users' AND a.data ->> 'username' = 'tap_audit'),
-    'the row is chained: 32-byte hash, prev_hash = the previous row''s hash of its lane, this transaction''s txid');
+       FROM kobatela.audit_log a JOIN kobatela.audit_entries e ON e.record_id = a.id
+      WHERE e.entity = 'users' AND e.data ->> 'username' = 'tap_audit'),
+    'its record is chained: 32-byte hash, prev_hash = the previous record''s hash of its lane, this transaction''s txid');
 SELECT ok(kobatela.verify_audit_chain(), 'verify_audit_chain() is true, uncommitted rows of this transaction included');
 
 SELECT * FROM finish();

@@ -96,8 +96,9 @@ SELECT is_empty(
 
 SELECT is_empty(
     $$SELECT table_name, column_name, column_type FROM kobatela_columns
-       WHERE base_type = 'json'::regtype$$,
-    'JSON columns are jsonb, never json');
+       WHERE base_type = 'json'::regtype
+         AND NOT (table_name = 'audit_log' AND column_name = 'changes')$$,
+    'JSON columns are jsonb, never json, but the audit record''s changes (json keeps the bytes that are hashed)');
 
 SELECT is_empty(
     $$SELECT c.relname FROM pg_class c

@@ -48,6 +48,7 @@ INSERT INTO expected_execute VALUES
     ('kobatela.list_currencies()', 'asud'),
     ('kobatela.verify_audit_chain(jsonb)', 'aud'),
     ('kobatela.audit_chain_tips()', 'aud'),
+    ('kobatela.audit_history(text, bigint)', 'aud'),
     ('kobatela.check_invariants()', 'aud'),
     ('kobatela.create_api_key(text, kobatela.api_scope, bigint, timestamptz)', 'ad'),
     ('kobatela.get_api_key(bigint)', 'ad'),
@@ -119,8 +120,8 @@ SELECT throws_ok($$DELETE FROM fake_audit$$, 'PT403', 'TRIGGER_NOT_ALLOWED', 'an
 -- Kobatela's own tables still run them (the suites write through them everywhere; one check here).
 SELECT lives_ok($$SELECT kobatela.create_user('tap_privileges', 'tap_privileges@example.com')$$,
                 'a Kobatela table still audits and stamps its rows');
-SELECT ok(EXISTS (SELECT 1 FROM kobatela.audit_log WHERE entity = 'users' AND data ->> 'username' = 'tap_privileges'),
-          'with its audit row');
+SELECT ok(EXISTS (SELECT 1 FROM kobatela.audit_entries WHERE entity = 'users' AND data ->> 'username' = 'tap_privileges'),
+          'with its audit record');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -61,11 +61,11 @@ SELECT count(*) > 15 AS every_table_counted FROM jsonb_object_keys(t.row_counts(
 -- The audit rows about one escrow: the escrow itself and its milestones, deposits, events,
 -- proofs and payments, in order.
 CREATE FUNCTION t.escrow_audit(escrow bigint) RETURNS TABLE (action text, entity text) LANGUAGE sql AS $$
-    SELECT a.action, a.entity FROM kobatela.audit_log a
+    SELECT a.action, a.entity FROM kobatela.audit_entries a
     WHERE (a.entity = 'escrow_agreements' AND a.entity_id = escrow)
        OR (a.entity = 'milestones' AND a.entity_id IN (SELECT id FROM kobatela.milestones WHERE escrow_id = escrow))
        OR (a.entity = 'escrow_deposits' AND a.entity_id IN (SELECT id FROM kobatela.escrow_deposits WHERE escrow_id = escrow))
        OR (a.entity = 'escrow_events' AND a.entity_id IN (SELECT id FROM kobatela.escrow_events WHERE escrow_id = escrow))
        OR (a.entity = 'proofs' AND a.entity_id IN (SELECT id FROM kobatela.proofs WHERE escrow_id = escrow))
        OR (a.entity = 'payments' AND a.entity_id IN (SELECT id FROM kobatela.payments WHERE escrow_id = escrow))
-    ORDER BY a.id $$;
+    ORDER BY a.record_id, a.change_no $$;

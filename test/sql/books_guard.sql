@@ -36,7 +36,7 @@ RESET session_replication_role;
 
 -- What the books hold, to prove that a refusal wrote nothing (audit_log included).
 CREATE FUNCTION t.books() RETURNS text LANGUAGE sql AS $$
-    SELECT md5(string_agg(r, '|' ORDER BY r)) || ' ' || (SELECT count(*) FROM kobatela.audit_log)
+    SELECT md5(string_agg(r, '|' ORDER BY r)) || ' ' || (SELECT count(*) FROM kobatela.audit_entries)
     FROM (SELECT 'e' || e::text AS r FROM kobatela.escrow_agreements e
           UNION ALL SELECT 'd' || d::text FROM kobatela.escrow_deposits d
           UNION ALL SELECT 'p' || p::text FROM kobatela.payments p
@@ -185,8 +185,8 @@ SELECT t.money(:e) AS before_corrections;
 -- SENT -> SETTLED: the money had left already; nothing else moves.
 SELECT id = :paid AS same_payment, status, amount FROM kobatela.correct_payment(:paid, 'SETTLED', 'PSP dashboard: settled 2026-12-01');
 SELECT t.money(:e) AS after_settled;
-SELECT action, entity, data FROM kobatela.audit_log WHERE action = 'PAYMENT_CORRECTED' AND entity <> 'escrow_events' ORDER BY id;
-SELECT count(*) AS corrected_event_audited FROM kobatela.audit_log WHERE action = 'PAYMENT_CORRECTED' AND entity = 'escrow_events';
+SELECT action, entity, data FROM kobatela.audit_entries WHERE action = 'PAYMENT_CORRECTED' AND entity <> 'escrow_events' ORDER BY record_id, change_no;
+SELECT count(*) AS corrected_event_audited FROM kobatela.audit_entries WHERE action = 'PAYMENT_CORRECTED' AND entity = 'escrow_events';
 SELECT * FROM t.corrections(:e, :paid);
 -- Replayed: nothing changes, nothing is written.
 SELECT t.books() AS before_replay \gset
@@ -238,7 +238,7 @@ SELECT who, t.as_key(api_key, format($$SELECT status::text FROM kobatela.correct
 FROM (VALUES (1, 'sender', :'sender_key'), (2, 'bound client', :'bound_key'), (3, 'support', :'support_key'),
              (4, 'admin', :'admin_key')) AS k(ord, who, api_key) ORDER BY ord;
 SELECT actor = 'apikey:' || (SELECT id FROM kobatela.api_keys WHERE name = 'bg admin') AS audited_as_the_admin_key
-FROM kobatela.audit_log WHERE action = 'PAYMENT_CORRECTED' AND entity = 'payments' AND entity_id = :by_key;
+FROM kobatela.audit_entries WHERE action = 'PAYMENT_CORRECTED' AND entity = 'payments' AND entity_id = :by_key;
 REVOKE EXECUTE ON FUNCTION t.as_key(text, text) FROM kobatela_anon;
 
 -- Clean up the planted rows (past the guard, as they came) and the role; the other rows stay

@@ -68,7 +68,7 @@ SELECT code, enabled, source FROM kobatela.list_currencies() WHERE code IN ('EUR
 SELECT code, enabled FROM kobatela.enable_currency('EUR');
 
 -- Every change is audited.
-SELECT action, count(*) FROM kobatela.audit_log WHERE entity = 'currencies' GROUP BY action ORDER BY action;
+SELECT action, count(*) FROM kobatela.audit_entries WHERE entity = 'currencies' GROUP BY action ORDER BY action;
 
 -- Only an admin changes currencies; every scope reads them.
 CALL t.use_secret('api_key_pepper', 'currencies-pepper-do-not-log');

@@ -104,7 +104,7 @@ SELECT id = :retry AS same_retry FROM kobatela.retry_payment(:refund);          
 SELECT t.err(format('SELECT kobatela.retry_payment(%s)', :retry)) AS retry_a_sent_payment;
 SELECT data ->> 'kind' AS kind, (data ->> 'retry_of')::bigint = :refund AS retries_the_refund
 FROM kobatela.escrow_events(:draft) WHERE kind = 'PAYMENT_SENT' AND data ? 'retry_of';
-SELECT action, entity FROM kobatela.audit_log WHERE entity = 'payments' AND entity_id = :retry ORDER BY id;
+SELECT action, entity FROM kobatela.audit_entries WHERE entity = 'payments' AND entity_id = :retry ORDER BY record_id, change_no;
 SELECT t.em_psp('payment.settled', :retry) AS retry_settled;
 SELECT t.em_psp('payment.settled', :refund) AS failed_one_settled_late;
 SELECT * FROM t.em_money(:draft);                     -- the balance pays the second refund: -60.00

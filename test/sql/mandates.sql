@@ -28,7 +28,7 @@ CREATE FUNCTION t.md_changes(data jsonb) RETURNS text LANGUAGE sql AS $$
 -- ---------------------------------------------------------------------------------------------
 -- The catalogue: categories, merchants, allowed usages
 -- ---------------------------------------------------------------------------------------------
-SELECT coalesce(max(id), 0) AS catalogue_start FROM kobatela.audit_log \gset
+SELECT coalesce(max(record_id), 0) AS catalogue_start FROM kobatela.audit_entries \gset
 SELECT id AS food FROM kobatela.create_spend_category('MD_FOOD', 'Food and groceries') \gset
 SELECT id AS pharmacy FROM kobatela.create_spend_category('MD_PHARMACY', 'Pharmacy') \gset
 SELECT id AS fuel FROM kobatela.create_spend_category('MD_FUEL', 'Fuel') \gset
@@ -53,8 +53,8 @@ SELECT count(*) AS esi_rules, count(merchant_id) AS merchant_rules, count(catego
 FROM kobatela.allowed_usages WHERE owner_id = :esi;
 
 -- Each creation audited once, under its own action.
-SELECT action, entity, count(*) FROM kobatela.audit_log
-WHERE id > :catalogue_start AND entity IN ('spend_categories', 'merchants', 'allowed_usages')
+SELECT action, entity, count(*) FROM kobatela.audit_entries
+WHERE record_id > :catalogue_start AND entity IN ('spend_categories', 'merchants', 'allowed_usages')
 GROUP BY action, entity ORDER BY entity, action;
 
 -- Catalogue refusals.
@@ -98,7 +98,7 @@ SELECT sender_id = :amara AS from_amara, beneficiary_id = :kofi AS for_kofi, tot
        total_spent, allowed_category_id, allowed_merchant_id,
        round(extract(epoch FROM expires_at - now()) / 86400) AS expires_in_days
 FROM kobatela.usage_mandates WHERE id = :m_kofi;
-SELECT action FROM kobatela.audit_log WHERE entity = 'usage_mandates' AND entity_id = :m_kofi ORDER BY id;
+SELECT action FROM kobatela.audit_entries WHERE entity = 'usage_mandates' AND entity_id = :m_kofi ORDER BY record_id, change_no;
 
 -- A mandate, but the kiosk is neither certified nor allowed for kofi.
 SELECT t.row_counts() AS before \gset
@@ -107,7 +107,7 @@ SELECT t.row_counts() = :'before' AS nothing_written;
 
 -- Once allowed, the purchase completes; it is the beneficiary's, under the mandate.
 SELECT kobatela.allow_usage(:kofi, :kiosk);
-SELECT coalesce(max(id), 0) AS mark FROM kobatela.audit_log \gset
+SELECT coalesce(max(record_id), 0) AS mark FROM kobatela.audit_entries \gset
 SELECT id AS p_kofi FROM kobatela.create_purchase(:amara, :kiosk, 12.34, 'usd', NULL, :kofi) \gset
 SELECT beneficiary_id = :kofi AS spent_by_beneficiary, merchant_id = :kiosk AS at_kiosk, category_id, amount::text,
        currency, status, mandate_id = :m_kofi AS under_mandate, idempotency_key
@@ -116,7 +116,7 @@ SELECT status, total_spent::text FROM kobatela.usage_mandates WHERE id = :m_kofi
 -- Its audit rows: the purchase (CREATE_PURCHASE) and the mandate's update (MANDATE_CONSUMED).
 SELECT action, entity, entity_id IN (:p_kofi, :m_kofi) AS about_them,
        CASE entity WHEN 'usage_mandates' THEN data::text ELSE data ->> 'amount' END AS data
-FROM kobatela.audit_log WHERE id > :mark ORDER BY entity, id;
+FROM kobatela.audit_entries WHERE record_id > :mark ORDER BY entity, record_id, change_no;
 
 -- Reference: purchase amounts are kept as exact decimals.
 SELECT amount::text FROM kobatela.create_purchase(:amara, :kiosk, 0.1, 'USD', NULL, :kofi);
@@ -270,8 +270,8 @@ SELECT t.row_counts() AS before \gset
 SELECT t.err(format($$SELECT kobatela.create_purchase(%s, %s, 0.01, 'USD', NULL, %s)$$, :amara, :drugstore, :ama)) AS after_consumed;
 SELECT id = :p_last AS same_purchase, status FROM kobatela.create_purchase(:amara, :drugstore, 20, 'USD', NULL, :ama, 'md-last');
 SELECT t.row_counts() = :'before' AS nothing_written;
-SELECT action, t.md_changes(data) AS changed FROM kobatela.audit_log WHERE entity = 'usage_mandates' AND entity_id = :m_ama ORDER BY id;
-SELECT count(*) AS ama_purchases_audited FROM kobatela.audit_log a JOIN kobatela.purchases p
+SELECT action, t.md_changes(data) AS changed FROM kobatela.audit_entries WHERE entity = 'usage_mandates' AND entity_id = :m_ama ORDER BY record_id, change_no;
+SELECT count(*) AS ama_purchases_audited FROM kobatela.audit_entries a JOIN kobatela.purchases p
     ON a.entity = 'purchases' AND a.entity_id = p.id AND a.action = 'CREATE_PURCHASE'
 WHERE p.mandate_id = :m_ama;
 -- A consumed mandate does not block a new one.
@@ -335,15 +335,15 @@ SELECT status = 'ACTIVE' AND expires_at <= now() AS kojo_is_due FROM kobatela.us
 SELECT kobatela.expire_mandates() = :due AS expired_every_due_mandate;
 SELECT status FROM kobatela.usage_mandates WHERE id IN (:m_kojo, :m_kwesi) ORDER BY id;
 SELECT kobatela.expire_mandates() AS second_run;
-SELECT action, t.md_changes(data) AS changed FROM kobatela.audit_log WHERE entity = 'usage_mandates' AND entity_id = :m_kojo ORDER BY id;
-SELECT count(*) AS kwesi_expired_rows FROM kobatela.audit_log
+SELECT action, t.md_changes(data) AS changed FROM kobatela.audit_entries WHERE entity = 'usage_mandates' AND entity_id = :m_kojo ORDER BY record_id, change_no;
+SELECT count(*) AS kwesi_expired_rows FROM kobatela.audit_entries
 WHERE entity = 'usage_mandates' AND entity_id = :m_kwesi AND action = 'MANDATE_EXPIRED';
 SELECT count(*) AS mandates_expired_twice FROM (
-    SELECT entity_id FROM kobatela.audit_log WHERE entity = 'usage_mandates' AND action = 'MANDATE_EXPIRED'
+    SELECT entity_id FROM kobatela.audit_entries WHERE entity = 'usage_mandates' AND action = 'MANDATE_EXPIRED'
     GROUP BY entity_id HAVING count(*) > 1) twice;
 SELECT count(*) AS expired_without_audit FROM kobatela.usage_mandates m
 WHERE m.status = 'EXPIRED' AND m.sender_id IN (:amara, :yao)
-  AND NOT EXISTS (SELECT 1 FROM kobatela.audit_log a WHERE a.entity = 'usage_mandates' AND a.entity_id = m.id
+  AND NOT EXISTS (SELECT 1 FROM kobatela.audit_entries a WHERE a.entity = 'usage_mandates' AND a.entity_id = m.id
                   AND a.action = 'MANDATE_EXPIRED');
 
 -- ---------------------------------------------------------------------------------------------

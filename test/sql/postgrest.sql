@@ -163,7 +163,7 @@ COMMIT;
 SELECT id AS bob FROM kobatela.users WHERE username = 'rest_bob' \gset
 -- Under PostgREST session_user is the authenticator: the audit actor is the key.
 SELECT action, actor = 'apikey:' || :admin_key_id AS actor_is_the_admin_key
-FROM kobatela.audit_log WHERE entity = 'users' AND entity_id = :alice ORDER BY id;
+FROM kobatela.audit_entries WHERE entity = 'users' AND entity_id = :alice ORDER BY record_id, change_no;
 
 -- ===== Keys. The admin key creates the platform's sender key; the plaintext is in the answer once.
 -- POST /rpc/create_api_key {"name": "rest platform", "scope": "sender"}

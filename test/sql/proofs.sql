@@ -106,7 +106,7 @@ SELECT t.err(format($$SELECT kobatela.decide_proof(%s, 'maybe')$$, :doc)) AS bad
 -- The reviewer's note stays with the proof (and in its audit row); deciding again changes nothing.
 SELECT status, metadata FROM kobatela.decide_proof(:doc, 'REJECTED', 'blurry');
 SELECT status, metadata AS rejected_twice FROM kobatela.decide_proof(:doc, 'rejected');
-SELECT data -> 'new' -> 'metadata' -> 'decision' AS audited FROM kobatela.audit_log WHERE entity = 'proofs' AND entity_id = :doc AND action = 'REJECT_PROOF';
+SELECT data -> 'new' -> 'metadata' -> 'decision' AS audited FROM kobatela.audit_entries WHERE entity = 'proofs' AND entity_id = :doc AND action = 'REJECT_PROOF';
 SELECT t.err(format($$SELECT kobatela.decide_proof(%s, 'approved')$$, :doc)) AS approve_rejected;
 SELECT string_agg(status::text, ', ' ORDER BY idx) AS milestones FROM kobatela.milestones WHERE escrow_id = :d;
 -- A submitter cannot pre-fill the decision.

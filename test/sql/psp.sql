@@ -32,8 +32,8 @@ CREATE FUNCTION t.payment_status(ref text) RETURNS text LANGUAGE sql AS $$
     SELECT status::text FROM kobatela.payments WHERE psp_ref = ref $$;
 -- The audit rows of the payment with this psp_ref, oldest first.
 CREATE FUNCTION t.payment_audit(ref text) RETURNS text LANGUAGE sql AS $$
-    SELECT coalesce(string_agg(format('%s by %s: %s', a.action, a.actor, a.data), '; ' ORDER BY a.id), 'none')
-    FROM kobatela.audit_log a JOIN kobatela.payments p ON a.entity = 'payments' AND a.entity_id = p.id
+    SELECT coalesce(string_agg(format('%s by %s: %s', a.action, a.actor, a.data), '; ' ORDER BY a.record_id, a.change_no), 'none')
+    FROM kobatela.audit_entries a JOIN kobatela.payments p ON a.entity = 'payments' AND a.entity_id = p.id
     WHERE p.psp_ref = ref AND a.action <> 'PAYMENTS_INSERT' $$;
 
 -- The reference values: a payment of 100 SENT as PSP-123, plus eleven 1.00 payments for the
@@ -108,7 +108,7 @@ SELECT t.payment_status('PSP-123') AS status, t.payment_audit('PSP-123') AS audi
 SELECT event_id, psp_ref, kind, raw, processed_at = received_at AS processed_on_receipt,
        processed_at = (:'first_answer'::jsonb ->> 'processed_at')::timestamptz AS answered_processed_at
 FROM kobatela.psp_webhook_events WHERE event_id = 'evt_1';
-SELECT a.action, a.actor, a.data ->> 'event_id' AS event_id FROM kobatela.audit_log a
+SELECT a.action, a.actor, a.data ->> 'event_id' AS event_id FROM kobatela.audit_entries a
 WHERE a.entity = 'psp_webhook_events' AND a.data ->> 'event_id' = 'evt_1';
 -- A replay, also later and freshly signed, answers as the first delivery and writes nothing.
 SELECT t.row_counts() AS before \gset
@@ -157,7 +157,7 @@ FROM jsonb_object_keys(:'before'::jsonb) AS key WHERE t.row_counts() -> key <> :
 SELECT type, message, actor_user_id, payload - 'payment_id' AS payload,
        (payload ->> 'payment_id')::bigint = (SELECT id FROM kobatela.payments WHERE psp_ref = 'PSP-SETTLE-FAIL') AS names_the_payment
 FROM kobatela.alerts WHERE type = 'PSP_EVENT_CONTRADICTS_PAYMENT';
-SELECT action, actor FROM kobatela.audit_log WHERE entity = 'alerts' AND data ->> 'type' = 'PSP_EVENT_CONTRADICTS_PAYMENT';
+SELECT action, actor FROM kobatela.audit_entries WHERE entity = 'alerts' AND data ->> 'type' = 'PSP_EVENT_CONTRADICTS_PAYMENT';
 -- A second settlement of a settled payment, a refunded payment settled: no change, no audit row.
 SELECT t.outcome(t.deliver('{"id":"evt_sf_3","type":"payment.settled","psp_ref":"PSP-SETTLE-FAIL"}'));
 SELECT t.outcome(t.deliver('{"id":"evt_refunded","type":"payment.settled","psp_ref":"PSP-REFUNDED"}'));

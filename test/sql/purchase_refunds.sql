@@ -12,7 +12,7 @@ SELECT id AS kofi FROM kobatela.create_user('pr_kofi', 'pr_kofi@example.com') \g
 SELECT id AS awa FROM kobatela.create_user('pr_awa', 'pr_awa@example.com') \gset
 SELECT id AS efua FROM kobatela.create_user('pr_efua', 'pr_efua@example.com') \gset
 SELECT id AS shop FROM kobatela.create_merchant('pr Market', NULL, true) \gset
-SELECT coalesce(max(id), 0) AS audit_start FROM kobatela.audit_log \gset
+SELECT coalesce(max(record_id), 0) AS audit_start FROM kobatela.audit_entries \gset
 
 -- The mandates of this file, and what their books say: total_spent against the purchases less
 -- their refunds, and the refunds of each purchase against its amount.
@@ -243,13 +243,13 @@ SELECT status, total_spent FROM kobatela.usage_mandates WHERE id = :m_job;
 -- ---------------------------------------------------------------------------------------------
 -- The audit trail: every row a refund wrote is audited PURCHASE_REFUNDED, and nothing else is
 -- ---------------------------------------------------------------------------------------------
-SELECT action, entity, count(*) FROM kobatela.audit_log
-WHERE id > :audit_start AND entity IN ('purchase_refunds', 'usage_mandates')
+SELECT action, entity, count(*) FROM kobatela.audit_entries
+WHERE record_id > :audit_start AND entity IN ('purchase_refunds', 'usage_mandates')
   AND (action = 'PURCHASE_REFUNDED' OR entity = 'purchase_refunds')
 GROUP BY action, entity ORDER BY entity, action;
 -- One mandate update per refund (its total_spent lowered; the books below add it up).
 SELECT count(*) AS refunds,
-       count(*) = (SELECT count(*) FROM kobatela.audit_log a WHERE a.id > :audit_start AND a.entity = 'usage_mandates'
+       count(*) = (SELECT count(*) FROM kobatela.audit_entries a WHERE a.record_id > :audit_start AND a.entity = 'usage_mandates'
                    AND a.action = 'PURCHASE_REFUNDED') AS one_mandate_row_each
 FROM kobatela.purchase_refunds r JOIN kobatela.purchases p ON p.id = r.purchase_id
 JOIN kobatela.users u ON u.id = p.beneficiary_id WHERE u.username LIKE 'pr\_%';

@@ -141,9 +141,9 @@ SELECT t.as_key(:'k1', $$SELECT username FROM kobatela.create_user('ab_squat', '
        t.as_key(:'k1', $$SELECT username FROM kobatela.create_user('ab_user2', 'taken@example.com')$$) AS bound_probes_a_name;
 
 -- ---- The audit log shows support what the tables show support ------------------------------------
-SELECT t.as_key(:'support', $$SELECT count(*)::text FROM kobatela.audit_log WHERE entity = 'api_keys'$$) AS support_key_audit_rows,
-       t.as_key(:'admin', $$SELECT (count(*) > 0)::text FROM kobatela.audit_log WHERE entity = 'api_keys'$$) AS admin_sees_them,
-       t.as_key(:'support', $$SELECT (count(*) > 0)::text FROM kobatela.audit_log WHERE entity = 'users'$$) AS support_sees_users;
+SELECT t.as_key(:'support', $$SELECT count(*)::text FROM kobatela.audit_entries WHERE entity = 'api_keys'$$) AS support_key_audit_rows,
+       t.as_key(:'admin', $$SELECT (count(*) > 0)::text FROM kobatela.audit_entries WHERE entity = 'api_keys'$$) AS admin_sees_them,
+       t.as_key(:'support', $$SELECT (count(*) > 0)::text FROM kobatela.audit_entries WHERE entity = 'users'$$) AS support_sees_users;
 
 -- ---- A key authenticated read-only is recorded before anything it writes ------------------------
 CREATE FUNCTION t.authenticate_read_only(api_key text) RETURNS kobatela.api_scope
@@ -155,19 +155,19 @@ SET LOCAL ROLE kobatela_anon;
 SELECT t.authenticate_read_only(:'admin') AS authenticated_read_only;
 SELECT username FROM kobatela.create_user('ab_written_as_key', 'ab_written_as_key@example.com');
 COMMIT;
-SELECT action, entity FROM kobatela.audit_log
-WHERE txid = (SELECT txid FROM kobatela.audit_log WHERE entity = 'users' AND data ->> 'username' = 'ab_written_as_key')
-ORDER BY id;
-SELECT actor = 'apikey:' || :admin_id AS written_as_the_key FROM kobatela.audit_log
+SELECT action, entity FROM kobatela.audit_entries
+WHERE txid = (SELECT txid FROM kobatela.audit_entries WHERE entity = 'users' AND data ->> 'username' = 'ab_written_as_key')
+ORDER BY record_id, change_no;
+SELECT actor = 'apikey:' || :admin_id AS written_as_the_key FROM kobatela.audit_entries
 WHERE entity = 'users' AND data ->> 'username' = 'ab_written_as_key';
 -- Read-only and nothing written: no record (a read-only transaction cannot hold one).
-SELECT count(*) AS key_uses_before FROM kobatela.audit_log WHERE action = 'API_KEY_USED' \gset
+SELECT count(*) AS key_uses_before FROM kobatela.audit_entries WHERE action = 'API_KEY_USED' \gset
 BEGIN READ ONLY;
 SET LOCAL ROLE kobatela_anon;
 SELECT kobatela.authenticate(:'support') AS read_only_use;
 SELECT count(*) > 0 AS reads FROM kobatela.users;
 COMMIT;
-SELECT count(*) - :key_uses_before AS key_uses_recorded FROM kobatela.audit_log WHERE action = 'API_KEY_USED';
+SELECT count(*) - :key_uses_before AS key_uses_recorded FROM kobatela.audit_entries WHERE action = 'API_KEY_USED';
 
 REVOKE EXECUTE ON FUNCTION t.authenticate_read_only(text) FROM kobatela_anon;
 REVOKE EXECUTE ON FUNCTION t.as_key(text, text) FROM kobatela_anon;

@@ -26,7 +26,7 @@ SELECT last_used_at IS NOT NULL AS stamped FROM kobatela.api_keys WHERE id = :ke
 -- That use is audited once, API_KEY_USED with the scope; the stamp itself is an ordinary update.
 SELECT action, CASE WHEN action = 'API_KEY_USED' THEN data
                     ELSE jsonb_build_object('changed', (SELECT jsonb_agg(k) FROM jsonb_object_keys(data -> 'new') k)) END AS data
-FROM kobatela.audit_log WHERE entity = 'api_keys' AND entity_id = :key_id AND action <> 'API_KEY_CREATED' ORDER BY id;
+FROM kobatela.audit_entries WHERE entity = 'api_keys' AND entity_id = :key_id AND action <> 'API_KEY_CREATED' ORDER BY record_id, change_no;
 
 -- The identity ends with its transaction, and SQL cannot forge it.
 BEGIN;

@@ -86,6 +86,7 @@ INSERT INTO t.matrix_calls VALUES
     ('psp_webhook_raw',    $$SELECT kobatela.psp_webhook_raw('{}')$$),   -- no X-PSP-* headers: unsigned
     ('verify_audit_chain', 'SELECT kobatela.verify_audit_chain()'),
     ('audit_chain_tips',   'SELECT kobatela.audit_chain_tips()'),
+    ('audit_history',      'SELECT kobatela.audit_history(''users'', 1)'),
     ('check_invariants',   'SELECT kobatela.check_invariants()'),
     ('error_catalogue',    'SELECT kobatela.error_catalogue()'),
     ('geo_distance_m',     'SELECT kobatela.geo_distance_m(0, 0, 0, 1)'),

@@ -42,10 +42,10 @@ SELECT id AS payee_b FROM kobatela.add_allowed_payee(:e, 'sp-payee-B', 'School B
 SELECT escrow_id = :e AS of_e, payee_ref, label, daily_limit, total_limit, spent_today, spent_total, last_reset_at
 FROM kobatela.allowed_payees WHERE id IN (:payee_a, :payee_b) ORDER BY payee_ref;
 SELECT action, data ->> 'payee_ref' AS payee_ref, data ->> 'daily_limit' AS daily_limit, data ->> 'total_limit' AS total_limit
-FROM kobatela.audit_log WHERE entity = 'allowed_payees' AND entity_id IN (:payee_a, :payee_b) ORDER BY id;
+FROM kobatela.audit_entries WHERE entity = 'allowed_payees' AND entity_id IN (:payee_a, :payee_b) ORDER BY record_id, change_no;
 
 -- spend 90 with key k1: SENT, a PSP reference, the payee's and the escrow's counters move.
-SELECT coalesce(max(id), 0) AS mark FROM kobatela.audit_log \gset
+SELECT coalesce(max(record_id), 0) AS mark FROM kobatela.audit_entries \gset
 SELECT id AS s1 FROM kobatela.spend(:e, 'sp-payee-A', 90, 'medicine', 'sp-k1') \gset
 SELECT escrow_id = :e AS from_e, payee_id = :payee_a AS to_a, milestone_id, amount, status,
        psp_ref ~ '^PSP-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' AS psp_ref_is_a_uuid, idempotency_key
@@ -57,9 +57,9 @@ SELECT kind, data - 'payment_id' - 'psp_ref' AS data, (data ->> 'payment_id')::b
        data ->> 'psp_ref' = (SELECT psp_ref FROM kobatela.payments WHERE id = :s1) AS names_its_psp_ref
 FROM kobatela.escrow_events(:e) WHERE kind = 'USAGE_SPEND';
 -- Its audit rows, all USAGE_SPEND: the payment, the payee's counters, the escrow's paid_amount, the event.
-SELECT action, entity, count(*) FROM kobatela.audit_log WHERE id > :mark GROUP BY action, entity ORDER BY entity, action;
-SELECT entity, t.sp_changes(data) AS changed FROM kobatela.audit_log
-WHERE id > :mark AND entity IN ('allowed_payees', 'escrow_agreements') ORDER BY entity;
+SELECT action, entity, count(*) FROM kobatela.audit_entries WHERE record_id > :mark GROUP BY action, entity ORDER BY entity, action;
+SELECT entity, t.sp_changes(data) AS changed FROM kobatela.audit_entries
+WHERE record_id > :mark AND entity IN ('allowed_payees', 'escrow_agreements') ORDER BY entity;
 
 -- Replay k1: the same payment, nothing written. The note is part of the request: another note,
 -- or none, with the same key is a conflict.
@@ -303,7 +303,7 @@ SELECT count(*) AS spends, count(*) FILTER (WHERE p.milestone_id IS NULL AND p.p
        count(DISTINCT p.psp_ref) AS distinct_psp_refs,
        count(*) FILTER (WHERE (SELECT count(*) FROM kobatela.escrow_events v WHERE v.escrow_id = p.escrow_id
                                AND v.kind = 'USAGE_SPEND' AND (v.data ->> 'payment_id')::bigint = p.id) = 1) AS with_one_event,
-       count(*) FILTER (WHERE (SELECT count(*) FROM kobatela.audit_log a WHERE a.entity = 'payments'
+       count(*) FILTER (WHERE (SELECT count(*) FROM kobatela.audit_entries a WHERE a.entity = 'payments'
                                AND a.entity_id = p.id AND a.action = 'USAGE_SPEND') = 1) AS audited_once
 FROM kobatela.payments p JOIN sp_escrows s ON s.id = p.escrow_id WHERE p.payee_id IS NOT NULL AND p.retry_of IS NULL;
 SELECT status, count(*) FROM kobatela.payments p JOIN sp_escrows s ON s.id = p.escrow_id GROUP BY status ORDER BY status;
