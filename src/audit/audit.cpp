@@ -639,8 +639,6 @@ pg::Statement g_insert_record{
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     {TIMESTAMPTZOID, TEXTOID, TEXTOID, XID8OID, INT4OID, INT8OID, BYTEAOID, BYTEAOID, JSONOID, TEXTARRAYOID}};
 
-constexpr int64_t kPostgresEpochOffsetMicros = int64_t{POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE} * USECS_PER_DAY;
-
 std::string_view bytes_of(const core::AuditHash& hash) {
     return std::string_view(reinterpret_cast<const char*>(hash.data()), hash.size());
 }
@@ -685,7 +683,7 @@ void write_record(std::vector<core::AuditChange> changes) {
         throw std::invalid_argument("kobatela: an audit record needs a non-blank actor and action");
     const std::string changes_json = core::record_changes_json(changes, head);
     const std::vector<std::string> keys = core::record_entity_keys(changes);
-    const int64_t at = pg::pg_call([] { return GetCurrentTimestamp(); }) + kPostgresEpochOffsetMicros;
+    const int64_t at = pg::pg_call([] { return GetCurrentTimestamp(); }) + pg::kPostgresEpochOffsetMicros;
     const uint64_t txid = pg::pg_call([] { return U64FromFullTransactionId(GetTopFullTransactionId()); });
     const int32_t lane = pg::compat::backend_slot();
     const int level = nest_level();

@@ -1,6 +1,7 @@
 // Checking the audit trail: verify_audit_chain(), audit_chain_tips(), and the append-only guard
 // of audit_log. The chain's encoding is core/audit_chain.hpp; docs/audit.md says what it detects.
 #include "audit/extension_tables.hpp"
+#include "audit/lane_scan.hpp"
 #include "context/identity.hpp"
 #include "core/audit_chain.hpp"
 #include "core/errors.hpp"
@@ -16,26 +17,6 @@ using core::Error;
 using core::ErrorCode;
 
 namespace {
-
-constexpr long kBatchRows = 2000;
-
-// Rows in (lane, seq) order after (lane, seq) = ($1, $2), through the unique index.
-pg::Statement g_batch{
-    "SELECT lane, seq, encode(prev_hash, 'hex') AS prev_hash_hex, encode(hash, 'hex') AS hash_hex, at, actor, "
-    "       action, entity, entity_id, data::text AS data_text, txid::text AS txid_text, "
-    "       changes::text AS changes_text "
-    "  FROM kobatela.audit_log WHERE (lane, seq) > ($1, $2) ORDER BY lane, seq LIMIT 2000",
-    {INT4OID, INT8OID}};
-
-// A batch's columns, by name, resolved once per batch.
-struct BatchColumns {
-    explicit BatchColumns(const pg::Result& r)
-        : lane(r.column("lane")), seq(r.column("seq")), prev_hash(r.column("prev_hash_hex")),
-          hash(r.column("hash_hex")), at(r.column("at")), actor(r.column("actor")), action(r.column("action")),
-          entity(r.column("entity")), entity_id(r.column("entity_id")), data(r.column("data_text")),
-          txid(r.column("txid_text")), changes(r.column("changes_text")) {}
-    int lane, seq, prev_hash, hash, at, actor, action, entity, entity_id, data, txid, changes;
-};
 
 pg::Statement g_anchored{
     "SELECT encode(hash, 'hex') FROM kobatela.audit_log WHERE lane = $1 AND seq = $2", {INT4OID, INT8OID}};
@@ -54,12 +35,6 @@ pg::Statement g_anchors{
     "  FROM jsonb_array_elements($1) WITH ORDINALITY AS a (e, n) ORDER BY n",
     {JSONBOID}};
 
-std::string unhex(const std::string& hex) {
-    std::string bytes;
-    if (!core::from_hex(hex, &bytes)) throw std::runtime_error("kobatela: encode(..., 'hex') returned non-hex text");
-    return bytes;
-}
-
 void notice(const std::string& message) {
     const char* text = message.c_str();
     pg::pg_call([&] { ereport(NOTICE, (errmsg_internal("%s", text))); });
@@ -69,53 +44,37 @@ void notice(const std::string& message) {
 bool chains_intact() {
     bool intact = true;
     int32_t lane = INT32_MIN;
-    int64_t seq = INT64_MIN;
     core::LaneChecker checker;
     bool lane_reported = false;
-    for (;;) {
-        pg::check_for_interrupts();
-        pg::Spi spi;  // one connection per batch: its result memory goes with it
-        const pg::Result rows = spi.run(g_batch, pg::Params().int4(lane).int8(seq), kBatchRows);
-        if (rows.empty()) break;
-        const BatchColumns c(rows);
-        for (uint64_t i = 0; i < rows.size(); i++) {
-            const int32_t row_lane = rows.int4(i, c.lane);
-            if (row_lane != lane) {  // a new lane starts
-                checker = core::LaneChecker();
-                lane_reported = false;
-            }
-            lane = row_lane;
-            seq = rows.int8(i, c.seq);
-            const std::optional<std::string> prev_hex = rows.opt_text(i, c.prev_hash);
-            const std::string prev = prev_hex ? unhex(*prev_hex) : std::string();
-            const std::string hash = unhex(rows.text(i, c.hash));
-            const std::string actor = rows.text(i, c.actor);
-            const std::string action = rows.text(i, c.action);
-            // A record (changes) or a row of 0.3.0 to 0.6.0 (entity, data): core tells them apart.
-            const std::optional<std::string> changes = rows.opt_text(i, c.changes);
-            const std::string entity = rows.opt_text(i, c.entity).value_or("");
-            const std::string data = rows.opt_text(i, c.data).value_or("");
-            core::AuditRecord record;
-            if (changes) record.changes = *changes;
-            if (prev_hex) record.prev_hash = prev;
-            record.lane = lane;
-            record.seq = seq;
-            record.at_unix_micros = rows.timestamptz(i, c.at);
-            record.actor = actor;
-            record.action = action;
-            record.entity = entity;
-            record.entity_id = rows.opt_int8(i, c.entity_id);
-            record.data = data;
-            record.txid = std::stoull(rows.text(i, c.txid));
-            const core::ChainBreak status = checker.next(record, hash);
-            if (status != core::ChainBreak::Ok && !lane_reported) {
-                intact = false;
-                lane_reported = true;
-                notice("audit chain broken in lane " + std::to_string(lane) + " at seq " + std::to_string(seq) +
-                       ": " + core::chain_break_name(status));
-            }
+    audit::LaneOrderScan scan;
+    audit::StoredAuditRow row;
+    for (uint64_t n = 0; scan.next(&row); n++) {
+        if (n % 4096 == 0) pg::check_for_interrupts();
+        if (row.lane != lane) {  // a new lane starts
+            checker = core::LaneChecker();
+            lane_reported = false;
+            lane = row.lane;
         }
-        if (rows.size() < static_cast<uint64_t>(kBatchRows)) break;
+        // A record (changes) or a row of 0.3.0 to 0.6.0 (entity, data): core tells them apart.
+        core::AuditRecord record;
+        record.prev_hash = row.prev_hash;
+        record.lane = row.lane;
+        record.seq = row.seq;
+        record.at_unix_micros = row.at_unix_micros;
+        record.actor = row.actor;
+        record.action = row.action;
+        record.txid = row.txid;
+        record.changes = row.changes;
+        record.entity = row.entity;
+        record.entity_id = row.entity_id;
+        record.data = row.data;
+        const core::ChainBreak status = checker.next(record, row.hash);
+        if (status != core::ChainBreak::Ok && !lane_reported) {
+            intact = false;
+            lane_reported = true;
+            notice("audit chain broken in lane " + std::to_string(lane) + " at seq " + std::to_string(row.seq) + ": " +
+                   core::chain_break_name(status));
+        }
     }
     return intact;
 }

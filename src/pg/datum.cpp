@@ -12,14 +12,8 @@ extern "C" {
 namespace koba::pg {
 
 namespace {
-// PostgreSQL counts timestamps from 2000-01-01; C++ from 1970-01-01.
-constexpr int64_t kPostgresEpochOffsetMicros =
-    int64_t{POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE} * USECS_PER_DAY;
 
-std::string varlena_bytes(Datum value) {
-    const struct varlena* v = pg_call([&] { return pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(DatumGetPointer(value))); });
-    return std::string(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
-}
+std::string varlena_bytes(Datum value) { return std::string(varlena_view(value)); }
 
 Datum varlena_datum(std::string_view bytes) {
     if (bytes.size() > MaxAllocSize - VARHDRSZ) throw std::bad_alloc();
@@ -35,6 +29,11 @@ Datum varlena_datum(std::string_view bytes) {
 Datum text_datum(std::string_view value) { return varlena_datum(value); }
 std::string text_value(Datum value) { return varlena_bytes(value); }
 Datum bytea_datum(std::string_view bytes) { return varlena_datum(bytes); }
+
+std::string_view varlena_view(Datum value) {
+    const struct varlena* v = pg_call([&] { return pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(DatumGetPointer(value))); });
+    return std::string_view(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
+}
 std::string bytea_value(Datum value) { return varlena_bytes(value); }
 
 Datum text_array_datum(const std::vector<std::string>& values) {

@@ -13,10 +13,16 @@ namespace koba::pg {
 // Microseconds since 1970-01-01 00:00:00 UTC: the C++ side's timestamp.
 using UnixMicros = int64_t;
 
+// PostgreSQL counts timestamps from 2000-01-01; C++ from 1970-01-01.
+constexpr int64_t kPostgresEpochOffsetMicros = int64_t{POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE} * USECS_PER_DAY;
+
 Datum text_datum(std::string_view value);
 std::string text_value(Datum value);
 
 Datum bytea_datum(std::string_view bytes);
+// The bytes of a text, bytea or json value without copying them (detoasted into the current
+// memory context if need be): valid as long as the Datum's memory.
+std::string_view varlena_view(Datum value);
 std::string bytea_value(Datum value);
 
 Datum text_array_datum(const std::vector<std::string>& values);  // text[], 1-D
