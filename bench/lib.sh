@@ -1,6 +1,10 @@
 # Shared by the benchmark drivers (bench/run.sh, bench/audit.sh, bench/ceilings.sh); sourced, not run.
 # They set `db` (database name) and `seconds` (length of each pgbench run) before calling these.
 
+# The client programs (psql, pgbench) of the PostgreSQL that scripts/cluster.sh runs: PG_CONFIG's
+# (the Makefile exports it; e.g. a private copy of PostgreSQL), else the PATH's.
+if [ -n "${PG_CONFIG:-}" ]; then PATH="$("$PG_CONFIG" --bindir):$PATH"; fi
+
 # Where the drivers write their results (BENCH_RESULTS: the test suite's smoke run writes elsewhere).
 results=${BENCH_RESULTS:-bench/results}
 
@@ -52,4 +56,17 @@ fill() {
     !skip   { print }
     $0 == b { print ""; while ((getline line < f) > 0) print line; print ""; skip = 1 }' "$doc" >"$doc.tmp"
   mv "$doc.tmp" "$doc"
+}
+
+# The charts need gnuplot, which only the benchmarks use: installed the way scripts/ensure_deps.sh
+# installs the others (Debian package, as root), or the chart is skipped (returns 1).
+ensure_gnuplot() {
+  command -v gnuplot >/dev/null && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "gnuplot is missing (sudo apt-get install gnuplot-nox): no chart." >&2
+    return 1
+  fi
+  echo "Installing Debian packages: gnuplot-nox"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gnuplot-nox >/dev/null
 }
