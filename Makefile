@@ -71,7 +71,7 @@ endif
 # The PostgreSQL majors src/pg/compat.hpp knows. Checked for every goal that builds or installs
 # (not for deps, test, demo... which install pg_config first and re-enter make).
 KOBATELA_PG_MAJORS   = 15 16 17
-KOBATELA_NO_PG_GOALS = clean distclean deps test unit demo demo-stop bench bench-audit bench-ceilings package-test
+KOBATELA_NO_PG_GOALS = clean distclean deps test unit demo demo-stop bench bench-audit bench-ceilings bench-scale bench-verify package-test
 ifneq ($(PGXS),)
 ifneq ($(filter-out $(KOBATELA_NO_PG_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifeq ($(filter $(MAJORVERSION),$(KOBATELA_PG_MAJORS)),)
@@ -139,7 +139,7 @@ $(DATA_built): $(SQL_PARTS) $(EXTENSION).control
 	@mkdir -p build
 	cat $(SQL_PARTS) > $@
 
-.PHONY: deps test unit demo demo-stop bench bench-audit bench-ceilings package-test
+.PHONY: deps test unit demo demo-stop bench bench-audit bench-ceilings bench-scale bench-verify package-test
 deps:
 	@scripts/ensure_deps.sh
 
@@ -168,3 +168,11 @@ bench-audit: deps
 # How far the targets of issues 3 and 5 are from PostgreSQL's own costs (docs/performance.md).
 bench-ceilings: deps
 	@bench/ceilings.sh
+
+# The cost per call as payments and the audit log grow (BENCH_SCALE="10000 100000 1000000"; also
+# make bench BENCH_SCALE=...), and verify_audit_chain() against raw SHA-256 (BENCH_VERIFY_ROWS).
+bench-scale: deps
+	@BENCH_SCALE="$${BENCH_SCALE:-10000 100000 1000000}" bench/scale.sh
+
+bench-verify: deps
+	@bench/verify_chain.sh
