@@ -123,10 +123,11 @@ KOBA_FUNCTION(kobatela_psp_webhook) {
 
     pg::Spi spi;
     // Under PostgREST the signature and timestamp come as headers when not given as arguments.
+    const context::RequestHeaders headers = context::request_headers();
     std::optional<std::string> signature =
-        args.is_null(1) ? context::request_header(spi, "x-psp-signature") : args.bounded_text(1, "signature", kMaxSignatureBytes);
+        args.is_null(1) ? headers[context::Header::PspSignature] : args.bounded_text(1, "signature", kMaxSignatureBytes);
     std::optional<std::string> ts =
-        args.is_null(2) ? context::request_header(spi, "x-psp-timestamp") : args.bounded_text(2, "ts", kMaxSignatureBytes);
+        args.is_null(2) ? headers[context::Header::PspTimestamp] : args.bounded_text(2, "ts", kMaxSignatureBytes);
     // (A header is bounded the same way: a longer one cannot be a hex HMAC or a timestamp.)
     if ((signature && signature->size() > kMaxSignatureBytes) || (ts && ts->size() > kMaxSignatureBytes))
         throw Error(ErrorCode::INVALID_SIGNATURE, "The signature or timestamp is longer than any valid one.");
@@ -143,9 +144,9 @@ KOBA_FUNCTION(kobatela_psp_webhook) {
     Event event{core::psp_event_id(view(fields.id), view(fields.event_id), body),
                 core::psp_event_kind(view(fields.type), view(fields.event)),
                 core::psp_event_ref(view(fields.psp_ref), view(fields.payment_reference))};
-    require_header_backed(given(context::request_header(spi, "x-psp-event-id")), fields.id ? fields.id : fields.event_id,
+    require_header_backed(given(headers[context::Header::PspEventId]), fields.id ? fields.id : fields.event_id,
                           "X-PSP-Event-Id", "id or event_id");
-    require_header_backed(given(context::request_header(spi, "x-psp-ref")), event.psp_ref, "X-PSP-Ref",
+    require_header_backed(given(headers[context::Header::PspRef]), event.psp_ref, "X-PSP-Ref",
                           "psp_ref or payment_reference");
     core::require_text(event.event_id, "event_id", kMaxEventIdChars);
     // A kind is a label: a longer one (never one that acts) is kept shortened, the body keeps it whole.
