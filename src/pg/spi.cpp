@@ -42,6 +42,7 @@ Params& Params::text(std::string_view value) { return add(text_datum(value)); }
 Params& Params::money(int64_t cents) { return add(numeric_datum(cents)); }
 Params& Params::jsonb(std::string_view json_text) { return add(jsonb_datum(json_text)); }
 Params& Params::own_jsonb(std::string_view json_text) { return add(own_jsonb_datum(json_text)); }
+Params& Params::jsonb_document(Datum document) { return add(document); }
 Params& Params::timestamptz(UnixMicros micros) { return add(timestamptz_datum(micros)); }
 Params& Params::opt_int8(const std::optional<int64_t>& value) { return value ? int8(*value) : null(); }
 Params& Params::opt_text(const std::optional<std::string>& value) { return value ? text(*value) : null(); }

@@ -47,6 +47,7 @@ public:
     Params& money(int64_t cents);  // numeric
     Params& jsonb(std::string_view json_text);      // from outside: INVALID_JSON when malformed
     Params& own_jsonb(std::string_view json_text);  // Kobatela's own (pg::own_jsonb_datum)
+    Params& jsonb_document(Datum document);         // already parsed (pg::jsonb_datum): no parse
     Params& timestamptz(UnixMicros micros);
     // NULL when empty.
     Params& opt_int8(const std::optional<int64_t>& value);
