@@ -64,16 +64,25 @@ struct PendingError {
 }
 
 EntryGate g_gate = nullptr;
+Oid g_current_function = InvalidOid;
+
+Oid function_of(FunctionCallInfo fcinfo) {
+    return fcinfo->flinfo != nullptr ? fcinfo->flinfo->fn_oid : InvalidOid;
+}
 
 }  // namespace
 
 void set_entry_gate(EntryGate gate) { g_gate = gate; }
+
+Oid current_function() { return g_current_function; }
 
 Datum run_entry(FunctionCallInfo fcinfo, EntryBody body, const char* name, bool gated) {
     // Checked on every way out: a C++ exception that skipped a PG_CATCH (a bug: see pg_call) must
     // not leave PostgreSQL's error handling pointing into a dead stack frame. Put back, then
     // reported (a WARNING could itself raise, and must find the stacks sound).
     const detail::ErrorStacks stacks;
+    const Oid caller_function = g_current_function;
+    g_current_function = function_of(fcinfo);
     PendingError pending;
     Datum result = Datum(0);
     bool returned = false;
@@ -96,6 +105,7 @@ Datum run_entry(FunctionCallInfo fcinfo, EntryBody body, const char* name, bool 
         snprintf(pending.detail, sizeof pending.detail, "Unexpected C++ exception in %s.", name);
     }
     // Every C++ object of the body is destroyed by now, and so is any exception.
+    g_current_function = caller_function;
     if (stacks.restore()) detail::warn_exception_stack_moved(name);
     if (returned) return result;
     raise(pending);

@@ -5,6 +5,7 @@
 
 #include <exception>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace koba::pg {
 
@@ -174,7 +175,39 @@ Datum Result::composite(uint64_t row, FunctionCallInfo fcinfo) const {
 
 // ---- Spi ---------------------------------------------------------------------------------------
 
-Spi::Spi() : caller_context_(CurrentMemoryContext), uncaught_at_start_(std::uncaught_exceptions()) {
+namespace {
+
+// Whether each function oid met so far is declared STABLE or IMMUTABLE (pg_proc.provolatile),
+// looked up once per backend. Emptied on any change to pg_proc (ALTER FUNCTION ... VOLATILE,
+// CREATE OR REPLACE, an upgrade), which PostgreSQL signals through the PROCOID syscache.
+std::unordered_map<Oid, bool> g_read_only_functions;
+bool g_invalidation_registered = false;
+
+void forget_volatility(Datum /*arg*/, int /*cache_id*/, uint32 /*hash*/) noexcept { g_read_only_functions.clear(); }
+
+bool lookup_read_only(Oid function) {
+    if (!g_invalidation_registered) {
+        pg_call([] { CacheRegisterSyscacheCallback(PROCOID, forget_volatility, Datum(0)); });
+        g_invalidation_registered = true;
+    }
+    return pg_call([&] { return func_volatile(function) != PROVOLATILE_VOLATILE; });
+}
+
+// Whether statements of `function` run read-only: it is declared STABLE or IMMUTABLE.
+bool runs_read_only(Oid function) {
+    if (!OidIsValid(function)) return false;
+    const auto known = g_read_only_functions.find(function);
+    if (known != g_read_only_functions.end()) return known->second;
+    const bool read_only = lookup_read_only(function);
+    g_read_only_functions.emplace(function, read_only);
+    return read_only;
+}
+
+}  // namespace
+
+Spi::Spi()
+    : caller_context_(CurrentMemoryContext), uncaught_at_start_(std::uncaught_exceptions()),
+      read_only_(runs_read_only(current_function())) {
     pg_call([] {
         if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "kobatela: SPI_connect failed");
     });
@@ -194,7 +227,8 @@ Result Spi::run(Statement& statement, Params params, long max_rows) {
     SPIPlanPtr plan = statement.plan();
     Datum* values = params.values();
     const char* nulls = params.nulls();
-    return finish_statement(pg_call([&] { return SPI_execute_plan(plan, values, nulls, false, max_rows); }));
+    const bool read_only = read_only_;
+    return finish_statement(pg_call([&] { return SPI_execute_plan(plan, values, nulls, read_only, max_rows); }));
 }
 
 Result Spi::finish_statement(int rc) {
