@@ -350,7 +350,7 @@ COMMENT ON COLUMN kobatela.payments.milestone_id IS
 COMMENT ON COLUMN kobatela.payments.payee_id IS
     'The allowed payee paid by spend() (kind PAYEE); NULL otherwise.';
 COMMENT ON COLUMN kobatela.payments.psp_ref IS
-    'Reference at the payment provider (PSP-<uuid>); webhooks match payments by it.';
+    'Reference at the payment provider: PSP-<UUIDv7>, a millisecond timestamp then 74 random bits (time-ordered); webhooks match payments by it.';
 COMMENT ON COLUMN kobatela.payments.status IS
     'SENT and SETTLED payments count against the escrow balance; an ERROR one''s amount is to be repaid.';
 COMMENT ON COLUMN kobatela.payments.idempotency_key IS
