@@ -65,8 +65,12 @@ int Result::column(std::string_view name) const {
 
 namespace {
 
+// The column's type, seen through a domain (kobatela.positive_money is a numeric): the base type
+// is looked up only for a type that is not one of PostgreSQL's own.
 Oid column_type(const SPITupleTable* table, int column) {
-    return TupleDescAttr(table->tupdesc, column - 1)->atttypid;
+    const Oid type = TupleDescAttr(table->tupdesc, column - 1)->atttypid;
+    if (type < FirstNormalObjectId) return type;
+    return pg_call([&] { return getBaseType(type); });
 }
 
 // Fills values/nulls for `target` (a composite type, possibly with dropped columns) from a
