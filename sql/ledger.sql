@@ -16,19 +16,22 @@
 -- sender key read every row, and the ledger is everyone's money: rows are shown to the admin and
 -- support scopes only (a sender key through PostgREST's kobatela_anon gets no row; the role
 -- kobatela_sender may not select it at all: sql/security.sql).
+-- (Amounts from columns typed kobatela.positive_money are cast to numeric(18,2), the type of every
+-- branch's amount, so that the view's amount keeps it: a union of a domain and its base type has
+-- the base type without its precision.)
 CREATE VIEW kobatela.ledger WITH (security_invoker = true) AS
 SELECT posting.*
 FROM (
     -- deposit d: escrow:<e> <- external:<client>
     SELECT 'deposit:' || d.id AS posting_id, d.created_at AS at, 'DEPOSIT' AS movement,
            'escrow:' || e.id AS debit_account, 'external:' || e.client_id AS credit_account,
-           d.amount, e.currency, 'escrow_deposits' AS source_table, d.id AS source_id
+           d.amount::numeric(18,2), e.currency, 'escrow_deposits' AS source_table, d.id AS source_id
     FROM kobatela.escrow_deposits d JOIN kobatela.escrow_agreements e ON e.id = d.escrow_id
   UNION ALL
     -- payment p sent (every status but PENDING and 0.5.0's REFUNDED): psp:in_flight <- escrow:<e>,
     -- when the escrow's event naming it says it left
     SELECT 'payment:' || p.id || ':sent', coalesce(sent.at, p.created_at), 'PAYMENT_SENT',
-           'psp:in_flight', 'escrow:' || p.escrow_id, p.amount, e.currency, 'payments', p.id
+           'psp:in_flight', 'escrow:' || p.escrow_id, p.amount::numeric(18,2), e.currency, 'payments', p.id
     FROM kobatela.payments p JOIN kobatela.escrow_agreements e ON e.id = p.escrow_id
     LEFT JOIN LATERAL (SELECT min(v.at) AS at FROM kobatela.escrow_events v
                        WHERE v.escrow_id = p.escrow_id AND v.data ->> 'payment_id' = p.id::text) sent ON true
@@ -46,7 +49,7 @@ FROM (
                 WHEN p.kind = 'PAYEE' THEN 'payee:' || p.payee_id
                 WHEN p.kind = 'REFUND' THEN 'external:' || e.client_id
                 ELSE 'external:' || e.provider_id END,
-           'psp:in_flight', p.amount, e.currency, 'payments', p.id
+           'psp:in_flight', p.amount::numeric(18,2), e.currency, 'payments', p.id
     FROM kobatela.payments p JOIN kobatela.escrow_agreements e ON e.id = p.escrow_id
     LEFT JOIN kobatela.payments retry ON retry.retry_of = p.id
     WHERE p.status IN ('SETTLED', 'ERROR')
@@ -54,7 +57,7 @@ FROM (
     -- purchase u under a mandate: merchant:<m> <- mandate:<u.mandate_id> (a purchase refund is the
     -- opposite posting, mandate:<m> <- merchant:<m>, movement PURCHASE_REFUND)
     SELECT 'purchase:' || u.id, u.created_at, 'PURCHASE', 'merchant:' || u.merchant_id, 'mandate:' || u.mandate_id,
-           u.amount, u.currency, 'purchases', u.id
+           u.amount::numeric(18,2), u.currency, 'purchases', u.id
     FROM kobatela.purchases u WHERE u.mandate_id IS NOT NULL
   UNION ALL
     -- purchase refund r: mandate:<m> <- merchant:<merchant>

@@ -9,35 +9,28 @@ CREATE TABLE kobatela.escrow_agreements (
     id                  bigint                 GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     client_id           bigint                 NOT NULL REFERENCES kobatela.users (id),
     provider_id         bigint                 NOT NULL REFERENCES kobatela.users (id),
-    amount_total        numeric(18,2)          NOT NULL,
-    currency            text                   NOT NULL,
+    amount_total        kobatela.positive_money NOT NULL,
+    currency            kobatela.currency_code NOT NULL,
     status              kobatela.escrow_status NOT NULL DEFAULT 'DRAFT',
     release_conditions  jsonb                  NOT NULL,
     deadline_at         timestamptz            NOT NULL,
-    deposited_amount    numeric(18,2)          NOT NULL DEFAULT 0,
-    paid_amount         numeric(18,2)          NOT NULL DEFAULT 0,
+    deposited_amount    kobatela.nonnegative_money NOT NULL DEFAULT 0,
+    paid_amount         kobatela.nonnegative_money NOT NULL DEFAULT 0,
     created_at          timestamptz            NOT NULL DEFAULT now(),
     updated_at          timestamptz            NOT NULL DEFAULT now(),
-    idempotency_key     text,
+    idempotency_key     kobatela.nonblank_text_64,
     idempotency_owner   bigint,
     -- (0.6.0, last as an upgrade adds them) the escrow's other counters; docs/reference.md, "The books"
-    refunded_amount     numeric(18,2)          NOT NULL DEFAULT 0,
-    to_repay_amount     numeric(18,2)          NOT NULL DEFAULT 0,
-    reserved_amount     numeric(18,2)          NOT NULL DEFAULT 0,
+    refunded_amount     kobatela.nonnegative_money NOT NULL DEFAULT 0,
+    to_repay_amount     kobatela.nonnegative_money NOT NULL DEFAULT 0,
+    reserved_amount     kobatela.nonnegative_money NOT NULL DEFAULT 0,
 
-    CONSTRAINT escrow_agreements_amount_total_check CHECK (amount_total > 0),
-    CONSTRAINT escrow_agreements_currency_check     CHECK (currency ~ '^[A-Z]{3}$'),
-    -- Backstop of the deposit rule the functions apply under the escrow's row lock. paid_amount has
-    -- no upper bound on purpose: a PSP may report as settled a payment that had failed and was paid
-    -- again; the webhook must record that (and raises an alert), not refuse it.
-    CONSTRAINT escrow_agreements_deposited_amount_check CHECK (0 <= deposited_amount AND deposited_amount <= amount_total),
-    CONSTRAINT escrow_agreements_paid_amount_check      CHECK (paid_amount >= 0),
-    -- One constraint for the three 0.6.0 counters: PostgreSQL prepares each CHECK expression for
-    -- every statement that writes the row (docs/performance.md), and every payout updates it.
-    CONSTRAINT escrow_agreements_counters_check
-        CHECK (refunded_amount >= 0 AND to_repay_amount >= 0 AND reserved_amount >= 0),
-    CONSTRAINT escrow_agreements_idempotency_key_check
-        CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 64)
+    -- Single-column rules are the columns' domains (types.sql: every payout and spend updates this
+    -- row, and a table's CHECKs are prepared for each such statement). Backstop of the deposit rule
+    -- the functions apply under the escrow's row lock. paid_amount has no upper bound on purpose: a
+    -- PSP may report as settled a payment that had failed and was paid again; the webhook must
+    -- record that (and raises an alert), not refuse it.
+    CONSTRAINT escrow_agreements_deposited_amount_check CHECK (deposited_amount <= amount_total)
 );
 
 -- Unique per owner, as transactions (tables_identity.sql) explains: a retried create_escrow returns
@@ -88,15 +81,12 @@ COMMENT ON COLUMN kobatela.escrow_agreements.idempotency_owner IS
 CREATE TABLE kobatela.escrow_deposits (
     id               bigint        GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     escrow_id        bigint        NOT NULL REFERENCES kobatela.escrow_agreements (id),
-    amount           numeric(18,2) NOT NULL,
-    idempotency_key  text,
+    amount           kobatela.positive_money NOT NULL,
+    idempotency_key  kobatela.nonblank_text_64,
     created_at       timestamptz   NOT NULL DEFAULT now(),
     updated_at       timestamptz   NOT NULL DEFAULT now(),
-    idempotency_owner bigint,
-
-    CONSTRAINT escrow_deposits_amount_check CHECK (amount > 0),
-    CONSTRAINT escrow_deposits_idempotency_key_check
-        CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 64)
+    idempotency_owner bigint
+    -- (its rules are its columns' domains: types.sql)
 );
 
 -- Unique per owner (transactions has the why), not per escrow: an owner's key reused on another
@@ -122,16 +112,13 @@ COMMENT ON COLUMN kobatela.escrow_deposits.idempotency_owner IS
 CREATE TABLE kobatela.escrow_events (
     id               bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     escrow_id        bigint      NOT NULL REFERENCES kobatela.escrow_agreements (id),
-    kind             text        NOT NULL,
-    idempotency_key  text,
+    kind             kobatela.nonblank_text_50 NOT NULL,
+    idempotency_key  kobatela.nonblank_text_128,
     data             jsonb       NOT NULL DEFAULT '{}',
     at               timestamptz NOT NULL DEFAULT now(),
     created_at       timestamptz NOT NULL DEFAULT now(),
-    updated_at       timestamptz NOT NULL DEFAULT now(),
-
-    CONSTRAINT escrow_events_kind_check CHECK (btrim(kind) <> '' AND char_length(kind) <= 50),
-    CONSTRAINT escrow_events_idempotency_key_check
-        CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 128)
+    updated_at       timestamptz NOT NULL DEFAULT now()
+    -- (its rules are its columns' domains: types.sql)
 );
 
 CREATE INDEX escrow_events_escrow_id_at_idx ON kobatela.escrow_events (escrow_id, at);
@@ -248,22 +235,17 @@ COMMENT ON COLUMN kobatela.proofs.metadata IS
 CREATE TABLE kobatela.allowed_payees (
     id             bigint        GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     escrow_id      bigint        NOT NULL REFERENCES kobatela.escrow_agreements (id),
-    payee_ref      text          NOT NULL,
-    label          text          NOT NULL,
-    daily_limit    numeric(18,2),
-    total_limit    numeric(18,2),
-    spent_today    numeric(18,2) NOT NULL DEFAULT 0,
-    spent_total    numeric(18,2) NOT NULL DEFAULT 0,
+    payee_ref      kobatela.nonblank_text_120 NOT NULL,
+    label          kobatela.nonblank_text_200 NOT NULL,
+    daily_limit    kobatela.nonnegative_money,
+    total_limit    kobatela.nonnegative_money,
+    spent_today    kobatela.nonnegative_money NOT NULL DEFAULT 0,
+    spent_total    kobatela.nonnegative_money NOT NULL DEFAULT 0,
     last_reset_at  date,
     created_at     timestamptz   NOT NULL DEFAULT now(),
     updated_at     timestamptz   NOT NULL DEFAULT now(),
 
-    CONSTRAINT allowed_payees_payee_ref_check   CHECK (btrim(payee_ref) <> '' AND char_length(payee_ref) <= 120),
-    CONSTRAINT allowed_payees_label_check       CHECK (btrim(label) <> '' AND char_length(label) <= 200),
-    CONSTRAINT allowed_payees_daily_limit_check CHECK (daily_limit >= 0),
-    CONSTRAINT allowed_payees_total_limit_check CHECK (total_limit >= 0),
-    CONSTRAINT allowed_payees_spent_today_check CHECK (spent_today >= 0),
-    CONSTRAINT allowed_payees_spent_total_check CHECK (spent_total >= 0),
+    -- (its other rules are its columns' domains: types.sql; every spend updates this row)
     CONSTRAINT allowed_payees_escrow_id_payee_ref_key UNIQUE (escrow_id, payee_ref)
 );
 
@@ -293,30 +275,25 @@ CREATE TABLE kobatela.payments (
     escrow_id        bigint                  NOT NULL REFERENCES kobatela.escrow_agreements (id),
     milestone_id     bigint                  REFERENCES kobatela.milestones (id),
     payee_id         bigint                  REFERENCES kobatela.allowed_payees (id),
-    amount           numeric(18,2)           NOT NULL,
-    psp_ref          text,
+    amount           kobatela.positive_money NOT NULL,
+    psp_ref          kobatela.nonblank_text_128,
     status           kobatela.payment_status NOT NULL DEFAULT 'PENDING',
-    idempotency_key  text,
+    idempotency_key  kobatela.nonblank_text_128,
     created_at       timestamptz             NOT NULL DEFAULT now(),
     updated_at       timestamptz             NOT NULL DEFAULT now(),
     -- (added in 0.4.0: a column an upgrade adds comes last, so a fresh install puts it last too)
     idempotency_owner bigint,
-    payout_key       text,
+    payout_key       kobatela.nonblank_text_128,
     -- (0.6.0)
     kind             kobatela.payment_kind   NOT NULL,
     retry_of         bigint                  REFERENCES kobatela.payments (id),
 
-    CONSTRAINT payments_amount_check  CHECK (amount > 0),
     -- The kind names what is paid: a milestone's payment has its milestone, a spend its payee, a
     -- release or a refund neither; so never both (0.5.0's payments_target_check, which this one
-    -- replaces: one CHECK fewer to prepare for every payout).
+    -- replaces: one CHECK fewer to prepare for every payout). The single-column rules are the
+    -- columns' domains (types.sql).
     CONSTRAINT payments_kind_check
         CHECK ((kind = 'MILESTONE') = (milestone_id IS NOT NULL) AND (kind = 'PAYEE') = (payee_id IS NOT NULL)),
-    CONSTRAINT payments_psp_ref_check CHECK (btrim(psp_ref) <> '' AND char_length(psp_ref) <= 128),
-    CONSTRAINT payments_idempotency_key_check
-        CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 128),
-    CONSTRAINT payments_payout_key_check
-        CHECK (btrim(payout_key) <> '' AND char_length(payout_key) <= 128),
     CONSTRAINT payments_psp_ref_key         UNIQUE (psp_ref),
     -- Keys Kobatela makes for its own payouts: a namespace of their own, which no caller reaches.
     CONSTRAINT payments_payout_key_key      UNIQUE (payout_key)
@@ -350,7 +327,7 @@ COMMENT ON COLUMN kobatela.payments.milestone_id IS
 COMMENT ON COLUMN kobatela.payments.payee_id IS
     'The allowed payee paid by spend() (kind PAYEE); NULL otherwise.';
 COMMENT ON COLUMN kobatela.payments.psp_ref IS
-    'Reference at the payment provider (PSP-<uuid>); webhooks match payments by it.';
+    'Reference at the payment provider: PSP-<UUIDv7>, a millisecond timestamp then 74 random bits (time-ordered); webhooks match payments by it.';
 COMMENT ON COLUMN kobatela.payments.status IS
     'SENT and SETTLED payments count against the escrow balance; an ERROR one''s amount is to be repaid.';
 COMMENT ON COLUMN kobatela.payments.idempotency_key IS
@@ -369,17 +346,16 @@ COMMENT ON COLUMN kobatela.payments.payout_key IS
 -- ---------------------------------------------------------------------------------------------
 CREATE TABLE kobatela.psp_webhook_events (
     id            bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    event_id      text        NOT NULL,
+    event_id      kobatela.nonblank_text_100 NOT NULL,
     psp_ref       text,
-    kind          text        NOT NULL,
+    kind          kobatela.nonblank_text_50 NOT NULL,
     raw           jsonb       NOT NULL,
     received_at   timestamptz NOT NULL DEFAULT now(),
     processed_at  timestamptz,
     created_at    timestamptz NOT NULL DEFAULT now(),
     updated_at    timestamptz NOT NULL DEFAULT now(),
 
-    CONSTRAINT psp_webhook_events_event_id_check CHECK (btrim(event_id) <> '' AND char_length(event_id) <= 100),
-    CONSTRAINT psp_webhook_events_kind_check     CHECK (btrim(kind) <> '' AND char_length(kind) <= 50),
+    -- (its other rules are its columns' domains: types.sql)
     CONSTRAINT psp_webhook_events_event_id_key   UNIQUE (event_id)
 );
 

@@ -6,6 +6,8 @@
 --     by the BEFORE UPDATE trigger "touch_updated_at";
 --   * money numeric(18,2); currency text checked as 3 upper-case letters;
 --   * text length limits and non-empty rules as CHECKs: btrim(x) <> '' AND char_length(x) <= N;
+--     on the tables every hot path writes, these single-column rules are domains instead
+--     (kobatela.positive_money, nonnegative_money, currency_code, nonblank_text_N: types.sql);
 --   * names: CHECK <table>_<what>_check, UNIQUE constraint or index <table>_<cols>_key, plain index
 --     <table>_<cols>_idx, foreign key <table>_<col>_fkey (PostgreSQL's default name);
 --   * foreign keys never cascade: money records are never deleted implicitly;

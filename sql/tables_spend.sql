@@ -60,20 +60,19 @@ CREATE TABLE kobatela.usage_mandates (
     id                   bigint                  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     sender_id            bigint                  NOT NULL REFERENCES kobatela.users (id),
     beneficiary_id       bigint                  NOT NULL REFERENCES kobatela.users (id),
-    total_amount         numeric(18,2)           NOT NULL,
-    currency             text                    NOT NULL DEFAULT 'USD',
+    total_amount         kobatela.positive_money NOT NULL,
+    currency             kobatela.currency_code  NOT NULL DEFAULT 'USD',
     allowed_category_id  bigint                  REFERENCES kobatela.spend_categories (id),
     allowed_merchant_id  bigint                  REFERENCES kobatela.merchants (id),
     expires_at           timestamptz             NOT NULL,
     status               kobatela.mandate_status NOT NULL DEFAULT 'ACTIVE',
-    total_spent          numeric(18,2)           NOT NULL DEFAULT 0,
+    total_spent          kobatela.nonnegative_money NOT NULL DEFAULT 0,
     created_at           timestamptz             NOT NULL DEFAULT now(),
     updated_at           timestamptz             NOT NULL DEFAULT now(),
 
-    CONSTRAINT usage_mandates_total_amount_check CHECK (total_amount > 0),
-    CONSTRAINT usage_mandates_currency_check     CHECK (currency ~ '^[A-Z]{3}$'),
-    -- Backstop of the atomic consume UPDATE: a mandate can never be overspent.
-    CONSTRAINT usage_mandates_total_spent_check  CHECK (0 <= total_spent AND total_spent <= total_amount)
+    -- Backstop of the atomic consume UPDATE: a mandate can never be overspent. (The single-column
+    -- rules are the columns' domains: types.sql; every purchase updates this row.)
+    CONSTRAINT usage_mandates_total_spent_check  CHECK (total_spent <= total_amount)
 );
 
 -- At most one ACTIVE mandate per (sender, beneficiary, currency): ACTIVE_MANDATE_EXISTS.
@@ -155,19 +154,15 @@ CREATE TABLE kobatela.purchases (
     beneficiary_id   bigint                   NOT NULL REFERENCES kobatela.users (id),
     merchant_id      bigint                   NOT NULL REFERENCES kobatela.merchants (id),
     category_id      bigint                   REFERENCES kobatela.spend_categories (id),
-    amount           numeric(18,2)            NOT NULL,
-    currency         text                     NOT NULL DEFAULT 'USD',
+    amount           kobatela.positive_money  NOT NULL,
+    currency         kobatela.currency_code   NOT NULL DEFAULT 'USD',
     status           kobatela.purchase_status NOT NULL DEFAULT 'COMPLETED',
-    idempotency_key  text,
+    idempotency_key  kobatela.nonblank_text_64,
     mandate_id       bigint                   REFERENCES kobatela.usage_mandates (id),
     created_at       timestamptz              NOT NULL DEFAULT now(),
     updated_at       timestamptz              NOT NULL DEFAULT now(),
-    idempotency_owner bigint,
-
-    CONSTRAINT purchases_amount_check   CHECK (amount > 0),
-    CONSTRAINT purchases_currency_check CHECK (currency ~ '^[A-Z]{3}$'),
-    CONSTRAINT purchases_idempotency_key_check
-        CHECK (btrim(idempotency_key) <> '' AND char_length(idempotency_key) <= 64)
+    idempotency_owner bigint
+    -- (its rules are its columns' domains: types.sql)
 );
 
 -- Unique per owner, as transactions (tables_identity.sql) explains.

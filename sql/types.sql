@@ -40,3 +40,25 @@ CREATE TYPE kobatela.mandate_status AS ENUM ('ACTIVE', 'EXPIRED', 'CONSUMED');
 
 -- Purchase state (always COMPLETED in practice).
 CREATE TYPE kobatela.purchase_status AS ENUM ('AUTHORIZED', 'COMPLETED', 'REJECTED');
+
+-- Domains for the columns of the tables every hot path writes (payments, escrow_agreements,
+-- escrow_deposits, escrow_events, allowed_payees, psp_webhook_events, usage_mandates, purchases):
+-- each carries what was its column's CHECK. PostgreSQL reads a table's CHECK expressions from the
+-- catalogue and prepares them all for every statement that writes the table, whichever columns it
+-- sets; a domain's check is prepared once per backend (the type cache) and runs only on a value
+-- assigned to a column of that type (docs/performance.md, "CHECK constraints"). The other tables
+-- keep their CHECKs (tables_identity.sql, conventions).
+CREATE DOMAIN kobatela.positive_money AS numeric(18,2) CONSTRAINT positive_money_check CHECK (VALUE > 0);
+CREATE DOMAIN kobatela.nonnegative_money AS numeric(18,2) CONSTRAINT nonnegative_money_check CHECK (VALUE >= 0);
+-- ISO 4217 shape: 3 upper-case letters (which codes are accepted is the currencies table's).
+CREATE DOMAIN kobatela.currency_code AS text CONSTRAINT currency_code_check CHECK (VALUE ~ '^[A-Z]{3}$');
+-- Text that holds more than spaces, of at most N characters: kobatela.nonblank_text_N.
+DO $$
+DECLARE
+    n integer;
+BEGIN
+    FOREACH n IN ARRAY ARRAY[50, 64, 100, 120, 128, 200] LOOP
+        EXECUTE format('CREATE DOMAIN kobatela.nonblank_text_%s AS text CONSTRAINT nonblank_text_%s_check '
+                       'CHECK (btrim(VALUE) <> '''' AND char_length(VALUE) <= %s)', n, n, n);
+    END LOOP;
+END $$;

@@ -89,10 +89,10 @@ KOBA_FUNCTION(kobatela_authenticate) {
 // that /rpc/health still answers with the problem and every other call refuses with it.
 KOBA_FUNCTION_UNGATED(kobatela_pre_request) {
     if (context::readiness_problem()) PG_RETURN_VOID();
-    pg::Spi spi;
-    std::optional<std::string> key = context::request_header(spi, "x-api-key");
+    const context::RequestHeaders headers = context::request_headers();
+    std::optional<std::string> key = headers[context::Header::ApiKey];
     if (!key) {
-        const std::optional<std::string> authorization = context::request_header(spi, "authorization");
+        const std::optional<std::string>& authorization = headers[context::Header::Authorization];
         constexpr std::string_view kBearer = "Bearer ";
         if (authorization && authorization->compare(0, kBearer.size(), kBearer) == 0) {
             std::string token = authorization->substr(kBearer.size());
@@ -102,6 +102,7 @@ KOBA_FUNCTION_UNGATED(kobatela_pre_request) {
     if (key) {
         const size_t first = key->find_first_not_of(' ');
         const size_t last = key->find_last_not_of(' ');
+        pg::Spi spi;
         authenticate_key(spi, first == std::string::npos ? "" : key->substr(first, last - first + 1));
     }
     PG_RETURN_VOID();

@@ -72,7 +72,7 @@ KOBA_FUNCTION(kobatela_create_escrow) {
         core::plan_create_escrow(escrow.client_id, escrow.provider_id, escrow.release_conditions);
     pg::Spi spi;
     const std::optional<context::IdempotencyKey> key =
-        context::idempotency_key(spi, args.count() > 6 ? args.opt_text(6) : std::nullopt, caller);
+        context::idempotency_key(args.count() > 6 ? args.opt_text(6) : std::nullopt, caller);
     // Twice at most: a key taken meanwhile by a concurrent create_escrow is seen by the second look.
     for (int attempt = 0; attempt < 2; ++attempt) {
         if (key) {  // a replay needs neither the parties nor anything else again: answered first
@@ -130,7 +130,7 @@ KOBA_FUNCTION(kobatela_escrow_deposit) {
     const int64_t amount = args.amount(1, "amount");
 
     pg::Spi spi;
-    const std::optional<context::IdempotencyKey> key = context::idempotency_key(spi, args.opt_text(2), caller);
+    const std::optional<context::IdempotencyKey> key = context::idempotency_key(args.opt_text(2), caller);
     const std::optional<std::string> key_text = key ? std::optional<std::string>(key->key) : std::nullopt;
     // Twice at most: a key taken meanwhile by the owner's deposit into another escrow (same escrow:
     // the lock made this call wait for it) is seen by the second snapshot, and judged by core.

@@ -2,8 +2,8 @@
 // failed. The request is authenticated by its signature, not by an API key, so the function needs
 // no scope. core/webhook decides everything that is pure (the signature, which event, which
 // payment, which action) and core/payout_plan what the action does to the payment; this file reads
-// the request; the webhook store parses the body once with PostgreSQL's jsonb and records the
-// event; the payment store takes the payment's snapshot and writes the change, its audit rows, or
+// the request and parses the body once with PostgreSQL's jsonb; the webhook store records the
+// event with that parsed body; the payment store takes the payment's snapshot and writes the change, its audit rows, or
 // an alert, in the caller's transaction.
 #include "api/payment_events.hpp"
 #include "audit/audit.hpp"
@@ -17,6 +17,7 @@
 #include "core/transitions.hpp"
 #include "core/webhook.hpp"
 #include "pg/args.hpp"
+#include "pg/datum.hpp"
 #include "pg/guard.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
@@ -47,14 +48,20 @@ std::optional<std::string_view> view(const std::optional<std::string>& value) {
     return std::string_view(*value);
 }
 
-// The body's fields, parsed once with jsonb: INVALID_JSON unless it is an object; a field that
-// holds only spaces counts as absent.
-core::PspBodyFields read_body(pg::Spi& spi, const std::string& body) {
-    const store::WebhookBody read = store::read_webhook_body(spi, body);  // INVALID_JSON when malformed
-    if (read.json_type != "object") throw Error(ErrorCode::INVALID_JSON, "The body must be a JSON object.");
-    const core::PspBodyFields& f = read.fields;
-    return core::PspBodyFields{given(f.id),    given(f.event_id), given(f.type),
-                               given(f.event), given(f.psp_ref),  given(f.payment_reference)};
+// A field an event is filed under: a string or a number (as its text, the way ->> reads it);
+// anything else, or one that holds only spaces, counts as absent.
+std::optional<std::string> body_field(Datum document, std::string_view name) {
+    pg::JsonbField field = pg::jsonb_field(document, name);
+    if (field.type != pg::JsonbType::String && field.type != pg::JsonbType::Number) return std::nullopt;
+    return given(std::move(field.text));
+}
+
+// The body's fields, read from its parsed form.
+core::PspBodyFields read_body(Datum document) {
+    if (!pg::jsonb_is_object(document)) throw Error(ErrorCode::INVALID_JSON, "The body must be a JSON object.");
+    return core::PspBodyFields{body_field(document, "id"),    body_field(document, "event_id"),
+                               body_field(document, "type"),  body_field(document, "event"),
+                               body_field(document, "psp_ref"), body_field(document, "payment_reference")};
 }
 
 // Headers are not covered by the signature: one that names another event or payment than the
@@ -123,10 +130,11 @@ KOBA_FUNCTION(kobatela_psp_webhook) {
 
     pg::Spi spi;
     // Under PostgREST the signature and timestamp come as headers when not given as arguments.
+    const context::RequestHeaders headers = context::request_headers();
     std::optional<std::string> signature =
-        args.is_null(1) ? context::request_header(spi, "x-psp-signature") : args.bounded_text(1, "signature", kMaxSignatureBytes);
+        args.is_null(1) ? headers[context::Header::PspSignature] : args.bounded_text(1, "signature", kMaxSignatureBytes);
     std::optional<std::string> ts =
-        args.is_null(2) ? context::request_header(spi, "x-psp-timestamp") : args.bounded_text(2, "ts", kMaxSignatureBytes);
+        args.is_null(2) ? headers[context::Header::PspTimestamp] : args.bounded_text(2, "ts", kMaxSignatureBytes);
     // (A header is bounded the same way: a longer one cannot be a hex HMAC or a timestamp.)
     if ((signature && signature->size() > kMaxSignatureBytes) || (ts && ts->size() > kMaxSignatureBytes))
         throw Error(ErrorCode::INVALID_SIGNATURE, "The signature or timestamp is longer than any valid one.");
@@ -139,13 +147,16 @@ KOBA_FUNCTION(kobatela_psp_webhook) {
     // From here on the body is the PSP's own words.
     if (!core::valid_utf8(body)) throw Error(ErrorCode::INVALID_JSON, "The body is not valid UTF-8.");
     core::require_json_within(body, core::kWebhookBodyLimits, "body");
-    const core::PspBodyFields fields = read_body(spi, body);
+    // Parsed once, with jsonb (INVALID_JSON when malformed): the fields are read from this form,
+    // and it is what the event's row stores.
+    const Datum document = pg::jsonb_datum(body);
+    const core::PspBodyFields fields = read_body(document);
     Event event{core::psp_event_id(view(fields.id), view(fields.event_id), body),
                 core::psp_event_kind(view(fields.type), view(fields.event)),
                 core::psp_event_ref(view(fields.psp_ref), view(fields.payment_reference))};
-    require_header_backed(given(context::request_header(spi, "x-psp-event-id")), fields.id ? fields.id : fields.event_id,
+    require_header_backed(given(headers[context::Header::PspEventId]), fields.id ? fields.id : fields.event_id,
                           "X-PSP-Event-Id", "id or event_id");
-    require_header_backed(given(context::request_header(spi, "x-psp-ref")), event.psp_ref, "X-PSP-Ref",
+    require_header_backed(given(headers[context::Header::PspRef]), event.psp_ref, "X-PSP-Ref",
                           "psp_ref or payment_reference");
     core::require_text(event.event_id, "event_id", kMaxEventIdChars);
     // A kind is a label: a longer one (never one that acts) is kept shortened, the body keeps it whole.
@@ -156,7 +167,7 @@ KOBA_FUNCTION(kobatela_psp_webhook) {
 
     const audit::AuditActor actor("psp");  // every row written from here on
     const std::optional<store::StoredWebhookEvent> stored =
-        store::insert_webhook_event(spi, {event.event_id, event.psp_ref, event.kind, body});
+        store::insert_webhook_event(spi, {event.event_id, event.psp_ref, event.kind, document});
     if (!stored) {
         // A concurrent delivery of the same event inserted it first: the insert waited for it to
         // commit, and the next statement sees it.

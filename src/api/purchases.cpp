@@ -42,7 +42,7 @@ KOBA_FUNCTION(kobatela_create_purchase) {
     context::require_party(caller, {request.sender_id, request.beneficiary_id});
 
     pg::Spi spi;
-    const std::optional<context::IdempotencyKey> key = context::idempotency_key(spi, args.opt_text(6), caller);
+    const std::optional<context::IdempotencyKey> key = context::idempotency_key(args.opt_text(6), caller);
     request.has_key = key.has_value();
     // Twice at most: a key taken meanwhile by a purchase under another mandate (this mandate's are
     // serialised) is seen by the second snapshot, and judged by core as a replay or a conflict.
@@ -70,7 +70,7 @@ KOBA_FUNCTION(kobatela_refund_purchase) {
     core::require_text(request.reason, "reason", core::kRefundReasonMaxLength);
 
     pg::Spi spi;
-    const std::optional<context::IdempotencyKey> key = context::idempotency_key(spi, args.opt_text(3), caller);
+    const std::optional<context::IdempotencyKey> key = context::idempotency_key(args.opt_text(3), caller);
     // Twice at most: a key taken meanwhile by a refund under another mandate (this mandate's are
     // serialised) is seen by the second snapshot, and judged by core as a replay or a conflict.
     for (int attempt = 0; attempt < 2; ++attempt) {

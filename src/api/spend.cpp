@@ -38,7 +38,7 @@ KOBA_FUNCTION(kobatela_spend) {
     if (request.note) core::require_text(*request.note, "note", core::kMaxSpendNote);
 
     pg::Spi spi;
-    const std::optional<context::IdempotencyKey> key = context::idempotency_key(spi, args.opt_text(4), caller);
+    const std::optional<context::IdempotencyKey> key = context::idempotency_key(args.opt_text(4), caller);
     if (key) request.key = key->key;
     core::SpendSnapshot snapshot = store::spend_snapshot(spi, request, key);
     context::require_party(caller, {snapshot.client_id});

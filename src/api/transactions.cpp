@@ -47,7 +47,7 @@ KOBA_FUNCTION(kobatela_create_transaction) {
     context::require_party(caller, {request.sender_id});
 
     pg::Spi spi;
-    const std::optional<context::IdempotencyKey> key = context::idempotency_key(spi, args.opt_text(4), caller);
+    const std::optional<context::IdempotencyKey> key = context::idempotency_key(args.opt_text(4), caller);
     // A replay needs neither the users nor the allowlist again: it is answered first.
     if (key) {
         if (const std::optional<store::TransactionRow> first = store::transfer_by_key(spi, *key, request.sender_id))

@@ -6,10 +6,36 @@
 #include "context/identity.hpp"
 #include "pg/spi.hpp"
 
+#include <array>
+
 namespace koba::context {
 
-// A request header (name in lower case, as PostgREST passes them), if there is one.
-std::optional<std::string> request_header(pg::Spi& spi, const char* lower_case_name);
+// The request headers Kobatela reads (PostgREST passes names in lower case).
+enum class Header : uint8_t {
+    ApiKey,          // x-api-key
+    Authorization,   // authorization
+    IdempotencyKey,  // idempotency-key
+    PspSignature,    // x-psp-signature
+    PspTimestamp,    // x-psp-timestamp
+    PspEventId,      // x-psp-event-id
+    PspRef,          // x-psp-ref
+};
+constexpr std::size_t kHeaderCount = 7;
+
+// The request's headers that Kobatela reads, each as `request.headers ->> name` gives it.
+struct RequestHeaders {
+    std::array<std::optional<std::string>, kHeaderCount> values;
+    const std::optional<std::string>& operator[](Header header) const {
+        return values[static_cast<std::size_t>(header)];
+    }
+};
+
+// request.headers, read once and parsed once into every header above: a call reads it once and
+// asks the result for each header it needs. The parse is kept per backend for the setting's text,
+// so the next call of the same request (PostgREST's pre-request, then the function) parses
+// nothing. Unset or empty (outside PostgREST): no header, and no parse. A setting that is not
+// JSON: INVALID_ARGUMENT (any session can set it).
+RequestHeaders request_headers();
 
 // Under PostgREST only: answer with `status` and one extra response header.
 void set_http_response(pg::Spi& spi, int status, const char* header, const char* value);
@@ -26,8 +52,7 @@ struct IdempotencyKey {
 
 // The idempotency key of a call: the argument when given, else the Idempotency-Key header, in
 // `caller`'s namespace. Validated: 1 to 64 characters, no control characters.
-std::optional<IdempotencyKey> idempotency_key(pg::Spi& spi, std::optional<std::string> argument,
-                                              const Principal& caller);
+std::optional<IdempotencyKey> idempotency_key(std::optional<std::string> argument, const Principal& caller);
 
 // Two parameters: the key and its owner (both NULL without a key), as the idempotency_key and
 // idempotency_owner columns take them.

@@ -2,11 +2,9 @@
 
 #include "core/errors.hpp"
 #include "core/hmac.hpp"
-
-#include <openssl/rand.h>
+#include "core/random.hpp"
 
 #include <array>
-#include <stdexcept>
 
 namespace koba::core {
 
@@ -17,10 +15,6 @@ constexpr std::size_t kPrefixHexDigits = 6;
 constexpr std::size_t kPrefixLength = kKeyStart.size() + kPrefixHexDigits;  // "koba_" + 6 hex
 constexpr std::size_t kSecretBytes = 32;
 constexpr int64_t kKeyUseStampInterval = 60'000'000;  // one minute, in microseconds
-
-void random_bytes(unsigned char* out, std::size_t n) {
-    if (RAND_bytes(out, static_cast<int>(n)) != 1) throw std::runtime_error("RAND_bytes failed");
-}
 
 bool is_lower_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 

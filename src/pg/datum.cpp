@@ -67,21 +67,28 @@ Datum own_jsonb_datum(std::string_view json_text) {
     return pg_call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(cstr)); });
 }
 
-Datum jsonb_datum(std::string_view json_text) {
+std::optional<Datum> try_jsonb_datum(std::string_view json_text, std::string* refusal) {
     const std::string text(json_text);  // jsonb_in wants a NUL-terminated string
     const char* cstr = text.c_str();
     // PostgreSQL's own parser judges the text; in a subtransaction, so that its refusal can become
-    // INVALID_JSON with the caller's transaction still usable.
+    // Kobatela's error with the caller's transaction still usable.
     const Recovered<Datum> parsed =
         recoverable([&] { return pg_call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(cstr)); }); });
     if (parsed.ok()) return parsed.value();
-    // What the text itself is to blame for becomes INVALID_JSON: a syntax error, any data exception
-    // (a \u0000 escape, which jsonb cannot hold: 22P05; a number beyond numeric's range: 22003) and
-    // a document nested too deep for the parser (54001). Anything else (out of memory...) stays
-    // itself.
+    // What the text itself is to blame for: a syntax error, any data exception (a \u0000 escape,
+    // which jsonb cannot hold: 22P05; a number beyond numeric's range: 22003) and a document nested
+    // too deep for the parser (54001). Anything else (out of memory...) stays itself.
     const RolledBackError& error = parsed.error();
     if (!error.is_data_exception() && error.sqlerrcode() != ERRCODE_STATEMENT_TOO_COMPLEX) error.raise();
-    throw core::Error(core::ErrorCode::INVALID_JSON, std::string("Malformed JSON: ") + error.message());
+    if (refusal != nullptr) *refusal = error.message();
+    return std::nullopt;
+}
+
+Datum jsonb_datum(std::string_view json_text) {
+    std::string refusal;
+    const std::optional<Datum> document = try_jsonb_datum(json_text, &refusal);
+    if (!document) throw core::Error(core::ErrorCode::INVALID_JSON, "Malformed JSON: " + refusal);
+    return *document;
 }
 
 std::string jsonb_text(Datum value) {
@@ -89,6 +96,55 @@ std::string jsonb_text(Datum value) {
     std::string result(text);
     pg_call([&] { pfree(text); });
     return result;
+}
+
+std::optional<std::string> JsonbField::as_text() const {
+    if (type == JsonbType::Absent || type == JsonbType::Null) return std::nullopt;
+    return text;
+}
+
+bool jsonb_is_object(Datum document) {
+    return pg_call([&] { return JB_ROOT_IS_OBJECT(DatumGetJsonbP(document)); });
+}
+
+namespace {
+// The ->> text of one jsonb value (jsonb_object_field_text's rules), palloc'd; NULL for null.
+char* jsonb_value_text(const JsonbValue* value) {
+    switch (value->type) {
+        case jbvNull: return nullptr;
+        case jbvString: return pnstrdup(value->val.string.val, value->val.string.len);
+        case jbvNumeric: return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(value->val.numeric)));
+        case jbvBool: return pstrdup(value->val.boolean ? "true" : "false");
+        default: return JsonbToCString(nullptr, value->val.binary.data, value->val.binary.len);
+    }
+}
+
+JsonbType jsonb_value_type(const JsonbValue* value) {
+    switch (value->type) {
+        case jbvNull: return JsonbType::Null;
+        case jbvString: return JsonbType::String;
+        case jbvNumeric: return JsonbType::Number;
+        case jbvBool: return JsonbType::Boolean;
+        default: return JsonbType::Container;
+    }
+}
+}  // namespace
+
+JsonbField jsonb_field(Datum document, std::string_view key) {
+    const char* name = key.data();
+    const uint32 length = static_cast<uint32>(key.size());
+    JsonbType type = JsonbType::Absent;
+    char* text = pg_call([&]() -> char* {
+        Jsonb* jsonb = DatumGetJsonbP(document);
+        if (!JB_ROOT_IS_OBJECT(jsonb)) return nullptr;
+        JsonbValue* value = getKeyJsonValueFromContainer(&jsonb->root, name, length, nullptr);
+        if (value == nullptr) return nullptr;
+        type = jsonb_value_type(value);
+        return jsonb_value_text(value);
+    });
+    JsonbField field{type, text != nullptr ? std::string(text) : std::string()};
+    if (text != nullptr) pg_call([&] { pfree(text); });
+    return field;
 }
 
 Datum enum_datum(Oid enum_type, const char* label) {

@@ -35,11 +35,27 @@ std::string numeric_text(Datum value);
 // JSON text from outside (an argument, a webhook body, anchors): PostgreSQL's parser judges it in
 // a subtransaction (pg::recoverable), so a malformed text raises INVALID_JSON.
 Datum jsonb_datum(std::string_view json_text);
+// The same judgement, for a caller that words the refusal itself: the document, or nothing when
+// the text is to blame (a syntax error, a data exception, nesting too deep: `refusal` then holds
+// PostgreSQL's message). Any other error (out of memory...) goes on as itself.
+std::optional<Datum> try_jsonb_datum(std::string_view json_text, std::string* refusal = nullptr);
 // JSON Kobatela wrote itself (core::JsonObject: events, alerts, audit data, answers): parsed
 // directly, without the subtransaction's cost; a malformed text would be Kobatela's bug, and
 // stays PostgreSQL's own error.
 Datum own_jsonb_datum(std::string_view json_text);
 std::string jsonb_text(Datum value);
+
+// One field of a jsonb document, read in C++ from the parsed form (no statement, no second parse).
+enum class JsonbType : uint8_t { Absent, Null, String, Number, Boolean, Container };
+struct JsonbField {
+    JsonbType type = JsonbType::Absent;  // Absent: no such key, or the document is not an object
+    std::string text;                    // as ->> gives it: a string's content, a number's digits,
+                                         // true/false, a container's JSON text; "" for Null/Absent
+    // What `document ->> key` returns: the text, or NULL (Absent or Null).
+    std::optional<std::string> as_text() const;
+};
+bool jsonb_is_object(Datum document);
+JsonbField jsonb_field(Datum document, std::string_view key);
 
 // Enum values by label; the type is the calling function's result or argument type.
 Datum enum_datum(Oid enum_type, const char* label);

@@ -64,6 +64,11 @@ struct PendingError {
 }
 
 EntryGate g_gate = nullptr;
+Oid g_current_function = InvalidOid;
+
+Oid function_of(FunctionCallInfo fcinfo) {
+    return fcinfo->flinfo != nullptr ? fcinfo->flinfo->fn_oid : InvalidOid;
+}
 
 }  // namespace
 
@@ -105,11 +110,15 @@ bool in_api_call() noexcept { return g_call_depth > 0; }
 
 void reset_call_depth() noexcept { g_call_depth = 0; }
 
+Oid current_function() { return g_current_function; }
+
 Datum run_entry(FunctionCallInfo fcinfo, EntryBody body, const char* name, bool gated) {
     // Checked on every way out: a C++ exception that skipped a PG_CATCH (a bug: see pg_call) must
     // not leave PostgreSQL's error handling pointing into a dead stack frame. Put back, then
     // reported (a WARNING could itself raise, and must find the stacks sound).
     const detail::ErrorStacks stacks;
+    const Oid caller_function = g_current_function;
+    g_current_function = function_of(fcinfo);
     PendingError pending;
     Datum result = Datum(0);
     // A trigger runs inside whatever statement fired it: it is no call of its own.
@@ -126,6 +135,7 @@ Datum run_entry(FunctionCallInfo fcinfo, EntryBody body, const char* name, bool 
     // Every C++ object of the body is destroyed by now, and so is any exception. (Counted down by
     // hand: raise() below longjmps past this frame's destructors.)
     if (is_call) --g_call_depth;
+    g_current_function = caller_function;
     if (stacks.restore()) detail::warn_exception_stack_moved(name);
     if (returned) return result;
     raise(pending);

@@ -123,7 +123,8 @@ void set_entry_gate(EntryGate gate);
 
 // Runs an SQL-callable body behind the barrier, after the gate unless `gated` is false. Never lets
 // a C++ exception out; raises the PostgreSQL error for it once every C++ object of the body is
-// destroyed.
+// destroyed. While the body runs, current_function() is its function (put back on every way out,
+// so a nested call through SPI leaves its caller's in place).
 Datum run_entry(FunctionCallInfo fcinfo, EntryBody body, const char* name, bool gated);
 
 // API calls: an entry point run by run_entry that is not a trigger. Calls nest (a Kobatela function
@@ -138,6 +139,11 @@ void reset_call_depth() noexcept;  // at the end of a transaction (a safety net:
 // barrier as run_entry, raising the PostgreSQL error for whatever it throws.
 using CallbackBody = void (*)();
 void run_callback(CallbackBody body, const char* name);
+
+// The pg_proc oid of the SQL-callable function whose body is running (the innermost, when one
+// calls another through SPI); InvalidOid outside any, or for a call without FmgrInfo
+// (DirectFunctionCall). pg::Spi reads it to run a STABLE or IMMUTABLE function's SQL read-only.
+Oid current_function();
 
 }  // namespace koba::pg
 

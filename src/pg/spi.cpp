@@ -5,6 +5,7 @@
 
 #include <exception>
 #include <stdexcept>
+#include <unordered_map>
 
 extern "C" {
 #include "utils/xid8.h"
@@ -46,6 +47,7 @@ Params& Params::text(std::string_view value) { return add(text_datum(value)); }
 Params& Params::money(int64_t cents) { return add(numeric_datum(cents)); }
 Params& Params::jsonb(std::string_view json_text) { return add(jsonb_datum(json_text)); }
 Params& Params::own_jsonb(std::string_view json_text) { return add(own_jsonb_datum(json_text)); }
+Params& Params::jsonb_document(Datum document) { return add(document); }
 Params& Params::timestamptz(UnixMicros micros) { return add(timestamptz_datum(micros)); }
 Params& Params::xid8(uint64_t full_xid) { return add(FullTransactionIdGetDatum(FullTransactionIdFromU64(full_xid))); }
 Params& Params::bytes(std::string_view value) { return add(bytea_datum(value)); }
@@ -71,8 +73,12 @@ int Result::column(std::string_view name) const {
 
 namespace {
 
+// The column's type, seen through a domain (kobatela.positive_money is a numeric): the base type
+// is looked up only for a type that is not one of PostgreSQL's own.
 Oid column_type(const SPITupleTable* table, int column) {
-    return TupleDescAttr(table->tupdesc, column - 1)->atttypid;
+    const Oid type = TupleDescAttr(table->tupdesc, column - 1)->atttypid;
+    if (type < FirstNormalObjectId) return type;
+    return pg_call([&] { return getBaseType(type); });
 }
 
 // Fills values/nulls for `target` (a composite type, possibly with dropped columns) from a
@@ -181,7 +187,39 @@ Datum Result::composite(uint64_t row, FunctionCallInfo fcinfo) const {
 
 // ---- Spi ---------------------------------------------------------------------------------------
 
-Spi::Spi() : caller_context_(CurrentMemoryContext), uncaught_at_start_(std::uncaught_exceptions()) {
+namespace {
+
+// Whether each function oid met so far is declared STABLE or IMMUTABLE (pg_proc.provolatile),
+// looked up once per backend. Emptied on any change to pg_proc (ALTER FUNCTION ... VOLATILE,
+// CREATE OR REPLACE, an upgrade), which PostgreSQL signals through the PROCOID syscache.
+std::unordered_map<Oid, bool> g_read_only_functions;
+bool g_invalidation_registered = false;
+
+void forget_volatility(Datum /*arg*/, int /*cache_id*/, uint32 /*hash*/) noexcept { g_read_only_functions.clear(); }
+
+bool lookup_read_only(Oid function) {
+    if (!g_invalidation_registered) {
+        pg_call([] { CacheRegisterSyscacheCallback(PROCOID, forget_volatility, Datum(0)); });
+        g_invalidation_registered = true;
+    }
+    return pg_call([&] { return func_volatile(function) != PROVOLATILE_VOLATILE; });
+}
+
+// Whether statements of `function` run read-only: it is declared STABLE or IMMUTABLE.
+bool runs_read_only(Oid function) {
+    if (!OidIsValid(function)) return false;
+    const auto known = g_read_only_functions.find(function);
+    if (known != g_read_only_functions.end()) return known->second;
+    const bool read_only = lookup_read_only(function);
+    g_read_only_functions.emplace(function, read_only);
+    return read_only;
+}
+
+}  // namespace
+
+Spi::Spi()
+    : caller_context_(CurrentMemoryContext), uncaught_at_start_(std::uncaught_exceptions()),
+      read_only_(runs_read_only(current_function())) {
     pg_call([] {
         if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "kobatela: SPI_connect failed");
     });
@@ -201,7 +239,8 @@ Result Spi::run(Statement& statement, Params params, long max_rows) {
     SPIPlanPtr plan = statement.plan();
     Datum* values = params.values();
     const char* nulls = params.nulls();
-    return finish_statement(pg_call([&] { return SPI_execute_plan(plan, values, nulls, false, max_rows); }));
+    const bool read_only = read_only_;
+    return finish_statement(pg_call([&] { return SPI_execute_plan(plan, values, nulls, read_only, max_rows); }));
 }
 
 Result Spi::finish_statement(int rc) {

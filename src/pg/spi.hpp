@@ -47,6 +47,7 @@ public:
     Params& money(int64_t cents);  // numeric
     Params& jsonb(std::string_view json_text);      // from outside: INVALID_JSON when malformed
     Params& own_jsonb(std::string_view json_text);  // Kobatela's own (pg::own_jsonb_datum)
+    Params& jsonb_document(Datum document);         // already parsed (pg::jsonb_datum): no parse
     Params& timestamptz(UnixMicros micros);
     Params& xid8(uint64_t full_xid);
     Params& bytes(std::string_view value);  // bytea
@@ -115,6 +116,13 @@ private:
 // scope is left by an exception it does not touch SPI: the error ends the (sub)transaction, and
 // PostgreSQL cleans the connection up then.
 //
+// Read-only inside a function declared STABLE or IMMUTABLE (pg::current_function(), as PL/pgSQL
+// does for its non-volatile functions): each statement runs on the calling query's snapshot, with
+// no new snapshot and no command-counter bump, and one that would write fails ("INSERT is not
+// allowed in a non-volatile function"). Such a function therefore sees what its calling statement
+// sees, not what that statement itself wrote. Inside a VOLATILE function, or outside any,
+// statements run read-write, each on a new snapshot.
+//
 // SPI switches to its own memory context, which SPI_finish frees. Spi switches back to the
 // caller's context after connecting and after every statement, so whatever C++ code allocates
 // while connected (parameters, a text result to return) lives as long as the call itself.
@@ -131,6 +139,7 @@ private:
     Result finish_statement(int rc);
     MemoryContext caller_context_;
     int uncaught_at_start_;
+    bool read_only_;
 };
 
 // Sets up a set-returning function's result (materialize mode) in the caller's memory, for

@@ -2,6 +2,8 @@
 
 #include "audit/audit.hpp"
 #include "core/errors.hpp"
+#include "core/references.hpp"
+#include "pg/datum.hpp"
 #include "store/alert_store.hpp"
 #include "store/escrow_store.hpp"
 
@@ -78,14 +80,19 @@ void apply_sent(pg::Spi& spi, int64_t escrow_id, const core::SendDecision& send,
     if (send.escrow_close) apply_escrow_step(spi, escrow_id, *send.escrow_close, core::all_paid_event());
 }
 
+// A new payment's reference at the PSP: time-ordered (core/references.hpp), so that inserts into
+// payments_psp_ref_key land at the right edge of the index.
+std::string new_psp_ref() { return core::new_psp_ref(pg::clock_micros() / 1000); }
+
 // A PENDING payment sent, as decided.
 void send_pending(pg::Spi& spi, int64_t escrow_id, const core::PaymentState& payment, const core::SendDecision& send) {
     static pg::Statement mark_sent{
-        "UPDATE kobatela.payments SET status = $2::kobatela.payment_status, psp_ref = 'PSP-' || gen_random_uuid() "
+        "UPDATE kobatela.payments SET status = $2::kobatela.payment_status, psp_ref = $3 "
         "WHERE id = $1 RETURNING psp_ref",
-        {INT8OID, TEXTOID}};
+        {INT8OID, TEXTOID, TEXTOID}};
     const audit::AuditReason reason(core::kPayoutAudit);
-    const pg::Result r = spi.run(mark_sent, pg::Params().int8(payment.id).text(core::status_name(send.payment_to)));
+    const pg::Result r = spi.run(
+        mark_sent, pg::Params().int8(payment.id).text(core::status_name(send.payment_to)).text(new_psp_ref()));
     add_escrow_money(spi, escrow_id, send.money);
     apply_sent(spi, escrow_id, send, payment.id, payment.cents, payment.milestone_id, payment.kind,
                r.text(0, r.column("psp_ref")));
@@ -181,15 +188,16 @@ pg::Result insert_payment(pg::Spi& spi, const NewPayment& payment) {
     static pg::Statement insert{
         "INSERT INTO kobatela.payments (escrow_id, milestone_id, payee_id, amount, status, psp_ref, "
         "idempotency_key, idempotency_owner, payout_key, kind, retry_of) "
-        "VALUES ($1, $2, $3, $4, $5::kobatela.payment_status, 'PSP-' || gen_random_uuid(), $6, $7, $8, "
-        "$9::kobatela.payment_kind, $10) ON CONFLICT DO NOTHING RETURNING *",
-        {INT8OID, INT8OID, INT8OID, NUMERICOID, TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTOID, INT8OID}};
+        "VALUES ($1, $2, $3, $4, $5::kobatela.payment_status, $6, $7, $8, $9, "
+        "$10::kobatela.payment_kind, $11) ON CONFLICT DO NOTHING RETURNING *",
+        {INT8OID, INT8OID, INT8OID, NUMERICOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTOID, INT8OID}};
     pg::Params values;
     values.int8(payment.escrow_id)
         .opt_int8(payment.milestone_id)
         .opt_int8(payment.payee_id)
         .money(payment.cents)
-        .text(core::status_name(payment.status));
+        .text(core::status_name(payment.status))
+        .text(new_psp_ref());
     context::add_idempotency_key(values, payment.caller_key)
         .opt_text(payment.payout_key)
         .text(core::status_name(payment.kind))

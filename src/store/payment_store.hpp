@@ -31,7 +31,7 @@ int64_t payment_escrow_id(pg::Spi& spi, int64_t payment_id);
 core::ExecuteSnapshot execute_snapshot(pg::Spi& spi, const core::EscrowState& escrow, int64_t payment_id);
 void apply_execute(pg::Spi& spi, const core::ExecuteSnapshot& snapshot, const core::PayoutDecision& decision);
 
-// A new payment out of the locked escrow, inserted in `status` with psp_ref PSP-<uuid>, its
+// A new payment out of the locked escrow, inserted in `status` with psp_ref PSP-<UUIDv7>, its
 // `money` added to the escrow's counters. No row, having written nothing, when a transaction that
 // committed meanwhile took its key. Columns by name: id, psp_ref, ...
 struct NewPayment {

@@ -16,22 +16,6 @@ StoredWebhookEvent read_event(const pg::Result& r) {
 
 }  // namespace
 
-WebhookBody read_webhook_body(pg::Spi& spi, const std::string& body) {
-#define KOBA_FIELD(name) \
-    "CASE WHEN jsonb_typeof(b -> '" name "') IN ('string', 'number') THEN b ->> '" name "' END AS " name
-    static pg::Statement fields{
-        "SELECT jsonb_typeof(b) AS json_type, " KOBA_FIELD("id") ", " KOBA_FIELD("event_id") ", "
-        KOBA_FIELD("type") ", " KOBA_FIELD("event") ", " KOBA_FIELD("psp_ref") ", " KOBA_FIELD("payment_reference")
-        " FROM (SELECT $1 AS b) AS s",
-        {JSONBOID}};
-#undef KOBA_FIELD
-    const pg::Result r = spi.run(fields, pg::Params().jsonb(body));  // INVALID_JSON when malformed
-    const auto field = [&](const char* name) { return r.opt_text(0, r.column(name)); };
-    return WebhookBody{r.text(0, r.column("json_type")),
-                       {field("id"), field("event_id"), field("type"), field("event"), field("psp_ref"),
-                        field("payment_reference")}};
-}
-
 std::optional<StoredWebhookEvent> find_webhook_event(pg::Spi& spi, const std::string& event_id) {
     static pg::Statement find{
         "SELECT " KOBA_PROCESSED_AT " FROM kobatela.psp_webhook_events WHERE event_id = $1", {TEXTOID}};
@@ -46,10 +30,8 @@ std::optional<StoredWebhookEvent> insert_webhook_event(pg::Spi& spi, const NewWe
         "VALUES ($1, $2, $3, $4, now()) ON CONFLICT (event_id) DO NOTHING RETURNING " KOBA_PROCESSED_AT,
         {TEXTOID, TEXTOID, TEXTOID, JSONBOID}};
     const audit::AuditReason reason("PSP_WEBHOOK_RECEIVED");
-    // The body was parsed once already (read_webhook_body: INVALID_JSON there), so this second parse
-    // of the same text cannot fail: no subtransaction for it.
     const pg::Result r = spi.run(
-        insert, pg::Params().text(event.event_id).opt_text(event.psp_ref).text(event.kind).own_jsonb(event.raw));
+        insert, pg::Params().text(event.event_id).opt_text(event.psp_ref).text(event.kind).jsonb_document(event.raw));
     if (r.empty()) return std::nullopt;
     return read_event(r);
 }

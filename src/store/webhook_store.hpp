@@ -1,9 +1,7 @@
-// The PSP webhooks' SQL (spec.md section 5): the body's fields as PostgreSQL's jsonb reads them,
-// and the record of each event (psp_webhook_events), which makes a delivery's replay answer as
+// The PSP webhooks' SQL (spec.md section 5): the record of each event (psp_webhook_events), which makes a delivery's replay answer as
 // the first one did. The payment an event acts on is store/payment_store.hpp's.
 #pragma once
 
-#include "core/webhook.hpp"
 #include "pg/spi.hpp"
 
 #include <optional>
@@ -11,14 +9,6 @@
 #include <string_view>
 
 namespace koba::store {
-
-// The body parsed once with jsonb (INVALID_JSON when it is malformed): its JSON type
-// (jsonb_typeof: "object", "array", ...) and, for an object, the fields an event is filed under.
-struct WebhookBody {
-    std::string json_type;
-    core::PspBodyFields fields;
-};
-WebhookBody read_webhook_body(pg::Spi& spi, const std::string& body);
 
 // A recorded event: when it was processed, in ISO 8601 UTC whatever the session's TimeZone.
 struct StoredWebhookEvent {
@@ -31,7 +21,7 @@ struct NewWebhookEvent {
     std::string event_id;
     std::optional<std::string> psp_ref;
     std::string kind;
-    std::string_view raw;  // the body, JSON
+    Datum raw;  // the body, parsed once as jsonb by the caller (pg::jsonb_datum)
 };
 // Records the event, processed now (audit PSP_WEBHOOK_RECEIVED, under the actor the caller set).
 // None, having written nothing, when a concurrent delivery of the same event recorded it first:

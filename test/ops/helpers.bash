@@ -4,7 +4,8 @@
 # Every helper talks to the cluster in PGHOST/PGPORT/PGUSER as a superuser, and reads tables as
 # such (superusers bypass the row-level security forced on every Kobatela table).
 
-pg_bin=/usr/lib/postgresql/15/bin
+# The server's programs (pg_dump...): PG_CONFIG's, as the Makefile and scripts/cluster.sh choose it.
+pg_bin=$("${PG_CONFIG:-$(ls /usr/lib/postgresql/15/bin/pg_config 2>/dev/null || echo pg_config)}" --bindir)
 ops_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

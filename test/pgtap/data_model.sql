@@ -4,7 +4,7 @@
 -- column added later is held to the same rules without touching this file. Constraint behaviour is
 -- checked with plain INSERTs (the test runs as superuser, in a transaction that is rolled back).
 BEGIN;
-SELECT plan(60);
+SELECT plan(67);
 
 -- ---------------------------------------------------------------------------------------------
 -- Tables and enums
@@ -51,7 +51,10 @@ SELECT enum_has_labels('kobatela', 'purchase_status', ARRAY['AUTHORIZED', 'COMPL
 CREATE TEMP VIEW kobatela_columns AS
 SELECT c.relname::text                                    AS table_name,
        a.attname::text                                    AS column_name,
-       format_type(a.atttypid, a.atttypmod)               AS column_type,
+       -- a domain's column as its base type (kobatela.positive_money: numeric(18,2))
+       CASE WHEN t.typbasetype <> 0 THEN format_type(t.typbasetype, t.typtypmod)
+            ELSE format_type(a.atttypid, a.atttypmod) END AS column_type,
+       a.atttypid                                         AS type_oid,
        coalesce(nullif(t.typbasetype, 0), t.oid)::regtype AS base_type,
        a.attnotnull                                       AS not_null,
        a.attidentity                                      AS identity,
@@ -118,8 +121,40 @@ SELECT is_empty(
          AND NOT EXISTS (
              SELECT FROM pg_constraint k
               WHERE k.conrelid = ('kobatela.' || table_name)::regclass AND k.contype = 'c'
-                AND pg_get_constraintdef(k.oid) LIKE '%currency ~ ''^[A-Z]{3}$''%')$$,
-    'every currency column is checked as 3 upper-case letters');
+                AND pg_get_constraintdef(k.oid) LIKE '%currency ~ ''^[A-Z]{3}$''%')
+         AND NOT EXISTS (
+             SELECT FROM pg_constraint k
+              WHERE k.contypid = type_oid AND pg_get_constraintdef(k.oid) LIKE '%VALUE ~ ''^[A-Z]{3}$''%')$$,
+    'every currency column is checked as 3 upper-case letters (by a CHECK or its domain)');
+
+-- The tables every hot path writes carry their single-column rules as domains (sql/types.sql,
+-- docs/performance.md "CHECK constraints"): only the rules that span two columns are CHECKs.
+SELECT set_eq(
+    $$SELECT conname::text FROM pg_constraint WHERE contype = 'c' AND conrelid = ANY (ARRAY[
+          'kobatela.payments', 'kobatela.escrow_agreements', 'kobatela.escrow_deposits', 'kobatela.purchases',
+          'kobatela.usage_mandates', 'kobatela.allowed_payees', 'kobatela.escrow_events',
+          'kobatela.psp_webhook_events']::regclass[])$$,
+    ARRAY['escrow_agreements_deposited_amount_check', 'payments_kind_check', 'usage_mandates_total_spent_check'],
+    'the hot tables keep only their two-column CHECKs');
+SELECT is_empty(
+    $$SELECT table_name, column_name FROM kobatela_columns
+       WHERE table_name IN ('payments', 'escrow_agreements', 'escrow_deposits', 'purchases', 'usage_mandates',
+                            'allowed_payees', 'escrow_events', 'psp_webhook_events')
+         AND (column_name IN ('amount', 'amount_total', 'total_amount', 'deposited_amount', 'paid_amount',
+                              'refunded_amount', 'to_repay_amount', 'reserved_amount', 'daily_limit',
+                              'total_limit', 'spent_today', 'spent_total', 'total_spent', 'currency',
+                              'idempotency_key', 'payout_key', 'payee_ref', 'label', 'kind', 'event_id')
+              OR (table_name = 'payments' AND column_name = 'psp_ref'))
+         AND NOT (table_name = 'payments' AND column_name = 'kind')  -- an enum
+         AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.contypid = type_oid)$$,
+    'every column of the hot tables that had a single-column CHECK has a checked domain');
+-- What each domain refuses, as the CHECK it replaces did.
+SELECT throws_ok($$SELECT 0::kobatela.positive_money$$, '23514', NULL, 'positive_money refuses 0');
+SELECT throws_ok($$SELECT (-0.01)::kobatela.nonnegative_money$$, '23514', NULL, 'nonnegative_money refuses -0.01');
+SELECT throws_ok($$SELECT 'usd'::kobatela.currency_code$$, '23514', NULL, 'currency_code refuses lower case');
+SELECT throws_ok($$SELECT '   '::kobatela.nonblank_text_64$$, '23514', NULL, 'nonblank_text_64 refuses blanks');
+SELECT throws_ok($$SELECT repeat('x', 65)::kobatela.nonblank_text_64$$, '23514', NULL,
+    'nonblank_text_64 refuses 65 characters');
 
 -- ---------------------------------------------------------------------------------------------
 -- created_at / updated_at and the touch_updated_at trigger, over every table

@@ -20,6 +20,11 @@
 //                    puts it back, and raises
 //   moved_exception_stack_ok the same exception caught in the body, which returns 'ok': found on
 //                    the normal way out
+//   write            inserts a row into pg_temp.bridge_probe_rows through pg::Spi: refused when
+//                    the function is declared STABLE or IMMUTABLE (its SQL runs read-only)
+//   count            how many rows pg_temp.bridge_probe_rows holds, through pg::Spi
+//   stable_then_write in one SPI connection, calls bridge_probe_stable('count') (the test declares
+//                    it STABLE), then writes: the nested read-only call leaves this one read-write
 //   live             how many Tracked objects are alive, not counting this call's own: 0 unless
 //                    an error skipped a destructor
 #include "core/errors.hpp"
@@ -93,6 +98,16 @@ KOBA_FUNCTION(kobatela_bridge_probe) {
         static pg::Statement nested{"SELECT bridge_probe($1)", {TEXTOID}};
         pg::Spi spi;
         return pg::text_datum(spi.run(nested, pg::Params().text(mode.substr(7))).text(0, 1));
+    }
+    if (mode == "write" || mode == "count" || mode == "stable_then_write") {
+        static pg::Statement insert{"INSERT INTO pg_temp.bridge_probe_rows VALUES (2)", {}};
+        static pg::Statement count{"SELECT count(*) FROM pg_temp.bridge_probe_rows", {}};
+        static pg::Statement stable_count{"SELECT bridge_probe_stable('count')", {}};
+        pg::Spi spi;
+        if (mode == "count") return pg::text_datum(std::to_string(spi.run(count).int8(0, 1)));
+        if (mode == "stable_then_write") spi.run(stable_count);
+        spi.run(insert);
+        return pg::text_datum("wrote");
     }
     if (mode == "recovered_in_spi") {
         static pg::Statement count{"SELECT count(*) FROM pg_temp.bridge_probe_rows", {}};

@@ -79,6 +79,31 @@ END $$;
 SELECT (SELECT count(*) FROM bridge_probe_rows) AS rows_kept, bridge_probe('live') AS live_objects;
 DROP TABLE bridge_probe_rows;
 
+-- The SQL of a function declared STABLE or IMMUTABLE runs read-only (src/pg/spi.hpp), as PL/pgSQL
+-- runs a non-volatile function's: its reads work, and a write fails instead of happening; the same
+-- body declared VOLATILE writes. The mode belongs to each call: a STABLE call nested in a VOLATILE
+-- one leaves its caller read-write, also after a refusal, and ALTER FUNCTION is seen at once.
+CREATE FUNCTION bridge_probe_stable(mode text) RETURNS text
+    LANGUAGE C STABLE AS '$libdir/koba_test_probes', 'kobatela_bridge_probe';
+CREATE TEMP TABLE bridge_probe_rows (n int);
+SELECT bridge_probe('write') AS volatile_writes;
+SELECT bridge_probe_stable('count') AS stable_reads;
+SELECT t.err($$SELECT bridge_probe_stable('write')$$) AS stable_write;
+SELECT bridge_probe('stable_then_write') AS after_nested_stable;
+SELECT bridge_probe('write') AS after_refused_write;
+ALTER FUNCTION bridge_probe_stable(text) VOLATILE;
+SELECT bridge_probe_stable('write') AS altered_to_volatile;
+ALTER FUNCTION bridge_probe_stable(text) IMMUTABLE;
+SELECT t.err($$SELECT bridge_probe_stable('write')$$) AS altered_to_immutable;
+SELECT count(*) AS rows_written FROM bridge_probe_rows;
+DROP TABLE bridge_probe_rows;
+DROP FUNCTION bridge_probe_stable(text);
+-- Kobatela's own non-volatile functions, whose SQL therefore runs read-only: none of them writes
+-- (the suites call every one; one that wrote would fail as bridge_probe_stable('write') does).
+SELECT p.proname AS function, p.provolatile AS volatility
+FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = 'kobatela' AND p.provolatile <> 'v' ORDER BY p.proname;
+
 -- A C++ exception that left a PG_TRY block behind (the bug pg_call prevents) leaves
 -- PG_exception_stack pointing into a dead stack frame: the entry point puts it back and warns,
 -- whether the call then fails or returns, and the backend goes on.

@@ -212,8 +212,14 @@ SELECT b AS body, t.deliver(b) ->> 'event_id' AS event_id FROM (VALUES
     ('{"id":"","event_id":"evt_second_choice","type":"ping"}'),
     ('{"id":"   ","event_id":"evt_blank_id","type":"ping"}'),
     ('{"id":{"nested":1},"event_id":"evt_object_id","type":"ping"}'),
-    ('{"id":true,"event_id":"evt_bool_id","type":"ping"}')
+    ('{"id":true,"event_id":"evt_bool_id","type":"ping"}'),
+    -- read from the parsed body, as ->> reads it: a number as jsonb prints it, the last of two keys
+    ('{"id":1.50e1,"type":"ping"}'),
+    ('{"id":"evt_first_key","id":"evt_last_key","type":"ping"}')
 ) AS v(b);
+-- What is stored is that same parsed body.
+SELECT raw = '{"id":"evt_last_key","type":"ping"}'::jsonb AS stored_parsed
+FROM kobatela.psp_webhook_events WHERE event_id = 'evt_last_key';
 SELECT event_id, kind FROM kobatela.psp_webhook_events WHERE event_id IN ('42', 'evt_second_choice', 'evt_blank_id')
 ORDER BY event_id;
 SELECT t.outcome(t.deliver('{"id":"evt_blank_kind","type":"  ","event":["x"]}'));

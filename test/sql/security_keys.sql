@@ -94,8 +94,12 @@ SELECT is_active FROM kobatela.get_api_key(:key_id);
 
 -- Creating keys: bound to an existing user, never without a pepper; one born expired never
 -- authenticates.
-SELECT scope, user_id = :owner AS bound_to_owner FROM kobatela.get_api_key(
-    (SELECT id FROM kobatela.create_api_key('keys bound', 'sender', :owner)));
+-- (get_api_key is STABLE: it reads on its calling statement's snapshot, so it finds a key only
+-- from the next statement on.)
+SELECT t.err($$SELECT kobatela.get_api_key((SELECT id FROM kobatela.create_api_key('keys same statement', 'sender')))$$)
+       AS read_in_the_same_statement;
+SELECT id AS bound_key FROM kobatela.create_api_key('keys bound', 'sender', :owner) \gset
+SELECT scope, user_id = :owner AS bound_to_owner FROM kobatela.get_api_key(:bound_key);
 SELECT t.err($$SELECT kobatela.create_api_key('k', 'sender', 424242)$$) AS unknown_user;
 SELECT api_key AS born_expired FROM kobatela.create_api_key('k born expired', 'sender', NULL, now() - interval '1 day') \gset
 SELECT t.err(format('SELECT kobatela.authenticate(%L)', :'born_expired')) AS expired_at_birth;

@@ -50,6 +50,12 @@ SELECT id AS s1 FROM kobatela.spend(:e, 'sp-payee-A', 90, 'medicine', 'sp-k1') \
 SELECT escrow_id = :e AS from_e, payee_id = :payee_a AS to_a, milestone_id, amount, status,
        psp_ref ~ '^PSP-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' AS psp_ref_is_a_uuid, idempotency_key
 FROM kobatela.payments WHERE id = :s1;
+-- The reference is a UUIDv7: version 7, variant 10, and first the millisecond it was made (the
+-- clock's, within the minute), so that new payments sort last in payments_psp_ref_key.
+SELECT psp_ref ~ '^PSP-[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' AS psp_ref_is_a_uuid_v7,
+       abs(('x' || lpad(replace(substr(psp_ref, 5, 13), '-', ''), 16, '0'))::bit(64)::bigint
+           - (extract(epoch FROM clock_timestamp()) * 1000)::bigint) < 60000 AS starts_with_now
+FROM kobatela.payments WHERE id = :s1;
 SELECT * FROM t.sp_payee(:payee_a);
 SELECT * FROM t.sp_money(:e);
 -- One USAGE_SPEND event naming the payment and its PSP reference.

@@ -73,6 +73,19 @@ BEGIN;
 SELECT set_config('request.headers', '{"idempotency-key": "tx-header-key"}', true);
 SELECT idempotency_key FROM kobatela.create_transaction(:sender, :friend, 5, 'USD', 'tx-argument-key');
 COMMIT;
+-- request.headers is parsed once per value: each call sees the value set just before it, also
+-- after another value earlier in the same transaction; a value is read as ->> reads it (a number's
+-- digits; nothing from JSON that is not an object).
+BEGIN;
+SELECT set_config('request.headers', '{"idempotency-key": "tx-header-a"}', true);
+SELECT idempotency_key FROM kobatela.create_transaction(:sender, :friend, 1);
+SELECT set_config('request.headers', '{"idempotency-key": "tx-header-b"}', true);
+SELECT idempotency_key FROM kobatela.create_transaction(:sender, :friend, 1);
+SELECT set_config('request.headers', '{"idempotency-key": 42}', true);
+SELECT idempotency_key FROM kobatela.create_transaction(:sender, :friend, 1);
+SELECT set_config('request.headers', '["idempotency-key"]', true);
+SELECT idempotency_key FROM kobatela.create_transaction(:sender, :friend, 1);
+COMMIT;
 -- Outside PostgREST nothing touches the response GUCs.
 SELECT status FROM kobatela.create_transaction(:sender, :stranger, 6);
 SELECT coalesce(current_setting('response.status', true), '') AS response_status;

@@ -1,0 +1,31 @@
+-- bench/checks.sh with CHECKS_AS_060=1: the 0.6.0 CHECKs of the tables the hot paths write, put back
+-- (after the columns' domains were removed), to compare 0.7.0's domains with them directly.
+ALTER TABLE kobatela.allowed_payees ADD CONSTRAINT allowed_payees_daily_limit_check CHECK ((daily_limit >= (0)::numeric));
+ALTER TABLE kobatela.allowed_payees ADD CONSTRAINT allowed_payees_label_check CHECK (((btrim(label) <> ''::text) AND (char_length(label) <= 200)));
+ALTER TABLE kobatela.allowed_payees ADD CONSTRAINT allowed_payees_payee_ref_check CHECK (((btrim(payee_ref) <> ''::text) AND (char_length(payee_ref) <= 120)));
+ALTER TABLE kobatela.allowed_payees ADD CONSTRAINT allowed_payees_spent_today_check CHECK ((spent_today >= (0)::numeric));
+ALTER TABLE kobatela.allowed_payees ADD CONSTRAINT allowed_payees_spent_total_check CHECK ((spent_total >= (0)::numeric));
+ALTER TABLE kobatela.allowed_payees ADD CONSTRAINT allowed_payees_total_limit_check CHECK ((total_limit >= (0)::numeric));
+ALTER TABLE kobatela.escrow_agreements ADD CONSTRAINT escrow_agreements_amount_total_check CHECK ((amount_total > (0)::numeric));
+ALTER TABLE kobatela.escrow_agreements ADD CONSTRAINT escrow_agreements_counters_check CHECK (((refunded_amount >= (0)::numeric) AND (to_repay_amount >= (0)::numeric) AND (reserved_amount >= (0)::numeric)));
+ALTER TABLE kobatela.escrow_agreements ADD CONSTRAINT escrow_agreements_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text));
+ALTER TABLE kobatela.escrow_agreements ADD CONSTRAINT escrow_agreements_deposited_amount_check CHECK ((((0)::numeric <= deposited_amount) AND (deposited_amount <= amount_total)));
+ALTER TABLE kobatela.escrow_agreements ADD CONSTRAINT escrow_agreements_idempotency_key_check CHECK (((btrim(idempotency_key) <> ''::text) AND (char_length(idempotency_key) <= 64)));
+ALTER TABLE kobatela.escrow_agreements ADD CONSTRAINT escrow_agreements_paid_amount_check CHECK ((paid_amount >= (0)::numeric));
+ALTER TABLE kobatela.escrow_deposits ADD CONSTRAINT escrow_deposits_amount_check CHECK ((amount > (0)::numeric));
+ALTER TABLE kobatela.escrow_deposits ADD CONSTRAINT escrow_deposits_idempotency_key_check CHECK (((btrim(idempotency_key) <> ''::text) AND (char_length(idempotency_key) <= 64)));
+ALTER TABLE kobatela.escrow_events ADD CONSTRAINT escrow_events_idempotency_key_check CHECK (((btrim(idempotency_key) <> ''::text) AND (char_length(idempotency_key) <= 128)));
+ALTER TABLE kobatela.escrow_events ADD CONSTRAINT escrow_events_kind_check CHECK (((btrim(kind) <> ''::text) AND (char_length(kind) <= 50)));
+ALTER TABLE kobatela.payments ADD CONSTRAINT payments_amount_check CHECK ((amount > (0)::numeric));
+ALTER TABLE kobatela.payments ADD CONSTRAINT payments_idempotency_key_check CHECK (((btrim(idempotency_key) <> ''::text) AND (char_length(idempotency_key) <= 128)));
+ALTER TABLE kobatela.payments ADD CONSTRAINT payments_kind_check CHECK ((((kind = 'MILESTONE'::kobatela.payment_kind) = (milestone_id IS NOT NULL)) AND ((kind = 'PAYEE'::kobatela.payment_kind) = (payee_id IS NOT NULL))));
+ALTER TABLE kobatela.payments ADD CONSTRAINT payments_payout_key_check CHECK (((btrim(payout_key) <> ''::text) AND (char_length(payout_key) <= 128)));
+ALTER TABLE kobatela.payments ADD CONSTRAINT payments_psp_ref_check CHECK (((btrim(psp_ref) <> ''::text) AND (char_length(psp_ref) <= 128)));
+ALTER TABLE kobatela.psp_webhook_events ADD CONSTRAINT psp_webhook_events_event_id_check CHECK (((btrim(event_id) <> ''::text) AND (char_length(event_id) <= 100)));
+ALTER TABLE kobatela.psp_webhook_events ADD CONSTRAINT psp_webhook_events_kind_check CHECK (((btrim(kind) <> ''::text) AND (char_length(kind) <= 50)));
+ALTER TABLE kobatela.purchases ADD CONSTRAINT purchases_amount_check CHECK ((amount > (0)::numeric));
+ALTER TABLE kobatela.purchases ADD CONSTRAINT purchases_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text));
+ALTER TABLE kobatela.purchases ADD CONSTRAINT purchases_idempotency_key_check CHECK (((btrim(idempotency_key) <> ''::text) AND (char_length(idempotency_key) <= 64)));
+ALTER TABLE kobatela.usage_mandates ADD CONSTRAINT usage_mandates_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text));
+ALTER TABLE kobatela.usage_mandates ADD CONSTRAINT usage_mandates_total_amount_check CHECK ((total_amount > (0)::numeric));
+ALTER TABLE kobatela.usage_mandates ADD CONSTRAINT usage_mandates_total_spent_check CHECK ((((0)::numeric <= total_spent) AND (total_spent <= total_amount)));
