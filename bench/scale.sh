@@ -47,7 +47,7 @@ pgbench -q -i -s 1 "$db" >/dev/null 2>&1
 count() { psql -X -At -d "$db" -c "SELECT count(*) FROM kobatela.$1"; }
 
 mkdir -p "$results"
-declare -A rel first
+declare -A rel first firstb relb
 rows=""
 : >"$data.new"
 for size in $sizes; do
@@ -69,13 +69,14 @@ for size in $sizes; do
   line="| $(group "$size") | $(group "$made") in $took s | $(group "$p0") → $(group "$(count payments)") | $(group "$a0") → $(group "$(count audit_log)") |"
   dat="$size $p0 $a0"
   for s in $calls; do
-    m=$(median <<<"${tp[$s]}")
-    first[$s]=${first[$s]:-$m}
-    rel[$size:$s]=$(ratio "${first[$s]}" "$m")
+    m=$(median <<<"${tp[$s]}") mb=$(median <<<"${rt[$s]}")
+    first[$s]=${first[$s]:-$m} firstb[$s]=${firstb[$s]:-$mb}
+    rel[$size:$s]=$(ratio "${first[$s]}" "$m") relb[$s]+=" $(ratio "${firstb[$s]}" "$mb")"
     us=$(awk -v t="$m" 'BEGIN { printf "%.0f", 1e6 / t }')
-    line+=" $(group "${m%.*}") | $us | $(median <<<"${rt[$s]}") | ${rel[$size:$s]} |"
+    line+=" $(group "${m%.*}") | $us | $mb | ${rel[$size:$s]} |"
     dat+=" ${m%.*} ${rel[$size:$s]}"
   done
+  for s in $calls; do dat+=" ${relb[$s]##* }"; done
   rows+="$line"$'\n'
   echo "$dat" >>"$data.new"
 done
@@ -99,7 +100,7 @@ flat() {   # flat CALL: whether every size is within 10 % of the smallest
   echo
   for s in $calls; do echo "- $s: $(flat "$s")."; done
 } >"$out"
-sed -i '1i # payments audit_log spend_tps spend_cost psp_tps psp_cost  (bench/scale.sh; first column: filled-to size)' "$data"
+sed -i '1i # size payments audit_log spend_tps spend_cost psp_tps psp_cost spend_cost_vs_tpcb psp_cost_vs_tpcb  (bench/scale.sh)' "$data"
 if [ "$docs" = 1 ]; then
   fill "$doc" bench-scale "$out"
   if command -v gnuplot >/dev/null; then
