@@ -122,7 +122,6 @@ CREATE TABLE kobatela.escrow_events (
 );
 
 CREATE INDEX escrow_events_escrow_id_at_idx ON kobatela.escrow_events (escrow_id, at);
-CREATE INDEX escrow_events_kind_idx         ON kobatela.escrow_events (kind);
 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.escrow_events
     FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
@@ -307,7 +306,6 @@ CREATE UNIQUE INDEX payments_idempotency_key_idempotency_owner_key
 -- A failed payment is retried once (retry_payment); the retry is the one that may be retried next.
 -- Partial: first payments (nearly all) write no entry.
 CREATE UNIQUE INDEX payments_retry_of_key  ON kobatela.payments (retry_of) WHERE retry_of IS NOT NULL;
-CREATE INDEX payments_status_idx           ON kobatela.payments (status);
 CREATE INDEX payments_escrow_id_status_idx ON kobatela.payments (escrow_id, status);
 -- BRIN, as on audit_log.at (tables_identity.sql): payments are appended in created_at order, so a
 -- summary per 128 pages answers time ranges without a B-tree entry per payment.
@@ -360,7 +358,6 @@ CREATE TABLE kobatela.psp_webhook_events (
 );
 
 CREATE INDEX psp_webhook_events_received_at_idx ON kobatela.psp_webhook_events (received_at);
-CREATE INDEX psp_webhook_events_kind_idx        ON kobatela.psp_webhook_events (kind);
 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.psp_webhook_events
     FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();

@@ -233,7 +233,6 @@ CREATE UNIQUE INDEX transactions_idempotency_key_idempotency_owner_sender_id_key
 CREATE INDEX transactions_sender_id_idx   ON kobatela.transactions (sender_id);
 
 CREATE INDEX transactions_receiver_id_idx ON kobatela.transactions (receiver_id);
-CREATE INDEX transactions_status_idx      ON kobatela.transactions (status);
 CREATE INDEX transactions_created_at_idx  ON kobatela.transactions (created_at);
 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.transactions

@@ -171,7 +171,6 @@ CREATE UNIQUE INDEX purchases_idempotency_key_idempotency_owner_key
     WHERE idempotency_key IS NOT NULL;
 
 CREATE INDEX purchases_mandate_id_idx  ON kobatela.purchases (mandate_id);
-CREATE INDEX purchases_status_idx      ON kobatela.purchases (status);
 CREATE INDEX purchases_created_at_idx  ON kobatela.purchases USING brin (created_at) WITH (autosummarize = on);  -- as payments'
 CREATE INDEX purchases_beneficiary_id_idx ON kobatela.purchases (beneficiary_id);
 CREATE INDEX purchases_merchant_id_idx ON kobatela.purchases (merchant_id);

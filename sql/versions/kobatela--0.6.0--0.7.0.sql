@@ -291,3 +291,8 @@ COMMENT ON COLUMN kobatela.ledger.credit_account IS
 
 REVOKE ALL ON kobatela.ledger FROM PUBLIC;
 GRANT SELECT ON kobatela.ledger TO kobatela_admin, kobatela_support, kobatela_anon;
+
+-- Every index serves a named query (docs/performance.md, "Indexes and the queries they serve"):
+-- these four served none, and each cost every spend, payout, purchase or webhook an index entry.
+DROP INDEX kobatela.payments_status_idx, kobatela.escrow_events_kind_idx, kobatela.purchases_status_idx,
+           kobatela.psp_webhook_events_kind_idx, kobatela.transactions_status_idx;
