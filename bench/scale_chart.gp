@@ -13,7 +13,7 @@ set output out
 set title "Cost per call as the books grow (1.00: as at the smallest size; lower is cheaper)\n{/*0.85 ".subtitle."}"
 set logscale x 10
 set format x '10^{%L}'
-set xlabel 'rows in kobatela.payments at the start of the runs (the 0.6.0 audit log: about four times as many)'
+set xlabel 'rows in kobatela.payments at the start of the runs (audit_log: about as many records, one per call)'
 set ylabel 'cost per call, relative'
 set yrange [0.7:*]
 set offsets graph 0.05, graph 0.05, graph 0.1, 0
