@@ -740,10 +740,13 @@ bool can_write_now() { return audit_log_table().holds_records || !creating_exten
 
 // The changes of `group` captured at this level or deeper, written as one record (those captured
 // at an outer level stay: a record written here would vanish with this subtransaction).
+// `changes` as records of bounded size (core::bounded_records), in order.
+void write_records(std::vector<core::AuditChange> changes) {
+    for (std::vector<core::AuditChange>& record : core::bounded_records(std::move(changes))) write_record(std::move(record));
+}
+
 void write_group(core::ChangeGroup group) {
-    if (!can_write_now()) return;
-    for (std::vector<core::AuditChange>& record : core::bounded_records(g_pending.take(group, nest_level())))
-        write_record(std::move(record));
+    if (can_write_now()) write_records(g_pending.take(group, nest_level()));
 }
 
 // Captures one change into the group it belongs to, and writes the group if it is full.
@@ -773,7 +776,7 @@ void flush_call() {
     std::vector<core::AuditChange> changes = g_pending.take(core::ChangeGroup::Held, nest_level());
     std::vector<core::AuditChange> call = g_pending.take(core::ChangeGroup::Call, nest_level());
     changes.insert(changes.end(), std::make_move_iterator(call.begin()), std::make_move_iterator(call.end()));
-    for (std::vector<core::AuditChange>& record : core::bounded_records(std::move(changes))) write_record(std::move(record));
+    write_records(std::move(changes));
 }
 
 // COMMIT: the changes made outside any API call, then a key's use that no change followed.

@@ -5,7 +5,6 @@
 #include "context/identity.hpp"
 #include "core/audit_chain.hpp"
 #include "core/errors.hpp"
-#include "core/hmac.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi.hpp"
@@ -47,33 +46,21 @@ bool chains_intact() {
     core::LaneChecker checker;
     bool lane_reported = false;
     audit::LaneOrderScan scan;
-    audit::StoredAuditRow row;
-    for (uint64_t n = 0; scan.next(&row); n++) {
+    core::AuditRecord record;
+    std::string_view hash;
+    for (uint64_t n = 0; scan.next(&record, &hash); n++) {
         if (n % 4096 == 0) pg::check_for_interrupts();
-        if (row.lane != lane) {  // a new lane starts
+        if (record.lane != lane) {  // a new lane starts
             checker = core::LaneChecker();
             lane_reported = false;
-            lane = row.lane;
+            lane = record.lane;
         }
-        // A record (changes) or a row of 0.3.0 to 0.6.0 (entity, data): core tells them apart.
-        core::AuditRecord record;
-        record.prev_hash = row.prev_hash;
-        record.lane = row.lane;
-        record.seq = row.seq;
-        record.at_unix_micros = row.at_unix_micros;
-        record.actor = row.actor;
-        record.action = row.action;
-        record.txid = row.txid;
-        record.changes = row.changes;
-        record.entity = row.entity;
-        record.entity_id = row.entity_id;
-        record.data = row.data;
-        const core::ChainBreak status = checker.next(record, row.hash);
+        const core::ChainBreak status = checker.next(record, hash);
         if (status != core::ChainBreak::Ok && !lane_reported) {
             intact = false;
             lane_reported = true;
-            notice("audit chain broken in lane " + std::to_string(lane) + " at seq " + std::to_string(row.seq) + ": " +
-                   core::chain_break_name(status));
+            notice("audit chain broken in lane " + std::to_string(lane) + " at seq " + std::to_string(record.seq) +
+                   ": " + core::chain_break_name(status));
         }
     }
     return intact;

@@ -66,7 +66,7 @@ LaneOrderScan::~LaneOrderScan() {
     });
 }
 
-bool LaneOrderScan::next(StoredAuditRow* row) {
+bool LaneOrderScan::next(core::AuditRecord* row, std::string_view* hash) {
     // Reset once in a while rather than per row: most rows allocate nothing (only a toasted value or
     // a row of 0.3.0-0.6.0 does), and a reset costs more than the rows in between hold.
     const bool reset = ++rows_read_ % 256 == 0;
@@ -80,16 +80,16 @@ bool LaneOrderScan::next(StoredAuditRow* row) {
         if (n[at(lane_)] || n[at(seq_)] || n[at(hash_)] || n[at(at_)] || n[at(actor_)] || n[at(action_)] || n[at(txid_)])
             elog(ERROR, "kobatela: an audit_log row lacks lane, seq, hash, at, actor, action or txid");
         const MemoryContext caller = MemoryContextSwitchTo(row_memory_);
-        // Views over the (detoasted) values; plain C here: pg::varlena_view would nest pg_call.
+        // Views over the (detoasted) values, in row_memory_ (plain C: this runs inside pg_call).
         const auto view = [&](AttrNumber a) -> std::string_view {
             const struct varlena* d = pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(DatumGetPointer(v[at(a)])));
             return std::string_view(VARDATA_ANY(d), VARSIZE_ANY_EXHDR(d));
         };
-        *row = StoredAuditRow{};
+        *row = core::AuditRecord{};
         row->lane = DatumGetInt32(v[at(lane_)]);
         row->seq = DatumGetInt64(v[at(seq_)]);
         if (!n[at(prev_hash_)]) row->prev_hash = view(prev_hash_);
-        row->hash = view(hash_);
+        *hash = view(hash_);
         row->at_unix_micros = DatumGetTimestampTz(v[at(at_)]) + pg::kPostgresEpochOffsetMicros;
         row->actor = view(actor_);
         row->action = view(action_);

@@ -10,28 +10,12 @@ extern "C" {
 #include "access/genam.h"
 }
 
+#include "core/audit_chain.hpp"
+
 #include <cstdint>
-#include <optional>
 #include <string_view>
 
 namespace koba::audit {
-
-// One row as it is stored; the views are valid until the next call of LaneOrderScan::next() (and a
-// while longer, which no caller may count on).
-struct StoredAuditRow {
-    int32_t lane = 0;
-    int64_t seq = 0;
-    std::optional<std::string_view> prev_hash;
-    std::string_view hash;
-    int64_t at_unix_micros = 0;
-    std::string_view actor;
-    std::string_view action;
-    uint64_t txid = 0;
-    std::optional<std::string_view> changes;  // a record (0.7.0 on)
-    std::string_view entity;                  // a row of 0.3.0 to 0.6.0: its change
-    std::optional<int64_t> entity_id;
-    std::string_view data;                    // ... and its data as jsonb_out prints it
-};
 
 // Opens audit_log and its (lane, seq) index for the caller's snapshot; closes them on normal exit
 // (an error's abort closes them otherwise). Reads every row, whatever row-level security says:
@@ -43,8 +27,11 @@ public:
     LaneOrderScan(const LaneOrderScan&) = delete;
     LaneOrderScan& operator=(const LaneOrderScan&) = delete;
 
-    // The next row in (lane, seq) order into *row; false after the last.
-    bool next(StoredAuditRow* row);
+    // The next row in (lane, seq) order: *record as the chain hashes it (a record of 0.7.0 on with
+    // its changes, a row of 0.3.0 to 0.6.0 with entity, entity_id and data as jsonb_out prints it),
+    // *hash its stored hash; false after the last. The views are valid until the next call (and a
+    // while longer, which no caller may count on).
+    bool next(core::AuditRecord* record, std::string_view* hash);
 
 private:
     Relation heap_ = nullptr;

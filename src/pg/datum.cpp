@@ -13,7 +13,10 @@ namespace koba::pg {
 
 namespace {
 
-std::string varlena_bytes(Datum value) { return std::string(varlena_view(value)); }
+std::string varlena_bytes(Datum value) {
+    const struct varlena* v = pg_call([&] { return pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(DatumGetPointer(value))); });
+    return std::string(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
+}
 
 Datum varlena_datum(std::string_view bytes) {
     if (bytes.size() > MaxAllocSize - VARHDRSZ) throw std::bad_alloc();
@@ -30,10 +33,6 @@ Datum text_datum(std::string_view value) { return varlena_datum(value); }
 std::string text_value(Datum value) { return varlena_bytes(value); }
 Datum bytea_datum(std::string_view bytes) { return varlena_datum(bytes); }
 
-std::string_view varlena_view(Datum value) {
-    const struct varlena* v = pg_call([&] { return pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(DatumGetPointer(value))); });
-    return std::string_view(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
-}
 std::string bytea_value(Datum value) { return varlena_bytes(value); }
 
 Datum text_array_datum(const std::vector<std::string>& values) {

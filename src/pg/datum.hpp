@@ -20,9 +20,6 @@ Datum text_datum(std::string_view value);
 std::string text_value(Datum value);
 
 Datum bytea_datum(std::string_view bytes);
-// The bytes of a text, bytea or json value without copying them (detoasted into the current
-// memory context if need be): valid as long as the Datum's memory.
-std::string_view varlena_view(Datum value);
 std::string bytea_value(Datum value);
 
 Datum text_array_datum(const std::vector<std::string>& values);  // text[], 1-D
