@@ -35,6 +35,8 @@ namespace koba::core {
     X(INVALID_DECISION, 400, "PT400", "The decision must be 'approved' or 'rejected'.")            \
     X(INVALID_USAGE_RULE, 400, "PT400", "Exactly one of merchant_id and category_id must be given.") \
     X(MANDATE_EXPIRES_IN_PAST, 400, "PT400", "The mandate would already be expired.")              \
+    X(INVALID_LIMIT, 400, "PT400", "The limit must be between 1 and 1000.")                        \
+    X(INVALID_CURSOR, 400, "PT400", "The cursor is malformed or belongs to another list.")         \
     /* 401: who is calling is unknown */                                                           \
     X(UNAUTHORIZED, 401, "PT401", "A valid API key is required.")                                  \
     X(INVALID_SIGNATURE, 401, "PT401", "The webhook signature is not valid.")                      \
