@@ -25,5 +25,5 @@ BEGIN
         EXECUTE format('ALTER TABLE %s ALTER COLUMN %I TYPE %s', c.t, c.attname, c.base);
     END LOOP;
 END $$;
-DROP INDEX kobatela.payments_escrow_id_status_idx, kobatela.payments_created_at_idx,
+DROP INDEX kobatela.payments_escrow_id_id_idx, kobatela.payments_created_at_idx,
            kobatela.payments_payee_id_idx, kobatela.payments_milestone_id_idx;

@@ -42,8 +42,9 @@ CREATE UNIQUE INDEX escrow_agreements_idempotency_key_idempotency_owner_key
 -- (status, deadline_at) serves both lookups by status and the deadline sweep
 -- (status = 'FUNDED' AND deadline_at <= now()).
 CREATE INDEX escrow_agreements_status_deadline_at_idx ON kobatela.escrow_agreements (status, deadline_at);
-CREATE INDEX escrow_agreements_client_id_idx          ON kobatela.escrow_agreements (client_id);
-CREATE INDEX escrow_agreements_provider_id_idx        ON kobatela.escrow_agreements (provider_id);
+-- A party's escrows, newest first (list_escrows: (client_id, id) and (provider_id, id), keyset on id).
+CREATE INDEX escrow_agreements_client_id_id_idx       ON kobatela.escrow_agreements (client_id, id);
+CREATE INDEX escrow_agreements_provider_id_id_idx     ON kobatela.escrow_agreements (provider_id, id);
 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.escrow_agreements
     FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
@@ -94,7 +95,7 @@ CREATE TABLE kobatela.escrow_deposits (
 CREATE UNIQUE INDEX escrow_deposits_idempotency_key_idempotency_owner_key
     ON kobatela.escrow_deposits (idempotency_key, idempotency_owner) NULLS NOT DISTINCT
     WHERE idempotency_key IS NOT NULL;
-CREATE INDEX escrow_deposits_escrow_id_idx ON kobatela.escrow_deposits (escrow_id);
+CREATE INDEX escrow_deposits_escrow_id_id_idx ON kobatela.escrow_deposits (escrow_id, id);  -- also list_deposits
 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.escrow_deposits
     FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
@@ -121,7 +122,8 @@ CREATE TABLE kobatela.escrow_events (
     -- (its rules are its columns' domains: types.sql)
 );
 
-CREATE INDEX escrow_events_escrow_id_at_idx ON kobatela.escrow_events (escrow_id, at);
+-- The timeline in its order (at, id): escrow_events and list_escrow_events' keyset.
+CREATE INDEX escrow_events_escrow_id_at_id_idx ON kobatela.escrow_events (escrow_id, at, id);
 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.escrow_events
     FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
@@ -170,6 +172,8 @@ CREATE TABLE kobatela.milestones (
         CHECK (geofence_radius_m > 0 AND geofence_radius_m < 'Infinity'),
     CONSTRAINT milestones_escrow_id_idx_key UNIQUE (escrow_id, idx)
 );
+
+CREATE INDEX milestones_escrow_id_id_idx ON kobatela.milestones (escrow_id, id);  -- list_milestones
 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.milestones
     FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
@@ -306,7 +310,9 @@ CREATE UNIQUE INDEX payments_idempotency_key_idempotency_owner_key
 -- A failed payment is retried once (retry_payment); the retry is the one that may be retried next.
 -- Partial: first payments (nearly all) write no entry.
 CREATE UNIQUE INDEX payments_retry_of_key  ON kobatela.payments (retry_of) WHERE retry_of IS NOT NULL;
-CREATE INDEX payments_escrow_id_status_idx ON kobatela.payments (escrow_id, status);
+-- An escrow's payments, newest first (list_payments). Without status: a status change (every
+-- webhook) then updates no index key, so it may be a heap-only update.
+CREATE INDEX payments_escrow_id_id_idx     ON kobatela.payments (escrow_id, id);
 -- BRIN, as on audit_log.at (tables_identity.sql): payments are appended in created_at order, so a
 -- summary per 128 pages answers time ranges without a B-tree entry per payment.
 CREATE INDEX payments_created_at_idx       ON kobatela.payments USING brin (created_at) WITH (autosummarize = on);

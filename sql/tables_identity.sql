@@ -71,7 +71,7 @@ CREATE TABLE kobatela.api_keys (
     CONSTRAINT api_keys_key_hash_key   UNIQUE (key_hash)
 );
 
-CREATE INDEX api_keys_user_id_idx ON kobatela.api_keys (user_id);
+CREATE INDEX api_keys_user_id_id_idx ON kobatela.api_keys (user_id, id);  -- list_api_keys(user_id)
 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.api_keys
     FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
@@ -184,9 +184,10 @@ CREATE TABLE kobatela.alerts (
     CONSTRAINT alerts_message_check CHECK (btrim(message) <> '' AND char_length(message) <= 255)
 );
 
-CREATE INDEX alerts_type_created_at_idx ON kobatela.alerts (type, created_at);
-CREATE INDEX alerts_created_at_idx      ON kobatela.alerts (created_at);
-CREATE INDEX alerts_actor_user_id_idx   ON kobatela.alerts (actor_user_id);
+-- Alerts newest first (id DESC) of one type, or about one user (a bound key's): list_alerts and
+-- list_alerts_page; every alert, newest first, along the primary key.
+CREATE INDEX alerts_type_id_idx          ON kobatela.alerts (type, id);
+CREATE INDEX alerts_actor_user_id_id_idx ON kobatela.alerts (actor_user_id, id);
 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.alerts
     FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
@@ -230,9 +231,9 @@ CREATE UNIQUE INDEX transactions_idempotency_key_idempotency_owner_sender_id_key
     ON kobatela.transactions (idempotency_key, idempotency_owner, sender_id) NULLS NOT DISTINCT
     WHERE idempotency_key IS NOT NULL;
 -- (Every foreign-key column leads some index.)
-CREATE INDEX transactions_sender_id_idx   ON kobatela.transactions (sender_id);
+CREATE INDEX transactions_sender_id_id_idx   ON kobatela.transactions (sender_id, id);  -- list_transactions
 
-CREATE INDEX transactions_receiver_id_idx ON kobatela.transactions (receiver_id);
+CREATE INDEX transactions_receiver_id_id_idx ON kobatela.transactions (receiver_id, id);
 CREATE INDEX transactions_created_at_idx  ON kobatela.transactions (created_at);
 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.transactions

@@ -84,7 +84,9 @@ CREATE INDEX usage_mandates_lookup_idx
     ON kobatela.usage_mandates (sender_id, beneficiary_id, currency, status, expires_at);
 -- expire_mandates(): status = 'ACTIVE' AND expires_at <= now().
 CREATE INDEX usage_mandates_status_expires_at_idx ON kobatela.usage_mandates (status, expires_at);
-CREATE INDEX usage_mandates_beneficiary_id_idx      ON kobatela.usage_mandates (beneficiary_id);
+-- A party's mandates, newest first (list_mandates).
+CREATE INDEX usage_mandates_sender_id_id_idx        ON kobatela.usage_mandates (sender_id, id);
+CREATE INDEX usage_mandates_beneficiary_id_id_idx   ON kobatela.usage_mandates (beneficiary_id, id);
 CREATE INDEX usage_mandates_allowed_category_id_idx ON kobatela.usage_mandates (allowed_category_id);
 CREATE INDEX usage_mandates_allowed_merchant_id_idx ON kobatela.usage_mandates (allowed_merchant_id);
 
@@ -170,9 +172,9 @@ CREATE UNIQUE INDEX purchases_idempotency_key_idempotency_owner_key
     ON kobatela.purchases (idempotency_key, idempotency_owner) NULLS NOT DISTINCT
     WHERE idempotency_key IS NOT NULL;
 
-CREATE INDEX purchases_mandate_id_idx  ON kobatela.purchases (mandate_id);
+CREATE INDEX purchases_mandate_id_id_idx  ON kobatela.purchases (mandate_id, id);  -- also list_purchases
 CREATE INDEX purchases_created_at_idx  ON kobatela.purchases USING brin (created_at) WITH (autosummarize = on);  -- as payments'
-CREATE INDEX purchases_beneficiary_id_idx ON kobatela.purchases (beneficiary_id);
+CREATE INDEX purchases_beneficiary_id_id_idx ON kobatela.purchases (beneficiary_id, id);
 CREATE INDEX purchases_merchant_id_idx ON kobatela.purchases (merchant_id);
 CREATE INDEX purchases_category_id_idx ON kobatela.purchases (category_id);
 

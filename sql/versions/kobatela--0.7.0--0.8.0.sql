@@ -5,3 +5,153 @@
 
 -- The C functions of 0.7.0 name the library's symbols; every one of them is still exported by
 -- 0.8.0's kobatela.so, so the update replaces no function it does not change.
+
+-- ==== Lists (issue 16, part 1): keyset-paginated list functions and the indexes that serve them ====
+-- The indexes each list reads along (sql/tables_*.sql): a foreign key's or a party's index gains
+-- the id as its last column (it serves the same queries, and the newest-first page by keyset);
+-- alerts by created_at become alerts by id; payments (escrow_id, status) becomes (escrow_id, id).
+DROP INDEX kobatela.escrow_agreements_client_id_idx, kobatela.escrow_agreements_provider_id_idx,
+           kobatela.escrow_deposits_escrow_id_idx, kobatela.escrow_events_escrow_id_at_idx,
+           kobatela.payments_escrow_id_status_idx, kobatela.api_keys_user_id_idx,
+           kobatela.alerts_type_created_at_idx, kobatela.alerts_created_at_idx, kobatela.alerts_actor_user_id_idx,
+           kobatela.transactions_sender_id_idx, kobatela.transactions_receiver_id_idx,
+           kobatela.usage_mandates_beneficiary_id_idx, kobatela.purchases_mandate_id_idx,
+           kobatela.purchases_beneficiary_id_idx;
+CREATE INDEX escrow_agreements_client_id_id_idx       ON kobatela.escrow_agreements (client_id, id);
+CREATE INDEX escrow_agreements_provider_id_id_idx     ON kobatela.escrow_agreements (provider_id, id);
+CREATE INDEX escrow_deposits_escrow_id_id_idx ON kobatela.escrow_deposits (escrow_id, id);
+CREATE INDEX escrow_events_escrow_id_at_id_idx ON kobatela.escrow_events (escrow_id, at, id);
+CREATE INDEX milestones_escrow_id_id_idx ON kobatela.milestones (escrow_id, id);
+CREATE INDEX payments_escrow_id_id_idx     ON kobatela.payments (escrow_id, id);
+CREATE INDEX api_keys_user_id_id_idx ON kobatela.api_keys (user_id, id);
+CREATE INDEX alerts_type_id_idx          ON kobatela.alerts (type, id);
+CREATE INDEX alerts_actor_user_id_id_idx ON kobatela.alerts (actor_user_id, id);
+CREATE INDEX transactions_sender_id_id_idx   ON kobatela.transactions (sender_id, id);
+CREATE INDEX transactions_receiver_id_id_idx ON kobatela.transactions (receiver_id, id);
+CREATE INDEX usage_mandates_sender_id_id_idx        ON kobatela.usage_mandates (sender_id, id);
+CREATE INDEX usage_mandates_beneficiary_id_id_idx   ON kobatela.usage_mandates (beneficiary_id, id);
+CREATE INDEX purchases_mandate_id_id_idx  ON kobatela.purchases (mandate_id, id);
+CREATE INDEX purchases_beneficiary_id_id_idx ON kobatela.purchases (beneficiary_id, id);
+
+-- The list functions (sql/functions_lists.sql) and their grants (sql/security.sql: 'read', and
+-- list_api_keys 'admin').
+CREATE FUNCTION kobatela.list_escrows(status text DEFAULT NULL, currency text DEFAULT NULL,
+                                      counterparty_id bigint DEFAULT NULL, created_since timestamptz DEFAULT NULL,
+                                      created_until timestamptz DEFAULT NULL, "limit" integer DEFAULT NULL,
+                                      cursor text DEFAULT NULL)
+    RETURNS jsonb
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_list_escrows';
+COMMENT ON FUNCTION kobatela.list_escrows(text, text, bigint, timestamptz, timestamptz, integer, text) IS
+    'A page of escrows, newest first: by status, currency, counterparty (a party: client or provider), created in [since, until).';
+
+CREATE FUNCTION kobatela.list_milestones(escrow_id bigint DEFAULT NULL, status text DEFAULT NULL,
+                                         "limit" integer DEFAULT NULL, cursor text DEFAULT NULL)
+    RETURNS jsonb
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_list_milestones';
+COMMENT ON FUNCTION kobatela.list_milestones(bigint, text, integer, text) IS
+    'A page of milestones, newest first: of an escrow (else of every escrow the caller sees), by status.';
+
+CREATE FUNCTION kobatela.list_payments(escrow_id bigint DEFAULT NULL, status text DEFAULT NULL, kind text DEFAULT NULL,
+                                       created_since timestamptz DEFAULT NULL, created_until timestamptz DEFAULT NULL,
+                                       "limit" integer DEFAULT NULL, cursor text DEFAULT NULL)
+    RETURNS jsonb
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_list_payments';
+COMMENT ON FUNCTION kobatela.list_payments(bigint, text, text, timestamptz, timestamptz, integer, text) IS
+    'A page of payments, newest first: of an escrow (else of every escrow the caller sees), by status, kind, created in [since, until).';
+
+CREATE FUNCTION kobatela.list_deposits(escrow_id bigint DEFAULT NULL, created_since timestamptz DEFAULT NULL,
+                                       created_until timestamptz DEFAULT NULL, "limit" integer DEFAULT NULL,
+                                       cursor text DEFAULT NULL)
+    RETURNS jsonb
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_list_deposits';
+COMMENT ON FUNCTION kobatela.list_deposits(bigint, timestamptz, timestamptz, integer, text) IS
+    'A page of deposits, newest first: into an escrow (else into every escrow the caller sees), created in [since, until).';
+
+CREATE FUNCTION kobatela.list_payees(escrow_id bigint DEFAULT NULL, "limit" integer DEFAULT NULL,
+                                     cursor text DEFAULT NULL)
+    RETURNS jsonb
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_list_payees';
+COMMENT ON FUNCTION kobatela.list_payees(bigint, integer, text) IS
+    'A page of allowed payees, newest first: of an escrow (else of every escrow the caller sees).';
+
+CREATE FUNCTION kobatela.list_transactions(status text DEFAULT NULL, currency text DEFAULT NULL,
+                                           counterparty_id bigint DEFAULT NULL, created_since timestamptz DEFAULT NULL,
+                                           created_until timestamptz DEFAULT NULL, "limit" integer DEFAULT NULL,
+                                           cursor text DEFAULT NULL)
+    RETURNS jsonb
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_list_transactions';
+COMMENT ON FUNCTION kobatela.list_transactions(text, text, bigint, timestamptz, timestamptz, integer, text) IS
+    'A page of transfers, newest first: by status, currency, counterparty (sender or receiver), created in [since, until).';
+
+CREATE FUNCTION kobatela.list_mandates(status text DEFAULT NULL, currency text DEFAULT NULL,
+                                       counterparty_id bigint DEFAULT NULL, created_since timestamptz DEFAULT NULL,
+                                       created_until timestamptz DEFAULT NULL, "limit" integer DEFAULT NULL,
+                                       cursor text DEFAULT NULL)
+    RETURNS jsonb
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_list_mandates';
+COMMENT ON FUNCTION kobatela.list_mandates(text, text, bigint, timestamptz, timestamptz, integer, text) IS
+    'A page of mandates, newest first: by status, currency, counterparty (sender or beneficiary), created in [since, until).';
+
+CREATE FUNCTION kobatela.list_purchases(mandate_id bigint DEFAULT NULL, status text DEFAULT NULL,
+                                        currency text DEFAULT NULL, created_since timestamptz DEFAULT NULL,
+                                        created_until timestamptz DEFAULT NULL, "limit" integer DEFAULT NULL,
+                                        cursor text DEFAULT NULL)
+    RETURNS jsonb
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_list_purchases';
+COMMENT ON FUNCTION kobatela.list_purchases(bigint, text, text, timestamptz, timestamptz, integer, text) IS
+    'A page of purchases, newest first: under a mandate, by status, currency, created in [since, until).';
+
+CREATE FUNCTION kobatela.list_alerts_page(type text DEFAULT NULL, "limit" integer DEFAULT NULL,
+                                          cursor text DEFAULT NULL)
+    RETURNS jsonb
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_list_alerts_page';
+COMMENT ON FUNCTION kobatela.list_alerts_page(text, integer, text) IS
+    'A page of alerts, newest first, optionally of one type: list_alerts a page at a time.';
+
+CREATE FUNCTION kobatela.list_escrow_events(escrow_id bigint, "limit" integer DEFAULT NULL,
+                                            cursor text DEFAULT NULL)
+    RETURNS jsonb
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_list_escrow_events';
+COMMENT ON FUNCTION kobatela.list_escrow_events(bigint, integer, text) IS
+    'A page of the escrow''s timeline, oldest first: escrow_events a page at a time.';
+
+CREATE FUNCTION kobatela.list_api_keys(user_id bigint DEFAULT NULL, "limit" integer DEFAULT NULL,
+                                       cursor text DEFAULT NULL)
+    RETURNS jsonb
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_list_api_keys';
+COMMENT ON FUNCTION kobatela.list_api_keys(bigint, integer, text) IS
+    'Admin: a page of API keys, newest first, as get_api_key shows them (never the hash); optionally of one user.';
+
+DO $$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY[
+        'kobatela.list_escrows(text, text, bigint, timestamptz, timestamptz, integer, text)',
+        'kobatela.list_milestones(bigint, text, integer, text)',
+        'kobatela.list_payments(bigint, text, text, timestamptz, timestamptz, integer, text)',
+        'kobatela.list_deposits(bigint, timestamptz, timestamptz, integer, text)',
+        'kobatela.list_payees(bigint, integer, text)',
+        'kobatela.list_transactions(text, text, bigint, timestamptz, timestamptz, integer, text)',
+        'kobatela.list_mandates(text, text, bigint, timestamptz, timestamptz, integer, text)',
+        'kobatela.list_purchases(bigint, text, text, timestamptz, timestamptz, integer, text)',
+        'kobatela.list_alerts_page(text, integer, text)',
+        'kobatela.list_escrow_events(bigint, integer, text)'] LOOP
+        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO kobatela_anon, kobatela_sender, kobatela_support, kobatela_admin', fn);
+    END LOOP;
+END $$;
+REVOKE ALL ON FUNCTION kobatela.list_api_keys(bigint, integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION kobatela.list_api_keys(bigint, integer, text) TO kobatela_anon, kobatela_admin;
+-- ==== end of Lists ====

@@ -11,6 +11,8 @@
 #include "pg/postgres.hpp"
 
 #include <initializer_list>
+#include <string>
+#include <vector>
 
 namespace koba::pg {
 
@@ -21,6 +23,10 @@ class Statement {
 public:
     Statement(const char* sql, std::initializer_list<Oid> argument_types)
         : sql_(sql), argument_types_(argument_types) {}
+    // SQL text composed at run time (a list's statement for one access path, store/list_store):
+    // the statement keeps its own copy.
+    Statement(std::string sql, std::vector<Oid> argument_types)
+        : owned_sql_(std::move(sql)), sql_(owned_sql_.c_str()), argument_types_(std::move(argument_types)) {}
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
 
@@ -29,6 +35,7 @@ public:
     SPIPlanPtr plan();  // needs an open SPI connection
 
 private:
+    std::string owned_sql_;
     const char* sql_;
     std::vector<Oid> argument_types_;
     SPIPlanPtr plan_ = nullptr;

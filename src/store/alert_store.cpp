@@ -11,11 +11,19 @@ void insert_alert(pg::Spi& spi, const NewAlert& alert) {
 
 void append_alerts_to_set(pg::Spi& spi, const std::optional<std::string>& type,
                           std::optional<int64_t> actor_user_id, FunctionCallInfo fcinfo) {
-    static pg::Statement select{
-        "SELECT * FROM kobatela.alerts WHERE ($1::text IS NULL OR type = $1) "
-        "AND ($2::bigint IS NULL OR actor_user_id = $2) ORDER BY created_at DESC, id DESC",
+    // One statement per access path (store/list_store.hpp says why): the actor's alerts along
+    // (actor_user_id, id), one type's along (type, id), else every alert along the primary key.
+    static pg::Statement of_actor{
+        "SELECT * FROM kobatela.alerts WHERE actor_user_id = $2 AND ($1::text IS NULL OR type = $1) ORDER BY id DESC",
         {TEXTOID, INT8OID}};
-    spi.run(select, pg::Params().opt_text(type).opt_int8(actor_user_id)).append_to_set(fcinfo);
+    static pg::Statement of_type{"SELECT * FROM kobatela.alerts WHERE type = $1 ORDER BY id DESC", {TEXTOID}};
+    static pg::Statement all{"SELECT * FROM kobatela.alerts ORDER BY id DESC", {}};
+    if (actor_user_id)
+        spi.run(of_actor, pg::Params().opt_text(type).int8(*actor_user_id)).append_to_set(fcinfo);
+    else if (type)
+        spi.run(of_type, pg::Params().text(*type)).append_to_set(fcinfo);
+    else
+        spi.run(all).append_to_set(fcinfo);
 }
 
 }  // namespace koba::store

@@ -20,7 +20,7 @@ struct NewAlert {
 void insert_alert(pg::Spi& spi, const NewAlert& alert);
 
 // The alerts of `type` (every type when none) about `actor_user_id`'s actions (everyone's when
-// none), newest first, as the calling set-returning function's rows.
+// none), newest first (id DESC), as the calling set-returning function's rows.
 void append_alerts_to_set(pg::Spi& spi, const std::optional<std::string>& type,
                           std::optional<int64_t> actor_user_id, FunctionCallInfo fcinfo);
 

@@ -10,14 +10,6 @@ namespace koba::store {
 using core::Error;
 using core::ErrorCode;
 
-namespace {
-
-// The columns of kobatela.api_key_info: the key row without its hash.
-#define KOBA_KEY_INFO_COLUMNS \
-    "id, name, prefix, scope, user_id, is_active, expires_at, last_used_at, created_at, updated_at"
-
-}  // namespace
-
 void require_user(pg::Spi& spi, int64_t user_id) {
     static pg::Statement find{"SELECT 1 FROM kobatela.users WHERE id = $1", {INT8OID}};
     if (spi.run(find, pg::Params().int8(user_id), 1).empty())

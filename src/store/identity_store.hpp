@@ -47,6 +47,9 @@ struct NewApiKeyRow {
 // Inserts the key (audit API_KEY_CREATED) and returns its id; none, having written nothing, when
 // another key has its prefix.
 std::optional<int64_t> insert_api_key(pg::Spi& spi, const NewApiKeyRow& key);
+// The columns of kobatela.api_key_info: a key's row without its hash (get_api_key, list_api_keys).
+#define KOBA_KEY_INFO_COLUMNS \
+    "id, name, prefix, scope, user_id, is_active, expires_at, last_used_at, created_at, updated_at"
 // The key's api_key_info (the row without its hash), as the calling function's result;
 // APIKEY_NOT_FOUND.
 Datum api_key_info_row(pg::Spi& spi, int64_t key_id, FunctionCallInfo fcinfo);
