@@ -252,6 +252,8 @@ CREATE TABLE kobatela.allowed_payees (
     CONSTRAINT allowed_payees_escrow_id_payee_ref_key UNIQUE (escrow_id, payee_ref)
 );
 
+CREATE INDEX allowed_payees_escrow_id_id_idx ON kobatela.allowed_payees (escrow_id, id);  -- list_payees
+
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.allowed_payees
     FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
 

@@ -184,10 +184,11 @@ CREATE TABLE kobatela.alerts (
     CONSTRAINT alerts_message_check CHECK (btrim(message) <> '' AND char_length(message) <= 255)
 );
 
--- Alerts newest first (id DESC) of one type, or about one user (a bound key's): list_alerts and
--- list_alerts_page; every alert, newest first, along the primary key.
-CREATE INDEX alerts_type_id_idx          ON kobatela.alerts (type, id);
-CREATE INDEX alerts_actor_user_id_id_idx ON kobatela.alerts (actor_user_id, id);
+-- Alerts newest first (created_at DESC, id DESC: list_alerts and list_alerts_page) of one type,
+-- about one user (a bound key's), or all of them.
+CREATE INDEX alerts_type_created_at_id_idx          ON kobatela.alerts (type, created_at, id);
+CREATE INDEX alerts_created_at_id_idx               ON kobatela.alerts (created_at, id);
+CREATE INDEX alerts_actor_user_id_created_at_id_idx ON kobatela.alerts (actor_user_id, created_at, id);
 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.alerts
     FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();

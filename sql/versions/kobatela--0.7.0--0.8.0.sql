@@ -9,7 +9,8 @@
 -- ==== Lists (issue 16, part 1): keyset-paginated list functions and the indexes that serve them ====
 -- The indexes each list reads along (sql/tables_*.sql): a foreign key's or a party's index gains
 -- the id as its last column (it serves the same queries, and the newest-first page by keyset);
--- alerts by created_at become alerts by id; payments (escrow_id, status) becomes (escrow_id, id).
+-- alerts' indexes end with (created_at, id), their order; payments (escrow_id, status) becomes
+-- (escrow_id, id).
 DROP INDEX kobatela.escrow_agreements_client_id_idx, kobatela.escrow_agreements_provider_id_idx,
            kobatela.escrow_deposits_escrow_id_idx, kobatela.escrow_events_escrow_id_at_idx,
            kobatela.payments_escrow_id_status_idx, kobatela.api_keys_user_id_idx,
@@ -22,10 +23,12 @@ CREATE INDEX escrow_agreements_provider_id_id_idx     ON kobatela.escrow_agreeme
 CREATE INDEX escrow_deposits_escrow_id_id_idx ON kobatela.escrow_deposits (escrow_id, id);
 CREATE INDEX escrow_events_escrow_id_at_id_idx ON kobatela.escrow_events (escrow_id, at, id);
 CREATE INDEX milestones_escrow_id_id_idx ON kobatela.milestones (escrow_id, id);
+CREATE INDEX allowed_payees_escrow_id_id_idx ON kobatela.allowed_payees (escrow_id, id);
 CREATE INDEX payments_escrow_id_id_idx     ON kobatela.payments (escrow_id, id);
 CREATE INDEX api_keys_user_id_id_idx ON kobatela.api_keys (user_id, id);
-CREATE INDEX alerts_type_id_idx          ON kobatela.alerts (type, id);
-CREATE INDEX alerts_actor_user_id_id_idx ON kobatela.alerts (actor_user_id, id);
+CREATE INDEX alerts_type_created_at_id_idx          ON kobatela.alerts (type, created_at, id);
+CREATE INDEX alerts_created_at_id_idx               ON kobatela.alerts (created_at, id);
+CREATE INDEX alerts_actor_user_id_created_at_id_idx ON kobatela.alerts (actor_user_id, created_at, id);
 CREATE INDEX transactions_sender_id_id_idx   ON kobatela.transactions (sender_id, id);
 CREATE INDEX transactions_receiver_id_id_idx ON kobatela.transactions (receiver_id, id);
 CREATE INDEX usage_mandates_sender_id_id_idx        ON kobatela.usage_mandates (sender_id, id);

@@ -13,6 +13,7 @@
 #include "pg/datum.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi.hpp"
+#include "store/alert_store.hpp"
 #include "store/escrow_store.hpp"
 #include "store/list_store.hpp"
 
@@ -172,13 +173,11 @@ KOBA_FUNCTION(kobatela_list_purchases) {
 KOBA_FUNCTION(kobatela_list_alerts_page) {
     const context::Principal caller = context::require_scope(core::kBusinessRead);
     const pg::Args args(fcinfo);
-    store::ListFilter filter;
-    filter.bound_user = caller.user_id;
-    filter.label = args.opt_text(0);
-    if (filter.label) core::require_text(*filter.label, "type", 100);  // alerts.type's own bound
-    const core::PageRequest page = page_arguments(args, "alerts");
+    const std::optional<std::string> type = args.opt_text(0);
+    if (type) core::require_text(*type, "type", 100);  // alerts.type's own bound
+    const core::PageRequest page = page_arguments(args, "alerts", 2);
     pg::Spi spi;
-    return page_of(spi, store::list_alerts, page, filter);
+    return pg::own_jsonb_datum(core::page_json(page, store::alerts_page(spi, page, type, caller.user_id)));
 }
 
 // list_api_keys(user_id, "limit", cursor): admin only; each key as get_api_key shows it.

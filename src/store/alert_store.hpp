@@ -2,6 +2,7 @@
 // a payment, an overdrawn escrow), and the list support and admins read.
 #pragma once
 
+#include "core/list_page.hpp"
 #include "pg/spi.hpp"
 
 #include <optional>
@@ -23,5 +24,9 @@ void insert_alert(pg::Spi& spi, const NewAlert& alert);
 // none), newest first (id DESC), as the calling set-returning function's rows.
 void append_alerts_to_set(pg::Spi& spi, const std::optional<std::string>& type,
                           std::optional<int64_t> actor_user_id, FunctionCallInfo fcinfo);
+
+// A page of the same list (list_alerts_page), keyed (created_at, id).
+std::vector<core::PageRow> alerts_page(pg::Spi& spi, const core::PageRequest& page,
+                                       const std::optional<std::string>& type, std::optional<int64_t> actor_user_id);
 
 }  // namespace koba::store

@@ -210,15 +210,6 @@ std::vector<core::PageRow> list_purchases(pg::Spi& spi, const core::PageRequest&
     return keyed_page(spi, of_party, all, page, filter, filter.bound_user);
 }
 
-std::vector<core::PageRow> list_alerts(pg::Spi& spi, const core::PageRequest& page, const ListFilter& filter) {
-    static const ListTable list{"kobatela.alerts", "to_jsonb(t)", label_is("type")};
-    static pg::Statement of_actor = path_statement(list, {{"t.actor_user_id = $3"}});
-    static pg::Statement of_type = path_statement(list, {{"t.type = $5"}});
-    static pg::Statement all = path_statement(list, {{kEveryRow}});
-    if (!filter.bound_user && filter.label) return run_page(spi, of_type, page, filter, std::nullopt);
-    return keyed_page(spi, of_actor, all, page, filter, filter.bound_user);
-}
-
 std::vector<core::PageRow> list_api_keys(pg::Spi& spi, const core::PageRequest& page, const ListFilter& filter) {
     static const ListTable list{"kobatela.api_keys", "to_jsonb(ROW(" KOBA_KEY_INFO_COLUMNS ")::kobatela.api_key_info)",
                                 kEveryRow};
@@ -228,20 +219,22 @@ std::vector<core::PageRow> list_api_keys(pg::Spi& spi, const core::PageRequest& 
 }
 
 std::vector<core::PageRow> list_escrow_events(pg::Spi& spi, const core::PageRequest& page, int64_t escrow_id) {
-    // Two statements, the first page's and the next ones', so that both lead with the index.
-    static pg::Statement first{
-        "SELECT t.at, t.id, to_jsonb(t)::text FROM kobatela.escrow_events t "
-        "WHERE t.escrow_id = $1 ORDER BY t.at, t.id LIMIT $2",
-        {INT8OID, INT8OID}};
-    static pg::Statement next{
-        "SELECT t.at, t.id, to_jsonb(t)::text FROM kobatela.escrow_events t "
-        "WHERE t.escrow_id = $1 AND (t.at, t.id) > ($3, $4) ORDER BY t.at, t.id LIMIT $2",
+    // The first page starts after (-infinity, any id): every event's time is finite.
+    static pg::Statement select{
+        "SELECT t.at, t.id, to_jsonb(t)::text FROM kobatela.escrow_events t WHERE t.escrow_id = $1 "
+        "AND (t.at, t.id) > (coalesce($3, '-infinity'::timestamptz), $4) ORDER BY t.at, t.id LIMIT $2",
         {INT8OID, INT8OID, TIMESTAMPTZOID, INT8OID}};
-    pg::Params params;
-    params.int8(escrow_id).int8(page.fetch());
-    const bool first_page = page.after.empty();
-    if (!first_page) params.timestamptz(page.after.at(0)).int8(page.after.at(1));
-    const pg::Result result = spi.run(first_page ? first : next, std::move(params));
+    return timed_page(spi, select, pg::Params().int8(escrow_id).int8(page.fetch()), page,
+                      std::numeric_limits<int64_t>::min());
+}
+
+std::vector<core::PageRow> timed_page(pg::Spi& spi, pg::Statement& statement, pg::Params params,
+                                      const core::PageRequest& page, int64_t first_id) {
+    if (page.after.empty())
+        params.null().int8(first_id);
+    else
+        params.timestamptz(page.after.at(0)).int8(page.after.at(1));
+    const pg::Result result = spi.run(statement, std::move(params));
     std::vector<core::PageRow> rows;
     rows.reserve(result.size());
     for (uint64_t i = 0; i < result.size(); ++i)

@@ -48,13 +48,17 @@ std::vector<core::PageRow> list_deposits(pg::Spi& spi, const core::PageRequest& 
 // purchases: parent = mandate, status, label = currency, since/until. Path: the mandate; else the
 // bound user as beneficiary, and the purchases under the mandates it funds; else every purchase.
 std::vector<core::PageRow> list_purchases(pg::Spi& spi, const core::PageRequest& page, const ListFilter& filter);
-// alerts: label = type. Path: the bound user's (actor_user_id); else the type; else every alert.
-std::vector<core::PageRow> list_alerts(pg::Spi& spi, const core::PageRequest& page, const ListFilter& filter);
 // api_keys as api_key_info (never key_hash): parent = the user the keys are bound to.
 std::vector<core::PageRow> list_api_keys(pg::Spi& spi, const core::PageRequest& page, const ListFilter& filter);
 
 // An escrow's timeline, oldest first, keyed (at, id): the page after `page.after` (at as
 // microseconds, id), along escrow_events (escrow_id, at, id).
 std::vector<core::PageRow> list_escrow_events(pg::Spi& spi, const core::PageRequest& page, int64_t escrow_id);
+
+// A page of a list keyed (time, id) (the timeline, alerts): runs `statement` with `params`, then
+// the key to start after as two more parameters (NULL and `first_id` for the first page), and
+// reads its rows (time, id, JSON).
+std::vector<core::PageRow> timed_page(pg::Spi& spi, pg::Statement& statement, pg::Params params,
+                                      const core::PageRequest& page, int64_t first_id);
 
 }  // namespace koba::store

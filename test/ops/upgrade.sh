@@ -270,7 +270,7 @@ mutations=(
   "a function's settings|ALTER FUNCTION kobatela.health() SET search_path = pg_catalog"
   "a column|ALTER TABLE kobatela.users ADD COLUMN note text"
   "a constraint|ALTER TABLE kobatela.users DROP CONSTRAINT users_username_check"
-  "an index|DROP INDEX kobatela.alerts_type_id_idx"
+  "an index|DROP INDEX kobatela.alerts_created_at_id_idx"
   "a policy|ALTER POLICY read_by_scope ON kobatela.merchants USING (true)"
   "a trigger|DROP TRIGGER audit ON kobatela.merchants"
   "a grant|REVOKE SELECT ON kobatela.merchants FROM kobatela_anon"

@@ -109,7 +109,20 @@ INSERT INTO t.matrix_calls VALUES
     ('spend',              format($$SELECT kobatela.spend(%s, 'm_failing', 1)$$, :failing_escrow)),
     ('enable_currency',    $$SELECT kobatela.enable_currency('XOF')$$),
     ('disable_currency',   $$SELECT kobatela.disable_currency('EUR')$$),
-    ('list_currencies',    'SELECT kobatela.list_currencies()');
+    ('list_currencies',    'SELECT kobatela.list_currencies()'),
+    -- the lists: a key bound to a stranger lists nothing of alice's escrow (NOT_A_PARTY when it
+    -- names it); every other list succeeds, with its user's rows only (test/sql/lists.sql)
+    ('list_escrows',       'SELECT kobatela.list_escrows()'),
+    ('list_milestones',    format('SELECT kobatela.list_milestones(%s)', :funded)),
+    ('list_payments',      format('SELECT kobatela.list_payments(%s)', :funded)),
+    ('list_deposits',      format('SELECT kobatela.list_deposits(%s)', :funded)),
+    ('list_payees',        format('SELECT kobatela.list_payees(%s)', :funded)),
+    ('list_escrow_events', format('SELECT kobatela.list_escrow_events(%s)', :funded)),
+    ('list_transactions',  'SELECT kobatela.list_transactions()'),
+    ('list_mandates',      'SELECT kobatela.list_mandates()'),
+    ('list_purchases',     'SELECT kobatela.list_purchases()'),
+    ('list_alerts_page',   'SELECT kobatela.list_alerts_page()'),
+    ('list_api_keys',      'SELECT kobatela.list_api_keys()');
 
 -- Every function of the schema is in the matrix, except authenticate (every cell calls it) and
 -- the trigger functions.
