@@ -249,10 +249,13 @@ for v in "${from_versions[@]}"; do
   check_eq "$v: the 0.3.0 section ran (a proof with a non-hex digest)" 1 \
     "$(q -d "$db" -c "SELECT count(*) FROM kobatela.proofs WHERE sha256 = 'ops-digest-b'" 2>&1)"
   check "$v: the audit chain verifies after new writes" chain_verifies "$db" "$tips"
-  # 0.7.0 writes one record per business action; the rows written before stay one change each.
-  check_eq "$v: the rows written before the upgrade read as one entry each (audit_entries)" "t" \
-    "$(q -d "$db" -c "SELECT (SELECT count(*) FROM kobatela.audit_entries WHERE record_id <= $audit_max)
-                             = (SELECT count(*) FROM kobatela.audit_log WHERE id <= $audit_max)" 2>&1)"
+  # 0.7.0 writes one record per business action; the rows written before it stay one change each.
+  # (A 0.7.0 fixture's rows are such records already: many changes each.)
+  if older "$v" 0.7.0; then
+    check_eq "$v: the rows written before the upgrade read as one entry each (audit_entries)" "t" \
+      "$(q -d "$db" -c "SELECT (SELECT count(*) FROM kobatela.audit_entries WHERE record_id <= $audit_max)
+                               = (SELECT count(*) FROM kobatela.audit_log WHERE id <= $audit_max)" 2>&1)"
+  fi
   check_eq "$v: what the upgrade and the new writes added are records (changes set), none a row" "true 0" \
     "$(q -d "$db" -c "SELECT (count(*) FILTER (WHERE changes IS NOT NULL) > 0) || ' ' || count(*) FILTER (WHERE changes IS NULL)
                       FROM kobatela.audit_log WHERE id > $audit_max" 2>&1)"
