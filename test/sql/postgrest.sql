@@ -1051,6 +1051,344 @@ SET CONSTRAINTS ALL IMMEDIATE;
 ABORT;
 SELECT count(*) AS ghosts FROM kobatela.users WHERE username = 'rest_ghost';
 
+-- ===== Lists: GET /rpc/list_* with the arguments in the query string (JSON strings, as PostgREST
+-- sends them), READ ONLY; each answers one JSON page (a scalar: jsonb). Shown: the number of rows
+-- on the page, has_more and whether there is a next_cursor (the first page's is kept for the next).
+SELECT id AS rest_mandate FROM kobatela.usage_mandates WHERE sender_id = :alice \gset
+-- GET /rpc/list_escrows?counterparty_id=<alice>&limit=1  X-API-Key: <platform sender key>
+SELECT json_build_object('counterparty_id', :alice::text, 'limit', 1::text)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/list_escrows', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more, body ->> 'next_cursor' IS NOT NULL AS next_cursor, response_status, body ->> 'next_cursor' AS next_cursor_text FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "counterparty_id", "limit" FROM json_to_recordset(pgrst_uniform_json.val) AS _("counterparty_id" bigint, "limit" integer) LIMIT 1) pgrst_body,
+          LATERAL (SELECT "kobatela"."list_escrows"("counterparty_id" := pgrst_body."counterparty_id", "limit" := pgrst_body."limit") pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "list_escrows".* FROM "pgrst_source" AS "list_escrows") _postgrest_t
+) AS response \gset first_
+SELECT :first_rows AS rows, :'first_has_more' AS has_more, :'first_next_cursor' AS next_cursor;
+COMMIT;
+-- The next page: GET /rpc/list_escrows?counterparty_id=<alice>&limit=1&cursor=<next_cursor>
+SELECT json_build_object('counterparty_id', :alice::text, 'limit', 1::text, 'cursor', :'first_next_cursor_text'::text)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/list_escrows', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more, body ->> 'next_cursor' IS NOT NULL AS next_cursor, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "counterparty_id", "limit", "cursor" FROM json_to_recordset(pgrst_uniform_json.val) AS _("counterparty_id" bigint, "limit" integer, "cursor" text) LIMIT 1) pgrst_body,
+          LATERAL (SELECT "kobatela"."list_escrows"("counterparty_id" := pgrst_body."counterparty_id", "limit" := pgrst_body."limit", "cursor" := pgrst_body."cursor") pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "list_escrows".* FROM "pgrst_source" AS "list_escrows") _postgrest_t
+) AS response;
+COMMIT;
+-- GET /rpc/list_escrows with dave's key (bound to a user with no escrow): an empty page, 200
+SELECT '{}' AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/list_escrows', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'dave_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more, body ->> 'next_cursor' IS NOT NULL AS next_cursor, response_status FROM (
+    WITH pgrst_source AS (SELECT "kobatela"."list_escrows"() pgrst_scalar)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "list_escrows".* FROM "pgrst_source" AS "list_escrows") _postgrest_t
+) AS response;
+COMMIT;
+-- GET /rpc/list_escrows?limit=0: 400
+SELECT json_build_object('limit', 0::text)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/list_escrows', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more, body ->> 'next_cursor' IS NOT NULL AS next_cursor, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "limit" FROM json_to_recordset(pgrst_uniform_json.val) AS _("limit" integer) LIMIT 1) pgrst_body,
+          LATERAL (SELECT "kobatela"."list_escrows"("limit" := pgrst_body."limit") pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "list_escrows".* FROM "pgrst_source" AS "list_escrows") _postgrest_t
+) AS response;
+ABORT;
+SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message, substr(:'LAST_ERROR_SQLSTATE', 3)::int AS http_status;
+-- GET /rpc/list_milestones?escrow_id=<e>
+SELECT json_build_object('escrow_id', :e::text)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/list_milestones', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more, body ->> 'next_cursor' IS NOT NULL AS next_cursor, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "escrow_id" FROM json_to_recordset(pgrst_uniform_json.val) AS _("escrow_id" bigint) LIMIT 1) pgrst_body,
+          LATERAL (SELECT "kobatela"."list_milestones"("escrow_id" := pgrst_body."escrow_id") pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "list_milestones".* FROM "pgrst_source" AS "list_milestones") _postgrest_t
+) AS response;
+COMMIT;
+-- GET /rpc/list_payments?escrow_id=<e>&status=SENT
+SELECT json_build_object('escrow_id', :e::text, 'status', 'SENT'::text)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/list_payments', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more, body ->> 'next_cursor' IS NOT NULL AS next_cursor, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "escrow_id", "status" FROM json_to_recordset(pgrst_uniform_json.val) AS _("escrow_id" bigint, "status" text) LIMIT 1) pgrst_body,
+          LATERAL (SELECT "kobatela"."list_payments"("escrow_id" := pgrst_body."escrow_id", "status" := pgrst_body."status") pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "list_payments".* FROM "pgrst_source" AS "list_payments") _postgrest_t
+) AS response;
+COMMIT;
+-- GET /rpc/list_payments?escrow_id=<e> with dave's key (no party to the escrow): 403
+SELECT json_build_object('escrow_id', :e::text)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/list_payments', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'dave_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more, body ->> 'next_cursor' IS NOT NULL AS next_cursor, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "escrow_id" FROM json_to_recordset(pgrst_uniform_json.val) AS _("escrow_id" bigint) LIMIT 1) pgrst_body,
+          LATERAL (SELECT "kobatela"."list_payments"("escrow_id" := pgrst_body."escrow_id") pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "list_payments".* FROM "pgrst_source" AS "list_payments") _postgrest_t
+) AS response;
+ABORT;
+SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message, substr(:'LAST_ERROR_SQLSTATE', 3)::int AS http_status;
+-- GET /rpc/list_deposits?escrow_id=<e>
+SELECT json_build_object('escrow_id', :e::text)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/list_deposits', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more, body ->> 'next_cursor' IS NOT NULL AS next_cursor, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "escrow_id" FROM json_to_recordset(pgrst_uniform_json.val) AS _("escrow_id" bigint) LIMIT 1) pgrst_body,
+          LATERAL (SELECT "kobatela"."list_deposits"("escrow_id" := pgrst_body."escrow_id") pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "list_deposits".* FROM "pgrst_source" AS "list_deposits") _postgrest_t
+) AS response;
+COMMIT;
+-- GET /rpc/list_payees?escrow_id=<e2>
+SELECT json_build_object('escrow_id', :e2::text)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/list_payees', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more, body ->> 'next_cursor' IS NOT NULL AS next_cursor, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "escrow_id" FROM json_to_recordset(pgrst_uniform_json.val) AS _("escrow_id" bigint) LIMIT 1) pgrst_body,
+          LATERAL (SELECT "kobatela"."list_payees"("escrow_id" := pgrst_body."escrow_id") pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "list_payees".* FROM "pgrst_source" AS "list_payees") _postgrest_t
+) AS response;
+COMMIT;
+-- GET /rpc/list_transactions?counterparty_id=<alice>&status=COMPLETED
+SELECT json_build_object('counterparty_id', :alice::text, 'status', 'COMPLETED'::text)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/list_transactions', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more, body ->> 'next_cursor' IS NOT NULL AS next_cursor, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "counterparty_id", "status" FROM json_to_recordset(pgrst_uniform_json.val) AS _("counterparty_id" bigint, "status" text) LIMIT 1) pgrst_body,
+          LATERAL (SELECT "kobatela"."list_transactions"("counterparty_id" := pgrst_body."counterparty_id", "status" := pgrst_body."status") pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "list_transactions".* FROM "pgrst_source" AS "list_transactions") _postgrest_t
+) AS response;
+COMMIT;
+-- GET /rpc/list_mandates?counterparty_id=<alice>
+SELECT json_build_object('counterparty_id', :alice::text)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/list_mandates', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more, body ->> 'next_cursor' IS NOT NULL AS next_cursor, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "counterparty_id" FROM json_to_recordset(pgrst_uniform_json.val) AS _("counterparty_id" bigint) LIMIT 1) pgrst_body,
+          LATERAL (SELECT "kobatela"."list_mandates"("counterparty_id" := pgrst_body."counterparty_id") pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "list_mandates".* FROM "pgrst_source" AS "list_mandates") _postgrest_t
+) AS response;
+COMMIT;
+-- GET /rpc/list_purchases?mandate_id=<alice's mandate>&currency=usd
+SELECT json_build_object('mandate_id', :rest_mandate::text, 'currency', 'usd'::text)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/list_purchases', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more, body ->> 'next_cursor' IS NOT NULL AS next_cursor, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "mandate_id", "currency" FROM json_to_recordset(pgrst_uniform_json.val) AS _("mandate_id" bigint, "currency" text) LIMIT 1) pgrst_body,
+          LATERAL (SELECT "kobatela"."list_purchases"("mandate_id" := pgrst_body."mandate_id", "currency" := pgrst_body."currency") pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "list_purchases".* FROM "pgrst_source" AS "list_purchases") _postgrest_t
+) AS response;
+COMMIT;
+-- GET /rpc/list_alerts_page?type=UNAUTHORIZED_TRANSFER_ATTEMPT with dave's key: the alerts about dave's actions (none)
+SELECT json_build_object('type', 'UNAUTHORIZED_TRANSFER_ATTEMPT'::text)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/list_alerts_page', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'dave_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more, body ->> 'next_cursor' IS NOT NULL AS next_cursor, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "type" FROM json_to_recordset(pgrst_uniform_json.val) AS _("type" text) LIMIT 1) pgrst_body,
+          LATERAL (SELECT "kobatela"."list_alerts_page"("type" := pgrst_body."type") pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "list_alerts_page".* FROM "pgrst_source" AS "list_alerts_page") _postgrest_t
+) AS response;
+COMMIT;
+-- GET /rpc/list_escrow_events?escrow_id=<e>&limit=2
+SELECT json_build_object('escrow_id', :e::text, 'limit', 2::text)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/list_escrow_events', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more, body ->> 'next_cursor' IS NOT NULL AS next_cursor, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "escrow_id", "limit" FROM json_to_recordset(pgrst_uniform_json.val) AS _("escrow_id" bigint, "limit" integer) LIMIT 1) pgrst_body,
+          LATERAL (SELECT "kobatela"."list_escrow_events"("escrow_id" := pgrst_body."escrow_id", "limit" := pgrst_body."limit") pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "list_escrow_events".* FROM "pgrst_source" AS "list_escrow_events") _postgrest_t
+) AS response;
+COMMIT;
+-- GET /rpc/list_api_keys?user_id=<dave>  X-API-Key: <admin key>
+SELECT json_build_object('user_id', :dave::text)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/list_api_keys', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'admin_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more, body ->> 'next_cursor' IS NOT NULL AS next_cursor, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "user_id" FROM json_to_recordset(pgrst_uniform_json.val) AS _("user_id" bigint) LIMIT 1) pgrst_body,
+          LATERAL (SELECT "kobatela"."list_api_keys"("user_id" := pgrst_body."user_id") pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "list_api_keys".* FROM "pgrst_source" AS "list_api_keys") _postgrest_t
+) AS response;
+COMMIT;
+-- GET /rpc/list_api_keys with the platform's sender key: 403
+SELECT '{}' AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/list_api_keys', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more, body ->> 'next_cursor' IS NOT NULL AS next_cursor, response_status FROM (
+    WITH pgrst_source AS (SELECT "kobatela"."list_api_keys"() pgrst_scalar)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "list_api_keys".* FROM "pgrst_source" AS "list_api_keys") _postgrest_t
+) AS response;
+ABORT;
+SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message, substr(:'LAST_ERROR_SQLSTATE', 3)::int AS http_status;
+
+
 -- The suite's data is consistent: every deposit covers what was paid out of it.
 SELECT e.amount_total, e.status, e.deposited_amount, e.paid_amount FROM kobatela.escrow_agreements e
 WHERE e.id IN (:e, :e2) ORDER BY e.amount_total DESC;
