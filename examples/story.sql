@@ -364,3 +364,25 @@ FROM (SELECT currency, debit_account AS account, amount FROM kobatela.ledger
 GROUP BY GROUPING SETS ((currency, split_part(account, ':', 1)), (currency))
 ORDER BY currency, split_part(account, ':', 1) NULLS LAST;
 COMMIT;
+
+\echo '21. Lists, a page at a time, newest first: Amara''s phone reads her escrows two by two, following'
+\echo '    next_cursor until it is null (her key sees only her own), then the payments of her mother''s'
+\echo '    care escrow. Each page reads along an index: it costs the same however many rows the platform holds.'
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'amara_key') \g /dev/null
+SELECT kobatela.list_escrows("limit" => 2) AS page \gset
+SELECT e ->> 'id' AS id, e ->> 'status' AS status, e ->> 'amount_total' AS amount_total, e ->> 'currency' AS currency
+FROM jsonb_array_elements(:'page'::jsonb -> 'data') e;
+SELECT :'page'::jsonb -> 'has_more' AS has_more, :'page'::jsonb ->> 'next_cursor' AS next_cursor;
+\echo '    The next page, with that cursor:'
+SELECT kobatela.list_escrows("limit" => 2, cursor => :'page'::jsonb ->> 'next_cursor') AS page \gset
+SELECT e ->> 'id' AS id, e ->> 'status' AS status, e ->> 'amount_total' AS amount_total, e ->> 'currency' AS currency
+FROM jsonb_array_elements(:'page'::jsonb -> 'data') e;
+SELECT :'page'::jsonb -> 'has_more' AS has_more, coalesce(:'page'::jsonb ->> 'next_cursor', 'null') AS next_cursor;
+\echo '    The care escrow''s payments (list_payments), and only the refund:'
+SELECT p ->> 'id' AS id, p ->> 'kind' AS kind, p ->> 'amount' AS amount, p ->> 'status' AS status
+FROM jsonb_array_elements(kobatela.list_payments(:care) -> 'data') p;
+SELECT p ->> 'kind' AS kind, p ->> 'amount' AS amount
+FROM jsonb_array_elements(kobatela.list_payments(:care, kind => 'REFUND') -> 'data') p;
+COMMIT;

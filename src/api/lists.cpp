@@ -65,15 +65,22 @@ Datum two_party_list(FunctionCallInfo fcinfo, std::string_view list, StatusCheck
     return page_of(spi, lister, page, filter);
 }
 
-// An escrow's children: escrow_id first. A given escrow must be one the caller is a party of
-// (ESCROW_NOT_FOUND, NOT_A_PARTY), as for get_escrow.
-store::ListFilter escrow_child_filter(pg::Spi& spi, const context::Principal& caller, const pg::Args& args) {
+// An escrow's children: (escrow_id, the list's filters, "limit", cursor); `read_filters` reads
+// and checks the filters. A given escrow must be one the caller is a party of (ESCROW_NOT_FOUND,
+// NOT_A_PARTY), as for get_escrow.
+template <class ReadFilters>
+Datum escrow_child_list(FunctionCallInfo fcinfo, std::string_view list, Lister lister, ReadFilters read_filters) {
+    const context::Principal caller = context::require_scope(core::kBusinessRead);
+    const pg::Args args(fcinfo);
     store::ListFilter filter;
+    read_filters(args, filter);
+    const core::PageRequest page = page_arguments(args, list);
     filter.bound_user = caller.user_id;
     filter.parent = args.opt_int8(0);
+    pg::Spi spi;
     if (filter.parent)
         context::require_escrow_party(caller, store::find_escrow(spi, *filter.parent), context::EscrowParty::Either);
-    return filter;
+    return page_of(spi, lister, page, filter);
 }
 
 template <class Status>
@@ -100,57 +107,32 @@ KOBA_FUNCTION(kobatela_list_mandates) {
 
 // list_payments(escrow_id, status, kind, created_since, created_until, "limit", cursor)
 KOBA_FUNCTION(kobatela_list_payments) {
-    const context::Principal caller = context::require_scope(core::kBusinessRead);
-    const pg::Args args(fcinfo);
-    const std::optional<std::string> status = args.opt_text(1), kind = args.opt_text(2);
-    core::require_status_filter<core::PaymentStatus>(status, "status");
-    core::require_status_filter<core::PaymentKind>(kind, "kind");
-    store::ListFilter period;
-    read_period(args, 3, period);
-    const core::PageRequest page = page_arguments(args, "payments");
-    pg::Spi spi;
-    store::ListFilter filter = escrow_child_filter(spi, caller, args);
-    filter.status = status;
-    filter.label = kind;
-    filter.since = period.since;
-    filter.until = period.until;
-    return page_of(spi, store::list_payments, page, filter);
+    return escrow_child_list(fcinfo, "payments", store::list_payments, [](const pg::Args& args, store::ListFilter& f) {
+        f.status = args.opt_text(1);
+        core::require_status_filter<core::PaymentStatus>(f.status, "status");
+        f.label = args.opt_text(2);
+        core::require_status_filter<core::PaymentKind>(f.label, "kind");
+        read_period(args, 3, f);
+    });
 }
 
 // list_milestones(escrow_id, status, "limit", cursor)
 KOBA_FUNCTION(kobatela_list_milestones) {
-    const context::Principal caller = context::require_scope(core::kBusinessRead);
-    const pg::Args args(fcinfo);
-    const std::optional<std::string> status = args.opt_text(1);
-    core::require_status_filter<core::MilestoneStatus>(status, "status");
-    const core::PageRequest page = page_arguments(args, "milestones");
-    pg::Spi spi;
-    store::ListFilter filter = escrow_child_filter(spi, caller, args);
-    filter.status = status;
-    return page_of(spi, store::list_milestones, page, filter);
+    return escrow_child_list(fcinfo, "milestones", store::list_milestones, [](const pg::Args& args, store::ListFilter& f) {
+        f.status = args.opt_text(1);
+        core::require_status_filter<core::MilestoneStatus>(f.status, "status");
+    });
 }
 
 // list_payees(escrow_id, "limit", cursor)
 KOBA_FUNCTION(kobatela_list_payees) {
-    const context::Principal caller = context::require_scope(core::kBusinessRead);
-    const pg::Args args(fcinfo);
-    const core::PageRequest page = page_arguments(args, "payees");
-    pg::Spi spi;
-    return page_of(spi, store::list_payees, page, escrow_child_filter(spi, caller, args));
+    return escrow_child_list(fcinfo, "payees", store::list_payees, [](const pg::Args&, store::ListFilter&) {});
 }
 
 // list_deposits(escrow_id, created_since, created_until, "limit", cursor)
 KOBA_FUNCTION(kobatela_list_deposits) {
-    const context::Principal caller = context::require_scope(core::kBusinessRead);
-    const pg::Args args(fcinfo);
-    store::ListFilter period;
-    read_period(args, 1, period);
-    const core::PageRequest page = page_arguments(args, "deposits");
-    pg::Spi spi;
-    store::ListFilter filter = escrow_child_filter(spi, caller, args);
-    filter.since = period.since;
-    filter.until = period.until;
-    return page_of(spi, store::list_deposits, page, filter);
+    return escrow_child_list(fcinfo, "deposits", store::list_deposits,
+                             [](const pg::Args& args, store::ListFilter& f) { read_period(args, 1, f); });
 }
 
 // list_purchases(mandate_id, status, currency, created_since, created_until, "limit", cursor)

@@ -137,8 +137,8 @@ private:
     pg::Statement all_;
 };
 
-// A list with one optional key of its own (the bound user's alerts, a user's API keys...): the
-// rows along the key's index, else `otherwise`'s (when the list has one) or every row.
+// A list with one optional key of its own (a user's API keys, a bound user's purchases): the rows
+// along the key's index, else every row.
 std::vector<core::PageRow> keyed_page(pg::Spi& spi, pg::Statement& by_key, pg::Statement& all,
                                       const core::PageRequest& page, const ListFilter& filter,
                                       std::optional<int64_t> key) {

@@ -18,7 +18,7 @@ tell_story() {
   return 1
 }
 check "scripts/demo.sh start tells the whole story (exit 0)" tell_story
-check_eq "every step is told (0 to 20)" "$(seq -s ' ' 0 20)" \
+check_eq "every step is told (0 to 21)" "$(seq -s ' ' 0 21)" \
   "$(grep -oE '^[0-9]+\. ' "$log" | tr -d '. ' | paste -sd ' ')"
 # The refusals the story shows, one each, and no other error.
 check_eq "the refusals it shows, and no other error" \

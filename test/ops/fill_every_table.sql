@@ -195,6 +195,28 @@ SELECT count(*) FROM kobatela.check_invariants() \g /dev/null
 COMMIT;
 \endif
 
+SELECT string_to_array(extversion, '.')::int[] >= '{0,8,0}' AS at_least_0_8_0
+FROM pg_catalog.pg_extension WHERE extname = 'kobatela' \gset
+
+\if :at_least_0_8_0
+-- 0.8.0 (lists): every list read by amara's phone (a key bound to her, as PostgREST would call
+-- them), a first page and the next one; list_api_keys by the admin. They write nothing.
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'amara_key') \g /dev/null
+SELECT kobatela.list_escrows("limit" => 1) ->> 'next_cursor' AS list_cursor \gset
+SELECT kobatela.list_escrows("limit" => 1, cursor => :'list_cursor') \g /dev/null
+SELECT kobatela.list_payments(:house), kobatela.list_milestones(:house), kobatela.list_deposits(:house),
+       kobatela.list_payees(), kobatela.list_escrow_events(:house, 2), kobatela.list_transactions(),
+       kobatela.list_mandates(), kobatela.list_purchases(), kobatela.list_alerts_page() \g /dev/null
+COMMIT;
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'admin_key') \g /dev/null
+SELECT kobatela.list_api_keys(:amara) \g /dev/null
+COMMIT;
+\endif
+
 \if :{?key_file}
 \pset tuples_only on
 \pset format unaligned
