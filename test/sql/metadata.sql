@@ -82,18 +82,8 @@ SELECT t.err(format($$SELECT kobatela.spend(%s, 'md-clinic', 40, 'consultation',
 SELECT t.err(format($$SELECT kobatela.spend(%s, 'md-clinic', 40, 'consultation', 'md-spend-1')$$, :e)) AS no_metadata;
 SELECT t.row_counts() = :'before' AS nothing_written;
 SELECT metadata FROM kobatela.spend(:e, 'md-clinic', 10);
--- The PSP fails the first spend; its retry carries the same metadata.
-CREATE EXTENSION pgcrypto SCHEMA t;
-CALL t.use_secret('psp_webhook_secret', 'whsec_do-not-log_metadata');
-CREATE FUNCTION t.md_psp(kind text, payment bigint) RETURNS text LANGUAGE sql AS $$
-    WITH b AS (SELECT json_build_object('id', 'evt_md_' || kind || '_' || payment, 'type', kind,
-                                        'psp_ref', (SELECT psp_ref FROM kobatela.payments WHERE id = payment))::text AS body,
-                      extract(epoch FROM now())::text AS ts)
-    SELECT kobatela.psp_webhook(b.body,
-               encode(t.hmac(convert_to(b.ts || '.' || b.body, 'UTF8'), convert_to('whsec_do-not-log_metadata', 'UTF8'), 'sha256'), 'hex'),
-               b.ts) ->> 'ok'
-    FROM b $$;
-SELECT t.md_psp('payment.failed', :s1) AS failed_delivered;
+-- The first spend failed (an admin records what the PSP said); its retry carries the same metadata.
+SELECT status FROM kobatela.correct_payment(:s1, 'ERROR', 'the PSP reports the transfer failed');
 SELECT retry_of = :s1 AS retries_s1, status, metadata FROM kobatela.retry_payment(:s1);
 -- A milestone's payout and the release are Kobatela's own: {}.
 SELECT label FROM kobatela.add_milestone(:e, 1, 'Visit', 100, 'DOC');
@@ -101,8 +91,6 @@ SELECT id AS doc FROM kobatela.submit_proof(:e, 1, 'DOC', 's3://md/1.pdf', encod
 SELECT status FROM kobatela.decide_proof(:doc, 'approved');
 SELECT status FROM kobatela.escrow_client_approve(:e);
 SELECT kind, status, metadata, retry_of IS NOT NULL AS is_retry FROM kobatela.payments WHERE escrow_id = :e ORDER BY id;
-DROP FUNCTION t.md_psp(text, bigint);
-DROP EXTENSION pgcrypto;
 
 -- ---------------------------------------------------------------------------------------------
 -- The bounds: accepted at the edge, INVALID_METADATA past it, by every call, nothing written
