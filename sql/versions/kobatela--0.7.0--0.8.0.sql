@@ -9,15 +9,34 @@
 -- ---------------------------------------------------------------------------------------------
 -- Metadata (issue 16, part 4): users, transactions, escrows and payments carry the application's
 -- own references, a bounded flat JSON object (src/core/metadata.hpp, INVALID_METADATA), {} when
--- none. The columns come last, as a fresh install has them; a constant default adds them without
--- rewriting the tables. create_user, create_transaction, create_escrow (the keyed overload) and
--- spend take a trailing optional metadata argument: a new argument is a new signature, so each
--- is dropped and created again, with the comment and grants a fresh install gives it.
+-- none. The columns come last, as a fresh install has them. create_user, create_transaction,
+-- create_escrow (the keyed overload) and spend take a trailing optional metadata argument: a new
+-- argument is a new signature, so each is dropped and created again, with the comment and grants
+-- a fresh install gives it.
 -- ---------------------------------------------------------------------------------------------
-ALTER TABLE kobatela.users ADD COLUMN metadata jsonb NOT NULL DEFAULT '{}';
-ALTER TABLE kobatela.transactions ADD COLUMN metadata jsonb NOT NULL DEFAULT '{}';
-ALTER TABLE kobatela.escrow_agreements ADD COLUMN metadata jsonb NOT NULL DEFAULT '{}';
-ALTER TABLE kobatela.payments ADD COLUMN metadata jsonb NOT NULL DEFAULT '{}';
+-- Added without a default, filled, then given it (as 0.6.0's counters): a constant default on a
+-- table with rows would be a "missing value" of the catalogue that a fresh install does not have.
+-- Every existing row gets {} (no metadata), audited as the upgrade's own change.
+ALTER TABLE kobatela.users ADD COLUMN metadata jsonb;
+ALTER TABLE kobatela.transactions ADD COLUMN metadata jsonb;
+ALTER TABLE kobatela.escrow_agreements ADD COLUMN metadata jsonb;
+ALTER TABLE kobatela.payments ADD COLUMN metadata jsonb;
+ALTER TABLE kobatela.users DISABLE TRIGGER touch_updated_at;
+ALTER TABLE kobatela.transactions DISABLE TRIGGER touch_updated_at;
+ALTER TABLE kobatela.escrow_agreements DISABLE TRIGGER touch_updated_at;
+ALTER TABLE kobatela.payments DISABLE TRIGGER touch_updated_at;
+UPDATE kobatela.users SET metadata = '{}';
+UPDATE kobatela.transactions SET metadata = '{}';
+UPDATE kobatela.escrow_agreements SET metadata = '{}';
+UPDATE kobatela.payments SET metadata = '{}';
+ALTER TABLE kobatela.users ENABLE TRIGGER touch_updated_at;
+ALTER TABLE kobatela.transactions ENABLE TRIGGER touch_updated_at;
+ALTER TABLE kobatela.escrow_agreements ENABLE TRIGGER touch_updated_at;
+ALTER TABLE kobatela.payments ENABLE TRIGGER touch_updated_at;
+ALTER TABLE kobatela.users ALTER COLUMN metadata SET DEFAULT '{}', ALTER COLUMN metadata SET NOT NULL;
+ALTER TABLE kobatela.transactions ALTER COLUMN metadata SET DEFAULT '{}', ALTER COLUMN metadata SET NOT NULL;
+ALTER TABLE kobatela.escrow_agreements ALTER COLUMN metadata SET DEFAULT '{}', ALTER COLUMN metadata SET NOT NULL;
+ALTER TABLE kobatela.payments ALTER COLUMN metadata SET DEFAULT '{}', ALTER COLUMN metadata SET NOT NULL;
 COMMENT ON COLUMN kobatela.users.metadata IS
     'The application''s own references (issue 16): a flat JSON object of at most 50 keys, returned as given; Kobatela decides nothing on it. {} when none. Bounds in src/core/metadata.hpp (INVALID_METADATA).';
 COMMENT ON COLUMN kobatela.transactions.metadata IS
