@@ -12,7 +12,13 @@ namespace {
 [[noreturn]] void malformed() { refuse("metadata is not valid JSON."); }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+// A hexadecimal digit's value; malformed() for any other character.
+unsigned hex_value(char c) {
+    if (is_digit(c)) return static_cast<unsigned>(c - '0');
+    if (c >= 'a' && c <= 'f') return static_cast<unsigned>(c - 'a' + 10);
+    if (c >= 'A' && c <= 'F') return static_cast<unsigned>(c - 'A' + 10);
+    malformed();
+}
 bool starts_code_point(char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }
 
 // A key as the DETAIL shows it: quoted, its JSON text cut after kMetadataMaxKeyChars characters.
@@ -59,9 +65,8 @@ public:
             const char e = i_ + 1 < s_.size() ? s_[i_ + 1] : '\0';
             if (e == 'u') {
                 if (i_ + 6 > s_.size()) malformed();
-                for (std::size_t h = i_ + 2; h < i_ + 6; ++h)
-                    if (!is_hex(s_[h])) malformed();
-                const unsigned long unit = std::stoul(std::string(s_.substr(i_ + 2, 4)), nullptr, 16);
+                unsigned unit = 0;  // the UTF-16 code unit
+                for (std::size_t h = i_ + 2; h < i_ + 6; ++h) unit = unit * 16 + hex_value(s_[h]);
                 chars += !(unit >= 0xDC00 && unit <= 0xDFFF);  // a pair's second half
                 i_ += 6;
             } else if (std::string_view("\"\\/bfnrt").find(e) != std::string_view::npos && e != '\0') {
