@@ -248,6 +248,10 @@ for v in "${from_versions[@]}"; do
     "$(q -d "$db" -c "SELECT count(*) FROM kobatela.psp_webhook_events WHERE event_id = 'evt_ops_raw_b'" 2>&1)"
   check_eq "$v: the 0.3.0 section ran (a proof with a non-hex digest)" 1 \
     "$(q -d "$db" -c "SELECT count(*) FROM kobatela.proofs WHERE sha256 = 'ops-digest-b'" 2>&1)"
+  check_eq "$v: the 0.8.0 metadata section ran (a spend with metadata; every older row has {})" "1|0" \
+    "$(q -d "$db" -c "SELECT (SELECT count(*) FROM kobatela.payments WHERE metadata ->> 'invoice' = 'ops-INV-1'
+                                AND idempotency_key = 'ops-meta-spend-b'),
+                             (SELECT count(*) FROM kobatela.users WHERE metadata IS NULL OR jsonb_typeof(metadata) <> 'object')" 2>&1)"
   check "$v: the audit chain verifies after new writes" chain_verifies "$db" "$tips"
   # 0.7.0 writes one record per business action; what was written before reads as it did: a row
   # of 0.3.0 to 0.6.0 as one entry, a record of 0.7.0 on as its changes.
