@@ -251,11 +251,12 @@ SELECT payee_ref, label, daily_limit, total_limit
 FROM kobatela.add_allowed_payee(:care, 'clinique-deux-plateaux', 'Clinique des Deux Plateaux', 100.00, 300.00);
 COMMIT;
 \echo '    A consultation, 80.00 EUR (idempotency key care-2026-11-001): within the limits, paid at once.'
+\echo '    The app keeps its own references on the payment (metadata: the clinic''s invoice number).'
 BEGIN;
 SET LOCAL ROLE kobatela_anon;
 SELECT kobatela.authenticate(:'amara_key') \g /dev/null
-SELECT id, amount, status, psp_ref FROM kobatela.spend(:care, 'clinique-deux-plateaux', 80.00, 'consultation',
-    'care-2026-11-001');
+SELECT id, amount, status, psp_ref, metadata FROM kobatela.spend(:care, 'clinique-deux-plateaux', 80.00, 'consultation',
+    'care-2026-11-001', '{"invoice": "CDP-2026-1142", "visit": 1}');
 SELECT payee_ref, spent_today, daily_limit, spent_total, total_limit FROM kobatela.allowed_payees WHERE escrow_id = :care;
 SELECT deposited_amount, paid_amount, deposited_amount - paid_amount AS balance
 FROM kobatela.escrow_agreements WHERE id = :care;

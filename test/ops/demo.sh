@@ -43,6 +43,8 @@ check_eq "the care escrow was refunded to Amara and the school fees released to 
   "REFUND|320.00|REFUNDED;RELEASE|250.00|RELEASED" \
   "$(demo_q "SELECT string_agg(p.kind || '|' || p.amount || '|' || e.status, ';' ORDER BY p.id) FROM kobatela.payments p
              JOIN kobatela.escrow_agreements e ON e.id = p.escrow_id WHERE p.kind IN ('REFUND', 'RELEASE') AND p.status = 'SENT'")"
+check_eq "the consultation's payment carries the app's metadata" "CDP-2026-1142" \
+  "$(demo_q "SELECT metadata ->> 'invoice' FROM kobatela.payments WHERE idempotency_key = 'care-2026-11-001'")"
 check_eq "the grocery mandate holds what was spent" "45.80" \
   "$(demo_q "SELECT total_spent FROM kobatela.usage_mandates WHERE status = 'ACTIVE'")"
 
