@@ -1153,16 +1153,18 @@ ABORT;
 SELECT count(*) AS ghosts FROM kobatela.users WHERE username = 'rest_ghost';
 
 -- ===== Lists: GET /rpc/list_* with the arguments in the query string (JSON strings, as PostgREST
--- sends them), READ ONLY; each answers one JSON page (a scalar: jsonb). Shown: the number of rows
+-- sends them), READ ONLY; each answers one JSON page (a scalar: jsonb). The page size goes in a POST
+-- body: in a query string, limit is PostgREST's own row limit (on a one-row answer, no effect), not
+-- the argument; a POST to a STABLE function runs READ ONLY too. Shown: the number of rows
 -- on the page, has_more and whether there is a next_cursor (the first page's is kept for the next).
 SELECT id AS rest_mandate FROM kobatela.usage_mandates WHERE sender_id = :alice \gset
--- GET /rpc/list_escrows?counterparty_id=<alice>&limit=1  X-API-Key: <platform sender key>
-SELECT json_build_object('counterparty_id', :alice::text, 'limit', 1::text)::text AS body \gset
+-- POST /rpc/list_escrows {"counterparty_id": alice, "limit": 1}  X-API-Key: <platform sender key>
+SELECT json_build_object('counterparty_id', :alice, 'limit', 1)::text AS body \gset
 BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
 SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
-       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
        set_config('request.path', '/rpc/list_escrows', true),
-       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key')::text, true),
        set_config('request.cookies', '{}', true) \g /dev/null
 SELECT "kobatela"."pre_request"();
 SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more, body ->> 'next_cursor' IS NOT NULL AS next_cursor, response_status, body ->> 'next_cursor' AS next_cursor_text FROM (
@@ -1178,13 +1180,13 @@ SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more
 ) AS response \gset first_
 SELECT :first_rows AS rows, :'first_has_more' AS has_more, :'first_next_cursor' AS next_cursor;
 COMMIT;
--- The next page: GET /rpc/list_escrows?counterparty_id=<alice>&limit=1&cursor=<next_cursor>
-SELECT json_build_object('counterparty_id', :alice::text, 'limit', 1::text, 'cursor', :'first_next_cursor_text'::text)::text AS body \gset
+-- The next page: POST /rpc/list_escrows {"counterparty_id": alice, "limit": 1, "cursor": <next_cursor>}
+SELECT json_build_object('counterparty_id', :alice, 'limit', 1, 'cursor', :'first_next_cursor_text')::text AS body \gset
 BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
 SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
-       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
        set_config('request.path', '/rpc/list_escrows', true),
-       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key')::text, true),
        set_config('request.cookies', '{}', true) \g /dev/null
 SELECT "kobatela"."pre_request"();
 SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more, body ->> 'next_cursor' IS NOT NULL AS next_cursor, response_status FROM (
@@ -1216,13 +1218,13 @@ SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more
     FROM (SELECT "list_escrows".* FROM "pgrst_source" AS "list_escrows") _postgrest_t
 ) AS response;
 COMMIT;
--- GET /rpc/list_escrows?limit=0: 400
-SELECT json_build_object('limit', 0::text)::text AS body \gset
+-- POST /rpc/list_escrows {"limit": 0}: 400
+SELECT json_build_object('limit', 0)::text AS body \gset
 BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
 SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
-       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
        set_config('request.path', '/rpc/list_escrows', true),
-       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key')::text, true),
        set_config('request.cookies', '{}', true) \g /dev/null
 SELECT "kobatela"."pre_request"();
 SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more, body ->> 'next_cursor' IS NOT NULL AS next_cursor, response_status FROM (
@@ -1428,13 +1430,13 @@ SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more
     FROM (SELECT "list_alerts_page".* FROM "pgrst_source" AS "list_alerts_page") _postgrest_t
 ) AS response;
 COMMIT;
--- GET /rpc/list_escrow_events?escrow_id=<e>&limit=2
-SELECT json_build_object('escrow_id', :e::text, 'limit', 2::text)::text AS body \gset
+-- POST /rpc/list_escrow_events {"escrow_id": e, "limit": 2}
+SELECT json_build_object('escrow_id', :e, 'limit', 2)::text AS body \gset
 BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
 SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
-       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
        set_config('request.path', '/rpc/list_escrow_events', true),
-       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key')::text, true),
        set_config('request.cookies', '{}', true) \g /dev/null
 SELECT "kobatela"."pre_request"();
 SELECT json_array_length(body -> 'data') AS rows, body -> 'has_more' AS has_more, body ->> 'next_cursor' IS NOT NULL AS next_cursor, response_status FROM (
