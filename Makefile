@@ -71,7 +71,7 @@ endif
 # The PostgreSQL majors src/pg/compat.hpp knows. Checked for every goal that builds or installs
 # (not for deps, test, demo... which install pg_config first and re-enter make).
 KOBATELA_PG_MAJORS   = 15 16 17
-KOBATELA_NO_PG_GOALS = clean distclean deps test unit demo demo-stop bench bench-audit bench-ceilings bench-scale bench-verify package-test
+KOBATELA_NO_PG_GOALS = clean distclean deps test unit demo demo-stop bench bench-audit bench-ceilings bench-scale bench-verify bench-lists package-test
 ifneq ($(PGXS),)
 ifneq ($(filter-out $(KOBATELA_NO_PG_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifeq ($(filter $(MAJORVERSION),$(KOBATELA_PG_MAJORS)),)
@@ -139,7 +139,7 @@ $(DATA_built): $(SQL_PARTS) $(EXTENSION).control
 	@mkdir -p build
 	cat $(SQL_PARTS) > $@
 
-.PHONY: deps test unit demo demo-stop bench bench-audit bench-ceilings bench-scale bench-verify package-test
+.PHONY: deps test unit demo demo-stop bench bench-audit bench-ceilings bench-scale bench-verify bench-lists package-test
 deps:
 	@scripts/ensure_deps.sh
 
@@ -176,3 +176,8 @@ bench-scale: deps
 
 bench-verify: deps
 	@bench/verify_chain.sh
+
+# The cost of a list's page at 10 000 and 1 000 000 rows, and an escrow's timeline whole or paged
+# (bench/lists_scale.sh; BENCH_LISTS_SMALL, BENCH_LISTS_LARGE).
+bench-lists: deps
+	@bench/lists_scale.sh

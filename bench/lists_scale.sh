@@ -67,14 +67,15 @@ measure() {
   local size=$1
   q -v size="$size" -v n="$calls" <<'SQL'
 SELECT id AS e, client_id AS u FROM kobatela.escrow_agreements ORDER BY id LIMIT 1 \gset
--- Deep: the deepest full page of each path, after its (limit + 1)-th oldest row.
-SELECT id AS deep_all FROM kobatela.escrow_agreements ORDER BY id OFFSET 100 LIMIT 1 \gset
-SELECT id AS deep_party FROM (SELECT id FROM kobatela.escrow_agreements WHERE client_id = :u UNION ALL
-                              SELECT id FROM kobatela.escrow_agreements WHERE provider_id = :u) p
-ORDER BY id OFFSET 10 LIMIT 1 \gset
-SELECT id AS deep_escrow FROM kobatela.payments WHERE escrow_id = :e ORDER BY id OFFSET 5 LIMIT 1 \gset
-SELECT p.id AS deep_bound FROM kobatela.payments p JOIN kobatela.escrow_agreements e ON e.id = p.escrow_id
-WHERE :u IN (e.client_id, e.provider_id) ORDER BY p.id OFFSET 10 LIMIT 1 \gset
+-- Deep: the deepest full page of each path, after its (limit + 1)-th oldest row (0, an empty page,
+-- when the path has fewer rows: small sizes only).
+SELECT coalesce((SELECT id FROM kobatela.escrow_agreements ORDER BY id OFFSET 100 LIMIT 1), 0) AS deep_all \gset
+SELECT coalesce((SELECT id FROM (SELECT id FROM kobatela.escrow_agreements WHERE client_id = :u UNION ALL
+                                 SELECT id FROM kobatela.escrow_agreements WHERE provider_id = :u) p
+                 ORDER BY id OFFSET 10 LIMIT 1), 0) AS deep_party \gset
+SELECT coalesce((SELECT id FROM kobatela.payments WHERE escrow_id = :e ORDER BY id OFFSET 5 LIMIT 1), 0) AS deep_escrow \gset
+SELECT coalesce((SELECT p.id FROM kobatela.payments p JOIN kobatela.escrow_agreements e ON e.id = p.escrow_id
+                 WHERE :u IN (e.client_id, e.provider_id) ORDER BY p.id OFFSET 10 LIMIT 1), 0) AS deep_bound \gset
 CREATE TEMP TABLE calls (ord int, label text, page text, call text);
 INSERT INTO calls VALUES
   (1, 'list_escrows() (admin: every escrow)', 'first', 'SELECT kobatela.list_escrows()'),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench_smoke.sh — the benchmark drivers still run: make bench (bench/run.sh, on the spend, peer and
-# purchase scripts), make bench-audit (bench/audit.sh) and make bench-ceilings (bench/ceilings.sh),
-# each for one 1-second round with 1 client on its own throwaway cluster, against the extension the
+# purchase scripts), make bench-audit (bench/audit.sh), make bench-ceilings (bench/ceilings.sh) and
+# make bench-lists (bench/lists_scale.sh, at 1 000 and 5 000 rows), each for one 1-second round with 1 client on its own throwaway cluster, against the extension the
 # test run installed. Checks that each finishes and reports a ratio where its tables have one; the
 # ratios' values are not checked (a benchmark asserts no timing). Prints TAP lines.
 set -uo pipefail
@@ -47,5 +47,11 @@ has_row "make bench-ceilings reports the five audit ratios" "$results/ceilings.m
   "^\| 1 \| [0-9 ]+ \| $ratio \| $ratio \| $ratio \| $ratio \| $ratio \|$"
 has_row "make bench-ceilings reports spend / peer as shipped, stripped and bare" "$results/ceilings.md" \
   "^\| 1 \| $ratio \| $ratio \| $ratio \| [0-9 ]+ \| [0-9 ]+ \|$"
+
+runs "make bench-lists runs (small sizes)" \
+  env BENCH_LISTS_SMALL=1000 BENCH_LISTS_LARGE=5000 BENCH_LISTS_EVENTS=200 BENCH_LISTS_CALLS=5 \
+      KOBATELA_LISTS_BENCH_NAME=ops-lists-bench KOBATELA_LISTS_BENCH_PORT=54345 bench/lists_scale.sh
+has_row "make bench-lists reports buffers and times at both sizes" "$results/lists_scale.md" \
+  "^\| \`list_escrows\(\) \(admin: every escrow\)\` \| first \| [0-9]+ \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|$"
 
 done_testing
