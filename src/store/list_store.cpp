@@ -14,7 +14,7 @@ namespace {
 //   $3 the access path's key (party, escrow, mandate or user), $4 status, $5 the second label
 //   (currency, kind or type), $6 created since, $7 created until, $8 counterparty, $9 bound user.
 const std::vector<Oid>& parameter_types() {
-    static const std::vector<Oid> types{INT8OID, INT8OID,        INT8OID,        TEXTOID, TEXTOID,
+    static const std::vector<Oid> types{INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID,
                                         TIMESTAMPTZOID, TIMESTAMPTZOID, INT8OID, INT8OID};
     return types;
 }
