@@ -101,6 +101,7 @@ BEGIN
         ('kobatela.get_escrow(bigint)', 'read'),
         ('kobatela.escrow_events(bigint)', 'read'),
         ('kobatela.list_currencies()', 'read'),
+        ('kobatela.events_since(text, integer)', 'read'),
         -- the audit trail's and the books' checks (support and admin)
         ('kobatela.verify_audit_chain(jsonb)', 'audit'),
         ('kobatela.audit_chain_tips()', 'audit'),
@@ -128,7 +129,8 @@ BEGIN
         ('kobatela.touch_updated_at()', 'trigger'),
         ('kobatela.audit_row()', 'trigger'),
         ('kobatela.audit_log_append_only()', 'trigger'),
-        ('kobatela.currencies_changed()', 'trigger')
+        ('kobatela.currencies_changed()', 'trigger'),
+        ('kobatela.event_row()', 'trigger')
     ) AS f(fn, kind) USING (kind)
     LOOP
         listed := listed || grant_rule.fn::oid;
@@ -209,7 +211,8 @@ BEGIN
         ('purchases',           'all',       'beneficiary_id = @u OR EXISTS (SELECT 1 FROM kobatela.usage_mandates m WHERE m.id = mandate_id AND m.sender_id = @u)'),
         -- a refund is seen by whoever sees its purchase: the beneficiary, or the mandate's sender
         ('purchase_refunds',    'all',       'EXISTS (SELECT 1 FROM kobatela.purchases p WHERE p.id = purchase_id AND p.beneficiary_id = @u) OR EXISTS (SELECT 1 FROM kobatela.usage_mandates m WHERE m.id = mandate_id AND m.sender_id = @u)'),
-        ('currencies',          'catalogue', NULL)
+        ('currencies',          'catalogue', NULL),
+        ('events',              'all',       '@u IN (party_a, party_b)')
     ) AS r(tbl, who, party) ORDER BY who = 'audit' LOOP
         IF rule.who = 'admin' THEN admin_only := admin_only || rule.tbl; END IF;
         visible := CASE rule.who

@@ -108,6 +108,11 @@ std::optional<int64_t> Args::opt_int8(int i) const {
     return DatumGetInt64(PG_GETARG_DATUM(i));
 }
 
+std::optional<int32_t> Args::opt_int4(int i) const {
+    if (is_null(i)) return std::nullopt;
+    return DatumGetInt32(PG_GETARG_DATUM(i));
+}
+
 std::optional<std::string> Args::opt_text(int i) const {
     if (is_null(i)) return std::nullopt;
     return text_value(PG_GETARG_DATUM(i));

@@ -43,6 +43,7 @@ public:
     std::string enum_label(int i, const char* name) const;  // an enum argument's label
 
     std::optional<int64_t> opt_int8(int i) const;
+    std::optional<int32_t> opt_int4(int i) const;
     std::optional<UnixMicros> opt_timestamptz(int i) const;
     std::optional<std::string> opt_text(int i) const;
 
