@@ -109,7 +109,8 @@ INSERT INTO t.matrix_calls VALUES
     ('spend',              format($$SELECT kobatela.spend(%s, 'm_failing', 1)$$, :failing_escrow)),
     ('enable_currency',    $$SELECT kobatela.enable_currency('XOF')$$),
     ('disable_currency',   $$SELECT kobatela.disable_currency('EUR')$$),
-    ('list_currencies',    'SELECT kobatela.list_currencies()');
+    ('list_currencies',    'SELECT kobatela.list_currencies()'),
+    ('events_since',       'SELECT count(*) FROM kobatela.events_since()');
 
 -- Every function of the schema is in the matrix, except authenticate (every cell calls it) and
 -- the trigger functions.
