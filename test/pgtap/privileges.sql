@@ -46,6 +46,7 @@ INSERT INTO expected_execute VALUES
     ('kobatela.get_escrow(bigint)', 'asud'),
     ('kobatela.escrow_events(bigint)', 'asud'),
     ('kobatela.list_currencies()', 'asud'),
+    ('kobatela.events_since(text, integer)', 'asud'),
     ('kobatela.verify_audit_chain(jsonb)', 'aud'),
     ('kobatela.audit_chain_tips()', 'aud'),
     ('kobatela.audit_history(text, bigint)', 'aud'),
@@ -68,7 +69,8 @@ INSERT INTO expected_execute VALUES
     ('kobatela.touch_updated_at()', ''),
     ('kobatela.audit_row()', ''),
     ('kobatela.audit_log_append_only()', ''),
-    ('kobatela.currencies_changed()', '');
+    ('kobatela.currencies_changed()', ''),
+    ('kobatela.event_row()', '');
 
 CREATE TEMP VIEW role_letters (letter, role) AS
     VALUES ('a', 'kobatela_anon'), ('s', 'kobatela_sender'), ('u', 'kobatela_support'), ('d', 'kobatela_admin');
