@@ -31,23 +31,17 @@ COMMENT ON FUNCTION kobatela.events_since(text, integer) IS
 -- The business tables (core::event_sources(), src/core/events.cpp): every insert, and every
 -- update naming the status column, goes to the trigger (an update that sets no status is never
 -- an event, so it does not even fire it: spend's counters, a key's stamp).
-CREATE TRIGGER events AFTER INSERT ON kobatela.users
-    FOR EACH ROW EXECUTE FUNCTION kobatela.event_row();
-CREATE TRIGGER events AFTER INSERT OR UPDATE OF status ON kobatela.transactions
-    FOR EACH ROW EXECUTE FUNCTION kobatela.event_row();
-CREATE TRIGGER events AFTER INSERT OR UPDATE OF status ON kobatela.escrow_agreements
-    FOR EACH ROW EXECUTE FUNCTION kobatela.event_row();
-CREATE TRIGGER events AFTER INSERT ON kobatela.escrow_deposits
-    FOR EACH ROW EXECUTE FUNCTION kobatela.event_row();
-CREATE TRIGGER events AFTER INSERT OR UPDATE OF status ON kobatela.milestones
-    FOR EACH ROW EXECUTE FUNCTION kobatela.event_row();
-CREATE TRIGGER events AFTER INSERT OR UPDATE OF status ON kobatela.proofs
-    FOR EACH ROW EXECUTE FUNCTION kobatela.event_row();
-CREATE TRIGGER events AFTER INSERT OR UPDATE OF status ON kobatela.payments
-    FOR EACH ROW EXECUTE FUNCTION kobatela.event_row();
-CREATE TRIGGER events AFTER INSERT OR UPDATE OF status ON kobatela.usage_mandates
-    FOR EACH ROW EXECUTE FUNCTION kobatela.event_row();
-CREATE TRIGGER events AFTER INSERT OR UPDATE OF status ON kobatela.purchases
-    FOR EACH ROW EXECUTE FUNCTION kobatela.event_row();
-CREATE TRIGGER events AFTER INSERT ON kobatela.purchase_refunds
-    FOR EACH ROW EXECUTE FUNCTION kobatela.event_row();
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['users', 'escrow_deposits', 'purchase_refunds'] LOOP  -- no status
+        EXECUTE format('CREATE TRIGGER events AFTER INSERT ON kobatela.%I '
+                       'FOR EACH ROW EXECUTE FUNCTION kobatela.event_row()', t);
+    END LOOP;
+    FOREACH t IN ARRAY ARRAY['transactions', 'escrow_agreements', 'milestones', 'proofs', 'payments',
+                             'usage_mandates', 'purchases'] LOOP
+        EXECUTE format('CREATE TRIGGER events AFTER INSERT OR UPDATE OF status ON kobatela.%I '
+                       'FOR EACH ROW EXECUTE FUNCTION kobatela.event_row()', t);
+    END LOOP;
+END $$;
