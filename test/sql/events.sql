@@ -129,21 +129,27 @@ SELECT id AS p2 FROM kobatela.create_purchase(:ana, :shop, 30, beneficiary_id =>
 SELECT t.ev_new() AS purchase_to_the_total;
 SELECT id FROM kobatela.create_purchase(:ana, :shop, 30, beneficiary_id => :ben, idempotency_key => 'ev-p-2') \gset
 SELECT t.ev_new() AS replayed_purchase;
+-- Refunds, in a transaction rolled back: test/sql/mandates.sql, later, checks every mandate's
+-- total_spent against its purchases alone.
+BEGIN;
 SELECT amount FROM kobatela.refund_purchase(:p2, 10, 'ev: one item back');
 SELECT t.ev_new() AS refund_reactivates;
 SELECT amount FROM kobatela.refund_purchase(:p1, 5, 'ev: another');
 SELECT t.ev_new() AS refund_of_an_active_mandate;
-UPDATE kobatela.usage_mandates SET expires_at = now() - interval '1 second' WHERE id = :m1;
-SELECT t.ev_new() AS an_update_without_status;
-SELECT kobatela.expire_mandates() >= 1 AS expired_some;
-SELECT t.ev_new() AS expired;
-SELECT kobatela.expire_mandates() AS expired_again;
-SELECT t.ev_new() AS nothing_left_to_expire;
 -- The object, its id and its parties as stored.
 SELECT type, object, object_id = :p2 AS the_purchase, data ->> 'purchase_id' = :'p2' AS refund_names_it,
        party_a = :ben AS beneficiary, party_b = :ana AS mandate_sender
 FROM kobatela.events WHERE (object = 'purchase' AND object_id = :p2) OR (object = 'purchase_refund' AND data ->> 'purchase_id' = :'p2')
 ORDER BY txid, id;
+ROLLBACK;
+-- A mandate that expires.
+SELECT id AS m2 FROM kobatela.create_mandate(:ana, :cyd, 10) \gset
+UPDATE kobatela.usage_mandates SET expires_at = now() - interval '1 second' WHERE id = :m2;
+SELECT t.ev_new() AS created_then_an_update_without_status;
+SELECT kobatela.expire_mandates() >= 1 AS expired_some;
+SELECT t.ev_new() AS expired;
+SELECT kobatela.expire_mandates() AS expired_again;
+SELECT t.ev_new() AS nothing_left_to_expire;
 
 -- ---- Who sees what ------------------------------------------------------------------------------
 SELECT api_key AS k_ana FROM kobatela.create_api_key('ev ana', 'sender', :ana) \gset
@@ -183,7 +189,8 @@ FROM (SELECT ord, who,
 FROM (VALUES (1, 'ana', :'k_ana'), (2, 'ben', :'k_ben'), (3, 'cyd', :'k_cyd'), (4, 'platform', :'k_platform'),
              (5, 'support', :'k_support'), (6, 'admin', :'k_admin')) AS k(ord, who, k)) AS r
 ORDER BY ord;
--- cyd sees its user and the transfer it was refused (it is the receiver), nothing of the escrows.
+-- cyd sees its user, the transfer it was refused (it is the receiver) and the mandate it was given,
+-- nothing of the escrows.
 SELECT t.as_key(:'k_cyd', $$SELECT string_agg(type, ' ' ORDER BY id) FROM kobatela.events_since(NULL, 1000)$$) AS cyd_sees;
 -- Without a key: no scope, no feed, no rows.
 SET ROLE kobatela_anon;
