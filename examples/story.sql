@@ -372,7 +372,7 @@ COMMIT;
 BEGIN;
 SET LOCAL ROLE kobatela_anon;
 SELECT kobatela.authenticate(:'amara_key') \g /dev/null
-SELECT id, type, object, object_id, data ->> 'status' AS status, coalesce(data ->> 'amount', data ->> 'amount_total') AS amount
+SELECT id, type, object, object_id, data ->> 'status' AS status, coalesce(data ->> 'amount', data ->> 'amount_total', data ->> 'total_amount') AS amount
 FROM kobatela.events_since(NULL, 100);
 COMMIT;
 \echo '    The platform''s backend sees every event of the platform; what it has not read yet starts after'
