@@ -366,7 +366,24 @@ GROUP BY GROUPING SETS ((currency, split_part(account, ':', 1)), (currency))
 ORDER BY currency, split_part(account, ':', 1) NULLS LAST;
 COMMIT;
 
-\echo '21. Lists, a page at a time, newest first: Amara''s phone reads her escrows two by two, following'
+\echo '21. Applications do not poll: the event feed tells them what happened, in commit order, and'
+\echo '    LISTEN kobatela_events wakes them up at each commit (docs/events.md). Amara''s phone reads the'
+\echo '    story as she may see it (her key is bound to her), a page of 100 from the beginning:'
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'amara_key') \g /dev/null
+SELECT id, type, object, object_id, data ->> 'status' AS status, coalesce(data ->> 'amount', data ->> 'amount_total', data ->> 'total_amount') AS amount
+FROM kobatela.events_since(NULL, 100);
+COMMIT;
+\echo '    The platform''s backend sees every event of the platform; what it has not read yet starts after'
+\echo '    the cursor it stored with its last page:'
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'platform_key') \g /dev/null
+SELECT type, count(*) AS events FROM kobatela.events_since(NULL, 1000) GROUP BY type ORDER BY min(id);
+COMMIT;
+
+\echo '22. Lists, a page at a time, newest first: Amara''s phone reads her escrows two by two, following'
 \echo '    next_cursor until it is null (her key sees only her own), then the payments of her mother''s'
 \echo '    care escrow. Each page reads along an index: it costs the same however many rows the platform holds.'
 BEGIN;

@@ -111,6 +111,7 @@ BEGIN
         ('kobatela.list_purchases(bigint, text, text, timestamptz, timestamptz, integer, text)', 'read'),
         ('kobatela.list_alerts_page(text, integer, text)', 'read'),
         ('kobatela.list_escrow_events(bigint, integer, text)', 'read'),
+        ('kobatela.events_since(text, integer)', 'read'),
         -- the audit trail's and the books' checks (support and admin)
         ('kobatela.verify_audit_chain(jsonb)', 'audit'),
         ('kobatela.audit_chain_tips()', 'audit'),
@@ -139,7 +140,8 @@ BEGIN
         ('kobatela.touch_updated_at()', 'trigger'),
         ('kobatela.audit_row()', 'trigger'),
         ('kobatela.audit_log_append_only()', 'trigger'),
-        ('kobatela.currencies_changed()', 'trigger')
+        ('kobatela.currencies_changed()', 'trigger'),
+        ('kobatela.event_row()', 'trigger')
     ) AS f(fn, kind) USING (kind)
     LOOP
         listed := listed || grant_rule.fn::oid;
@@ -220,7 +222,8 @@ BEGIN
         ('purchases',           'all',       'beneficiary_id = @u OR EXISTS (SELECT 1 FROM kobatela.usage_mandates m WHERE m.id = mandate_id AND m.sender_id = @u)'),
         -- a refund is seen by whoever sees its purchase: the beneficiary, or the mandate's sender
         ('purchase_refunds',    'all',       'EXISTS (SELECT 1 FROM kobatela.purchases p WHERE p.id = purchase_id AND p.beneficiary_id = @u) OR EXISTS (SELECT 1 FROM kobatela.usage_mandates m WHERE m.id = mandate_id AND m.sender_id = @u)'),
-        ('currencies',          'catalogue', NULL)
+        ('currencies',          'catalogue', NULL),
+        ('events',              'all',       '@u IN (party_a, party_b)')
     ) AS r(tbl, who, party) ORDER BY who = 'audit' LOOP
         IF rule.who = 'admin' THEN admin_only := admin_only || rule.tbl; END IF;
         visible := CASE rule.who

@@ -56,6 +56,7 @@ INSERT INTO expected_execute VALUES
     ('kobatela.list_purchases(bigint, text, text, timestamptz, timestamptz, integer, text)', 'asud'),
     ('kobatela.list_alerts_page(text, integer, text)', 'asud'),
     ('kobatela.list_escrow_events(bigint, integer, text)', 'asud'),
+    ('kobatela.events_since(text, integer)', 'asud'),
     ('kobatela.verify_audit_chain(jsonb)', 'aud'),
     ('kobatela.audit_chain_tips()', 'aud'),
     ('kobatela.audit_history(text, bigint)', 'aud'),
@@ -79,7 +80,8 @@ INSERT INTO expected_execute VALUES
     ('kobatela.touch_updated_at()', ''),
     ('kobatela.audit_row()', ''),
     ('kobatela.audit_log_append_only()', ''),
-    ('kobatela.currencies_changed()', '');
+    ('kobatela.currencies_changed()', ''),
+    ('kobatela.event_row()', '');
 
 CREATE TEMP VIEW role_letters (letter, role) AS
     VALUES ('a', 'kobatela_anon'), ('s', 'kobatela_sender'), ('u', 'kobatela_support'), ('d', 'kobatela_admin');

@@ -1152,6 +1152,76 @@ SET CONSTRAINTS ALL IMMEDIATE;
 ABORT;
 SELECT count(*) AS ghosts FROM kobatela.users WHERE username = 'rest_ghost';
 
+-- POST /rpc/events_since {"cursor": null, "limit": 2}  X-API-Key: <dave's key> (docs/events.md).
+-- A function with a parameter named "limit" is called with POST: in a GET query string PostgREST
+-- reads ?limit= as its own row limit, not as the argument. events_since is STABLE: READ ONLY. The
+-- answer is a JSON array of feed_event rows; dave's key reads only the events where dave is a party.
+\set body '{"cursor": null, "limit": 2}'
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/events_since', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'dave_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT page_total, (SELECT string_agg(e ->> 'type', ', ') FROM json_array_elements(body) AS e) AS events,
+       body -> -1 ->> 'cursor' AS last_cursor, coalesce(response_status, 'none set: 200') AS response_status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "cursor", "limit" FROM json_to_recordset(pgrst_uniform_json.val) AS _("cursor" text, "limit" integer) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."events_since"("cursor" := pgrst_body."cursor", "limit" := pgrst_body."limit") pgrst_call)
+    SELECT null::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, coalesce(json_agg(_postgrest_t), '[]') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "events_since".* FROM "pgrst_source" AS "events_since") _postgrest_t
+) AS response \gset rest_feed_
+COMMIT;
+SELECT :rest_feed_page_total AS page_total, :'rest_feed_events' AS events, :'rest_feed_response_status' AS response_status;
+-- The next page: the last event's cursor in the body (an empty page is [], page_total 0).
+SELECT json_build_object('cursor', :'rest_feed_last_cursor', 'limit', 2)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/events_since', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'dave_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT page_total, (SELECT string_agg(e ->> 'type', ', ') FROM json_array_elements(body) AS e) AS events FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "cursor", "limit" FROM json_to_recordset(pgrst_uniform_json.val) AS _("cursor" text, "limit" integer) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."events_since"("cursor" := pgrst_body."cursor", "limit" := pgrst_body."limit") pgrst_call)
+    SELECT null::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, coalesce(json_agg(_postgrest_t), '[]') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "events_since".* FROM "pgrst_source" AS "events_since") _postgrest_t
+) AS response;
+COMMIT;
+-- A cursor that is no cursor: 400 INVALID_CURSOR.
+\set body '{"cursor": "garbage", "limit": 2}'
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/events_since', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'dave_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT page_total FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "cursor", "limit" FROM json_to_recordset(pgrst_uniform_json.val) AS _("cursor" text, "limit" integer) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."events_since"("cursor" := pgrst_body."cursor", "limit" := pgrst_body."limit") pgrst_call)
+    SELECT null::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, coalesce(json_agg(_postgrest_t), '[]') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "events_since".* FROM "pgrst_source" AS "events_since") _postgrest_t
+) AS response;
+ABORT;
+SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message, substr(:'LAST_ERROR_SQLSTATE', 3)::int AS http_status;
+
 -- ===== Lists: GET /rpc/list_* with the arguments in the query string (JSON strings, as PostgREST
 -- sends them), READ ONLY; each answers one JSON page (a scalar: jsonb). The page size goes in a POST
 -- body: in a query string, limit is PostgREST's own row limit (on a one-row answer, no effect), not

@@ -122,7 +122,8 @@ INSERT INTO t.matrix_calls VALUES
     ('list_mandates',      'SELECT kobatela.list_mandates()'),
     ('list_purchases',     'SELECT kobatela.list_purchases()'),
     ('list_alerts_page',   'SELECT kobatela.list_alerts_page()'),
-    ('list_api_keys',      'SELECT kobatela.list_api_keys()');
+    ('list_api_keys',      'SELECT kobatela.list_api_keys()'),
+    ('events_since',       'SELECT count(*) FROM kobatela.events_since()');
 
 -- Every function of the schema is in the matrix, except authenticate (every cell calls it) and
 -- the trigger functions.
