@@ -32,6 +32,7 @@ BEGIN
         'kobatela.proofs',
         'kobatela.payments',
         'kobatela.psp_webhook_events',
+        'kobatela.payout_transmissions',
         -- tables_spend.sql
         'kobatela.spend_categories',
         'kobatela.merchants',
@@ -48,8 +49,6 @@ BEGIN
         PERFORM pg_catalog.pg_extension_config_dump(
                     pg_catalog.pg_get_serial_sequence(tbl, 'id')::regclass, '');
     END LOOP;
-    -- Tables keyed by another table's id, without a sequence of their own: tables_escrow.sql (0.8.0)
-    PERFORM pg_catalog.pg_extension_config_dump('kobatela.payout_transmissions'::regclass, '');
 
     SELECT pg_catalog.string_agg(c.oid::regclass::text, ', ')
       INTO forgotten

@@ -381,9 +381,10 @@ COMMENT ON COLUMN kobatela.psp_webhook_events.processed_at IS
 -- One row per payment that became SENT since 0.8.0, inserted in the same transaction; a narrow
 -- queue that churns (claims, leases, reports) without rewriting the payments' wider rows.
 CREATE TABLE kobatela.payout_transmissions (
-    -- The payment's id: one hand-off per payment, keyed as every audited row is (by "id").
-    -- (Deferred: a payment's DELETE meets the books' guard, BOOKS_WRITE_REFUSED, before this check.)
-    id                bigint                      PRIMARY KEY REFERENCES kobatela.payments (id)
+    id                bigint                      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    -- One hand-off per payment. (Deferred: a payment's DELETE meets the books' guard,
+    -- BOOKS_WRITE_REFUSED, before this check.)
+    payment_id        bigint                      NOT NULL REFERENCES kobatela.payments (id)
                                                   DEFERRABLE INITIALLY DEFERRED,
     state             kobatela.transmission_state NOT NULL DEFAULT 'QUEUED',
     attempts          integer                     NOT NULL DEFAULT 0,
@@ -393,15 +394,18 @@ CREATE TABLE kobatela.payout_transmissions (
     last_error        text,
     transmitted_at    timestamptz,
     created_at        timestamptz                 NOT NULL DEFAULT now(),
-    updated_at        timestamptz                 NOT NULL DEFAULT now()
-    -- (no CHECK: the queue row is written with every payout; Kobatela's functions alone write it,
-    -- and core/payout_transmission bounds what they write)
+    updated_at        timestamptz                 NOT NULL DEFAULT now(),
+
+    -- A payment's hand-off, found by its payment (the reports, the webhooks, queue_payout). No
+    -- CHECK: the row is written with every payout, by Kobatela's functions alone, and
+    -- core/payout_transmission bounds what they write.
+    CONSTRAINT payout_transmissions_payment_id_key UNIQUE (payment_id)
 );
 
 -- claim_payouts: the due payouts, oldest first (state = ANY ('{QUEUED,CLAIMED}') AND
--- next_attempt_at <= now() ORDER BY next_attempt_at, id). Partial: TRANSMITTED and
+-- next_attempt_at <= now() ORDER BY next_attempt_at, payment_id). Partial: TRANSMITTED and
 -- ABANDONED rows, nearly all of them, leave the index.
-CREATE INDEX payout_transmissions_due_idx ON kobatela.payout_transmissions (next_attempt_at, id)
+CREATE INDEX payout_transmissions_due_idx ON kobatela.payout_transmissions (next_attempt_at, payment_id)
     WHERE state IN ('QUEUED', 'CLAIMED');
 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.payout_transmissions
@@ -409,8 +413,8 @@ CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.payout_transmissions
 
 COMMENT ON TABLE kobatela.payout_transmissions IS
     'The hand-off of each SENT payment to the PSP: queued with the payment, claimed by a worker (claim_payouts), reported transmitted or failed. docs/payouts.md.';
-COMMENT ON COLUMN kobatela.payout_transmissions.id IS
-    'The payment to transmit, by its id (its psp_ref is the idempotency key the worker gives the PSP).';
+COMMENT ON COLUMN kobatela.payout_transmissions.payment_id IS
+    'The payment to transmit (its psp_ref is the idempotency key the worker gives the PSP).';
 COMMENT ON COLUMN kobatela.payout_transmissions.state IS
     'QUEUED (waiting for a worker), CLAIMED (a worker holds it until lease_expires_at), TRANSMITTED (the PSP accepted it), ABANDONED (out of attempts: the payment failed).';
 COMMENT ON COLUMN kobatela.payout_transmissions.attempts IS

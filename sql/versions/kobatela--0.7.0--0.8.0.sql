@@ -45,7 +45,8 @@ END $$;
 CREATE TYPE kobatela.transmission_state AS ENUM ('QUEUED', 'CLAIMED', 'TRANSMITTED', 'ABANDONED');
 
 CREATE TABLE kobatela.payout_transmissions (
-    id                bigint                      PRIMARY KEY REFERENCES kobatela.payments (id)
+    id                bigint                      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    payment_id        bigint                      NOT NULL REFERENCES kobatela.payments (id)
                                                   DEFERRABLE INITIALLY DEFERRED,
     state             kobatela.transmission_state NOT NULL DEFAULT 'QUEUED',
     attempts          integer                     NOT NULL DEFAULT 0,
@@ -55,9 +56,10 @@ CREATE TABLE kobatela.payout_transmissions (
     last_error        text,
     transmitted_at    timestamptz,
     created_at        timestamptz                 NOT NULL DEFAULT now(),
-    updated_at        timestamptz                 NOT NULL DEFAULT now()
+    updated_at        timestamptz                 NOT NULL DEFAULT now(),
+    CONSTRAINT payout_transmissions_payment_id_key UNIQUE (payment_id)
 );
-CREATE INDEX payout_transmissions_due_idx ON kobatela.payout_transmissions (next_attempt_at, id)
+CREATE INDEX payout_transmissions_due_idx ON kobatela.payout_transmissions (next_attempt_at, payment_id)
     WHERE state IN ('QUEUED', 'CLAIMED');
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.payout_transmissions
     FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
@@ -66,11 +68,13 @@ CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON kobatela.payout_transmi
 CREATE TRIGGER audit_truncate AFTER TRUNCATE ON kobatela.payout_transmissions
     FOR EACH STATEMENT EXECUTE FUNCTION kobatela.audit_row();
 SELECT pg_catalog.pg_extension_config_dump('kobatela.payout_transmissions'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(
+    pg_catalog.pg_get_serial_sequence('kobatela.payout_transmissions', 'id')::regclass, '');
 
 COMMENT ON TABLE kobatela.payout_transmissions IS
     'The hand-off of each SENT payment to the PSP: queued with the payment, claimed by a worker (claim_payouts), reported transmitted or failed. docs/payouts.md.';
-COMMENT ON COLUMN kobatela.payout_transmissions.id IS
-    'The payment to transmit, by its id (its psp_ref is the idempotency key the worker gives the PSP).';
+COMMENT ON COLUMN kobatela.payout_transmissions.payment_id IS
+    'The payment to transmit (its psp_ref is the idempotency key the worker gives the PSP).';
 COMMENT ON COLUMN kobatela.payout_transmissions.state IS
     'QUEUED (waiting for a worker), CLAIMED (a worker holds it until lease_expires_at), TRANSMITTED (the PSP accepted it), ABANDONED (out of attempts: the payment failed).';
 COMMENT ON COLUMN kobatela.payout_transmissions.attempts IS
@@ -87,6 +91,7 @@ COMMENT ON COLUMN kobatela.payout_transmissions.transmitted_at IS
     'When the PSP was known to have it: payout_transmitted, or its first webhook.';
 
 REVOKE ALL ON kobatela.payout_transmissions FROM PUBLIC;
+REVOKE ALL ON SEQUENCE kobatela.payout_transmissions_id_seq FROM PUBLIC;
 GRANT SELECT ON kobatela.payout_transmissions TO kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
 ALTER TABLE kobatela.payout_transmissions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE kobatela.payout_transmissions FORCE ROW LEVEL SECURITY;

@@ -11,7 +11,7 @@ namespace {
 
 core::Transmission read_transmission(const pg::Result& r, uint64_t row) {
     core::Transmission t;
-    t.payment_id = r.int8(row, r.column("id"));
+    t.payment_id = r.int8(row, r.column("payment_id"));
     t.state = core::parse_status<core::TransmissionState>(r.text(row, r.column("state"))).value();
     t.attempts = r.int4(row, r.column("attempts"));
     t.last_error = r.opt_text(row, r.column("last_error"));
@@ -22,15 +22,15 @@ core::Transmission read_transmission(const pg::Result& r, uint64_t row) {
 
 void queue_transmission(pg::Spi& spi, int64_t payment_id) {
     static pg::Statement insert{
-        "INSERT INTO kobatela.payout_transmissions (id, state) VALUES ($1, $2::kobatela.transmission_state)",
+        "INSERT INTO kobatela.payout_transmissions (payment_id, state) VALUES ($1, $2::kobatela.transmission_state)",
         {INT8OID, TEXTOID}};
     spi.run(insert, pg::Params().int8(payment_id).text(core::status_name(core::kQueuedTransmission)));
 }
 
 std::optional<core::Transmission> lock_transmission(pg::Spi& spi, int64_t payment_id) {
     static pg::Statement lock{
-        "SELECT id, state::text AS state, attempts, last_error FROM kobatela.payout_transmissions "
-        "WHERE id = $1 FOR UPDATE",
+        "SELECT payment_id, state::text AS state, attempts, last_error FROM kobatela.payout_transmissions "
+        "WHERE payment_id = $1 FOR UPDATE",
         {INT8OID}};
     const pg::Result r = spi.run(lock, pg::Params().int8(payment_id));
     if (r.empty()) return std::nullopt;
@@ -46,7 +46,7 @@ pg::Result write_transmission(pg::Spi& spi, int64_t payment_id, const core::Tran
         "next_attempt_at = coalesce(now() + make_interval(secs => coalesce($5, $6)), next_attempt_at), "
         "last_error = coalesce($7, last_error), "
         "transmitted_at = CASE WHEN $8 THEN now() ELSE transmitted_at END "
-        "WHERE id = $1 RETURNING *",
+        "WHERE payment_id = $1 RETURNING *",
         {INT8OID, TEXTOID, INT4OID, TEXTOID, INT4OID, INT4OID, TEXTOID, BOOLOID}};
     pg::Params values;
     values.int8(payment_id).text(core::status_name(write.state)).int4(write.attempts).opt_text(write.claimed_by);
@@ -58,7 +58,7 @@ pg::Result write_transmission(pg::Spi& spi, int64_t payment_id, const core::Tran
 }
 
 Datum transmission_row(pg::Spi& spi, int64_t payment_id, FunctionCallInfo fcinfo) {
-    static pg::Statement select{"SELECT * FROM kobatela.payout_transmissions WHERE id = $1", {INT8OID}};
+    static pg::Statement select{"SELECT * FROM kobatela.payout_transmissions WHERE payment_id = $1", {INT8OID}};
     const pg::Result row = spi.run(select, pg::Params().int8(payment_id));
     if (row.empty()) throw core::Error(core::ErrorCode::PAYOUT_NOT_QUEUED);
     return row.composite(0, fcinfo);
@@ -66,12 +66,12 @@ Datum transmission_row(pg::Spi& spi, int64_t payment_id, FunctionCallInfo fcinfo
 
 std::vector<DueTransmission> lock_due_transmissions(pg::Spi& spi, int64_t limit) {
     static pg::Statement due{
-        "SELECT t.id, t.state::text AS state, t.attempts, t.last_error, p.escrow_id, p.kind::text AS kind, "
+        "SELECT t.payment_id, t.state::text AS state, t.attempts, t.last_error, p.escrow_id, p.kind::text AS kind, "
         "e.client_id, e.provider_id "
-        "FROM kobatela.payout_transmissions t JOIN kobatela.payments p ON p.id = t.id "
+        "FROM kobatela.payout_transmissions t JOIN kobatela.payments p ON p.id = t.payment_id "
         "JOIN kobatela.escrow_agreements e ON e.id = p.escrow_id "
         "WHERE t.state = ANY ($1::kobatela.transmission_state[]) AND t.next_attempt_at <= now() "
-        "ORDER BY t.next_attempt_at, t.id LIMIT $2 FOR UPDATE OF t SKIP LOCKED",
+        "ORDER BY t.next_attempt_at, t.payment_id LIMIT $2 FOR UPDATE OF t SKIP LOCKED",
         {TEXTOID, INT8OID}};
     const pg::Result r = spi.run(due, pg::Params().text(core::claimable_transmission_states()).int8(limit));
     std::vector<DueTransmission> rows;
@@ -96,9 +96,9 @@ void append_instruction(pg::Spi& spi, int64_t payment_id, std::optional<int64_t>
         "SELECT p.id AS payment_id, p.psp_ref::text AS psp_ref, p.kind, p.amount::numeric(18,2) AS amount, "
         "e.currency::text AS currency, p.escrow_id, $2::bigint AS beneficiary_user_id, a.payee_ref::text AS payee_ref, "
         "a.label::text AS payee_label, t.attempts AS attempt, t.lease_expires_at "
-        "FROM kobatela.payout_transmissions t JOIN kobatela.payments p ON p.id = t.id "
+        "FROM kobatela.payout_transmissions t JOIN kobatela.payments p ON p.id = t.payment_id "
         "JOIN kobatela.escrow_agreements e ON e.id = p.escrow_id "
-        "LEFT JOIN kobatela.allowed_payees a ON a.id = p.payee_id WHERE t.id = $1",
+        "LEFT JOIN kobatela.allowed_payees a ON a.id = p.payee_id WHERE t.payment_id = $1",
         {INT8OID, INT8OID}};
     spi.run(instruction, pg::Params().int8(payment_id).opt_int8(beneficiary_user_id)).append_to_set(fcinfo);
 }

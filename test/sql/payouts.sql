@@ -38,7 +38,7 @@ LANGUAGE sql AS $$
            t.lease_expires_at IS NOT NULL, CASE WHEN t.state = 'QUEUED' THEN round(extract(epoch FROM t.next_attempt_at - t.updated_at)) END,
            t.last_error, t.transmitted_at IS NOT NULL
     FROM kobatela.payments p JOIN kobatela.escrow_agreements e ON e.id = p.escrow_id
-    LEFT JOIN kobatela.payout_transmissions t ON t.id = p.id
+    LEFT JOIN kobatela.payout_transmissions t ON t.payment_id = p.id
     WHERE e.client_id = client ORDER BY p.id $$;
 -- A PSP delivery signed now.
 CREATE FUNCTION t.po_deliver(event_id text, kind text, ref text) RETURNS jsonb LANGUAGE sql AS $$
@@ -57,13 +57,13 @@ CREATE FUNCTION t.po_due_now(payment bigint) RETURNS void LANGUAGE sql AS $$
     UPDATE kobatela.payout_transmissions
     SET next_attempt_at = now() - interval '1 second',
         lease_expires_at = CASE WHEN state = 'CLAIMED' THEN now() - interval '1 second' END
-    WHERE id = payment $$;
+    WHERE payment_id = payment $$;
 
 -- The payouts the files before this one made are reported transmitted (by the admin, as PostgREST
 -- would call it), so that this file's claims meet only its own.
 SELECT count(*) >= 0 AS earlier_payouts_transmitted
-FROM (SELECT kobatela.payout_transmitted(t.id, p.psp_ref)
-      FROM kobatela.payout_transmissions t JOIN kobatela.payments p ON p.id = t.id
+FROM (SELECT kobatela.payout_transmitted(t.payment_id, p.psp_ref)
+      FROM kobatela.payout_transmissions t JOIN kobatela.payments p ON p.id = t.payment_id
       WHERE t.state IN ('QUEUED', 'CLAIMED')) reported;
 SELECT count(*) AS due FROM kobatela.payout_transmissions WHERE state IN ('QUEUED', 'CLAIMED');
 
@@ -96,11 +96,11 @@ SELECT id AS release_pay, psp_ref AS release_ref FROM kobatela.payments WHERE es
 SELECT id AS refund_pay, psp_ref AS refund_ref FROM kobatela.payments WHERE escrow_id = :e2 \gset
 SELECT psp_ref AS pending_ref FROM kobatela.payments WHERE id = :pending \gset
 -- Each queue row was written by the call that sent its payment, under that call's audit reason.
-SELECT p.kind, a.action FROM kobatela.audit_entries a JOIN kobatela.payments p ON a.entity_id = p.id
-JOIN kobatela.escrow_agreements e ON e.id = p.escrow_id
+SELECT p.kind, a.action FROM kobatela.audit_entries a JOIN kobatela.payout_transmissions t ON t.id = a.entity_id
+JOIN kobatela.payments p ON p.id = t.payment_id JOIN kobatela.escrow_agreements e ON e.id = p.escrow_id
 WHERE a.entity = 'payout_transmissions' AND e.client_id = :c ORDER BY p.id;
 -- A payment that leaves without being SENT gets none: nothing queued for a PENDING one.
-SELECT count(*) AS pending_queued FROM kobatela.payout_transmissions t JOIN kobatela.payments p ON p.id = t.id
+SELECT count(*) AS pending_queued FROM kobatela.payout_transmissions t JOIN kobatela.payments p ON p.id = t.payment_id
 WHERE p.status = 'PENDING';
 
 -- ---- Who may call the hand-off --------------------------------------------------------------
@@ -160,10 +160,10 @@ SELECT t.po_as(:'worker_key', format('SELECT state::text FROM kobatela.payout_tr
 SELECT t.po_writes() = :'before' AS refusals_wrote_nothing;
 SELECT t.po_as(:'worker_key', format('SELECT state::text FROM kobatela.payout_transmitted(%s, %L)', :milestone_pay, :'milestone_ref')) AS transmitted;
 SELECT t.po_writes() AS before \gset
-SELECT updated_at AS stamped FROM kobatela.payout_transmissions WHERE id = :milestone_pay \gset
+SELECT updated_at AS stamped FROM kobatela.payout_transmissions WHERE payment_id = :milestone_pay \gset
 SELECT t.po_as(:'worker_key', format('SELECT state::text || '' '' || attempts FROM kobatela.payout_transmitted(%s, %L)', :milestone_pay, :'milestone_ref')) AS reported_again;
 SELECT t.po_writes() = :'before' AS the_replay_wrote_nothing,
-       (SELECT updated_at = :'stamped' FROM kobatela.payout_transmissions WHERE id = :milestone_pay) AS row_untouched;
+       (SELECT updated_at = :'stamped' FROM kobatela.payout_transmissions WHERE payment_id = :milestone_pay) AS row_untouched;
 -- A failure reported after the PSP accepted it changes nothing either.
 SELECT t.po_as(:'worker_key', format($$SELECT state::text FROM kobatela.payout_transmission_failed(%s, 'late timeout')$$, :milestone_pay)) AS late_failure;
 SELECT t.po_writes() = :'before' AS the_late_failure_wrote_nothing;
@@ -211,7 +211,8 @@ FROM kobatela.alerts WHERE type = 'PAYOUT_TRANSMITTED_AFTER_ABANDON' AND (payloa
 SELECT status FROM kobatela.payments WHERE id = :spend;
 -- The hand-off's history, change by change (audit_history), and who made each change.
 -- (PAYOUT_TRANSMISSIONS_UPDATE by a role: this file's t.po_due_now, the table owner's hand.)
-SELECT action, split_part(actor, ':', 1) AS actor FROM kobatela.audit_history('payout_transmissions', :spend);
+SELECT action, split_part(a.actor, ':', 1) AS actor
+FROM kobatela.payout_transmissions t, kobatela.audit_history('payout_transmissions', t.id) a WHERE t.payment_id = :spend;
 -- retry_payment pays it again: a new payment, queued.
 SELECT kind, status, retry_of = :spend AS retries_it FROM kobatela.retry_payment(:spend);
 SELECT id AS retry_pay, psp_ref AS retry_ref FROM kobatela.payments WHERE retry_of = :spend \gset
@@ -243,9 +244,9 @@ SELECT t.po_writes() AS before \gset
 SELECT t.po_deliver('po_evt_2', 'payment.failed', :'retry_ref') ->> 'ok' AS replayed;
 SELECT t.po_writes() = :'before' AS the_replay_wrote_nothing;
 SELECT kind, status, state, attempts, claimed_by, leased, transmitted FROM t.po_queue(:c);
-SELECT a.action, a.actor FROM kobatela.audit_entries a
-WHERE a.entity = 'payout_transmissions' AND a.entity_id IN (:pending, :retry_pay) AND a.action = 'PAYOUT_TRANSMITTED'
-ORDER BY a.entity_id;
+SELECT a.action, a.actor FROM kobatela.audit_entries a JOIN kobatela.payout_transmissions t ON t.id = a.entity_id
+WHERE a.entity = 'payout_transmissions' AND t.payment_id IN (:pending, :retry_pay) AND a.action = 'PAYOUT_TRANSMITTED'
+ORDER BY t.payment_id;
 -- Nothing is left for a worker.
 SELECT t.po_claim(:'worker_key', 'w7', 10, :c, :p) AS nothing_due;
 
@@ -283,6 +284,6 @@ SELECT t.po_as(:'worker_key', format($$SELECT state::text FROM kobatela.payout_t
 
 -- ---- The books hold, and nothing is left in flight --------------------------------------------
 SELECT count(*) AS violations FROM kobatela.check_invariants();
-SELECT state, count(*) FROM kobatela.payout_transmissions t JOIN kobatela.payments p ON p.id = t.id
+SELECT state, count(*) FROM kobatela.payout_transmissions t JOIN kobatela.payments p ON p.id = t.payment_id
 JOIN kobatela.escrow_agreements e ON e.id = p.escrow_id WHERE e.client_id = :c GROUP BY state ORDER BY state;
 DROP EXTENSION pgcrypto;
