@@ -194,6 +194,11 @@ for v in "${from_versions[@]}"; do
     quietly q -d "$db" -c "SELECT kobatela.enable_currency('USD')"  # the fill below uses USD
   fi
   check_eq "$v: now at version $target" "$target" "$(q -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'kobatela'")"
+  # 0.8.0 queues every payment that becomes SENT for a payout worker, but not the ones sent before:
+  # nothing transmitted those, and an operator may have paid them by hand (operations.md).
+  check_eq "$v: the SENT payments of before the update are not queued for a worker" \
+    "0 $(q -d "$db" -c "SELECT count(*) FROM kobatela.payments WHERE status = 'SENT'")" \
+    "$(q -d "$db" -c "SELECT count(*) || ' ' || (SELECT count(*) FROM kobatela.payments WHERE status = 'SENT') FROM kobatela.payout_transmissions")"
   # 0.4.0 moved keys: a key chosen through a key bound to a user is that user's (the transfer Amara's
   # phone made), the platform's stay the platform's, and Kobatela's payout keys left the callers'.
   check_eq "$v: 0.4.0's owners of idempotency keys (Amara's transfer is hers; the rest the platform's)" \
@@ -248,11 +253,23 @@ for v in "${from_versions[@]}"; do
     "$(q -d "$db" -c "SELECT count(*) FROM kobatela.psp_webhook_events WHERE event_id = 'evt_ops_raw_b'" 2>&1)"
   check_eq "$v: the 0.3.0 section ran (a proof with a non-hex digest)" 1 \
     "$(q -d "$db" -c "SELECT count(*) FROM kobatela.proofs WHERE sha256 = 'ops-digest-b'" 2>&1)"
+  check_eq "$v: the 0.8.0 section ran (a payout claimed and reported transmitted by a worker key)" "TRANSMITTED" \
+    "$(q -d "$db" -c "SELECT t.state FROM kobatela.payout_transmissions t JOIN kobatela.payments p ON p.id = t.payment_id
+                      JOIN kobatela.escrow_agreements e ON e.id = p.escrow_id
+                      WHERE t.claimed_by = 'ops-worker-b' AND e.release_conditions ->> 'purpose' = 'hand-off'" 2>&1)"
   check "$v: the audit chain verifies after new writes" chain_verifies "$db" "$tips"
-  # 0.7.0 writes one record per business action; the rows written before stay one change each.
-  check_eq "$v: the rows written before the upgrade read as one entry each (audit_entries)" "t" \
-    "$(q -d "$db" -c "SELECT (SELECT count(*) FROM kobatela.audit_entries WHERE record_id <= $audit_max)
-                             = (SELECT count(*) FROM kobatela.audit_log WHERE id <= $audit_max)" 2>&1)"
+  # 0.7.0 writes one record per business action; the rows written before it stay one change each
+  # (a database at 0.7.0 already holds records of several changes: their entries are their changes).
+  if older "$v" 0.7.0; then
+    check_eq "$v: the rows written before the upgrade read as one entry each (audit_entries)" "t" \
+      "$(q -d "$db" -c "SELECT (SELECT count(*) FROM kobatela.audit_entries WHERE record_id <= $audit_max)
+                               = (SELECT count(*) FROM kobatela.audit_log WHERE id <= $audit_max)" 2>&1)"
+  else
+    check_eq "$v: the records written before the upgrade read as their changes (audit_entries)" "t" \
+      "$(q -d "$db" -c "SELECT (SELECT count(*) FROM kobatela.audit_entries WHERE record_id <= $audit_max)
+                               = (SELECT coalesce(sum(CASE WHEN changes IS NULL THEN 1 ELSE json_array_length(changes) END), 0)
+                                  FROM kobatela.audit_log WHERE id <= $audit_max)" 2>&1)"
+  fi
   check_eq "$v: what the upgrade and the new writes added are records (changes set), none a row" "true 0" \
     "$(q -d "$db" -c "SELECT (count(*) FILTER (WHERE changes IS NOT NULL) > 0) || ' ' || count(*) FILTER (WHERE changes IS NULL)
                       FROM kobatela.audit_log WHERE id > $audit_max" 2>&1)"
