@@ -7,7 +7,6 @@
 #include "audit/audit.hpp"
 #include "context/identity.hpp"
 #include "core/errors.hpp"
-#include "core/pagination.hpp"
 #include "core/payout_transmission.hpp"
 #include "core/text_rules.hpp"
 #include "pg/args.hpp"
@@ -40,7 +39,7 @@ KOBA_FUNCTION(kobatela_claim_payouts) {
     const pg::Args args(fcinfo);
     const std::string worker = args.bounded_text(0, "worker", core::kMaxWorkerNameChars * 4);
     core::require_text(worker, "worker", core::kMaxWorkerNameChars);
-    const int64_t n = core::page_limit(args.int4(1, "n"));
+    const int64_t n = core::claim_batch(args.int4(1, "n"));
     pg::prepare_set_result(fcinfo);
     pg::Spi spi;
     const core::TransmissionLimits rules = limits();

@@ -2,6 +2,7 @@
 
 #include "core/errors.hpp"
 #include "core/json_writer.hpp"
+#include "core/pagination.hpp"
 
 #include <algorithm>
 
@@ -54,6 +55,13 @@ AbandonDecision plan_abandon(const EscrowState& escrow, const PaymentState& paym
     alert.add("why", why).add("payment_status", status_name(d.payment ? d.payment->step.to : payment.status));
     d.alert_payload = alert.str();
     return d;
+}
+
+int64_t claim_batch(int64_t n) {
+    if (n < 1 || n > kMaxPageLimit)
+        throw Error(ErrorCode::INVALID_LIMIT, "n must be between 1 and " + std::to_string(kMaxPageLimit) +
+                                                  " (default " + std::to_string(kDefaultClaimBatch) + ").");
+    return n;
 }
 
 ClaimDecision plan_claim(const Transmission& t, const TransmissionLimits& limits, std::string_view worker) {

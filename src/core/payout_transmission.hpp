@@ -89,6 +89,10 @@ struct ClaimDecision {
 // A due payout is claimed by `worker` for one more attempt while attempts are left; else it is
 // given up (the caller then needs the payment's escrow and plan_abandon).
 ClaimDecision plan_claim(const Transmission& t, const TransmissionLimits& limits, std::string_view worker);
+// How many payouts a claim may take: 1 to kMaxPageLimit (1000), the lists' bound (INVALID_LIMIT,
+// saying claim_payouts' default, 10).
+int64_t claim_batch(int64_t n);
+inline constexpr int64_t kDefaultClaimBatch = 10;
 // The worker's name: 1 to 100 characters of text (INVALID_ARGUMENT).
 inline constexpr std::size_t kMaxWorkerNameChars = 100;
 

@@ -65,6 +65,13 @@ TEST(PayoutTransmission, BackoffDoublesFromFiveSecondsUpToFifteenMinutes) {
     EXPECT_EQ(retry_backoff_s(0), 5);
 }
 
+TEST(PayoutTransmission, AClaimTakesOneToAThousand) {
+    EXPECT_EQ(claim_batch(1), 1);
+    EXPECT_EQ(claim_batch(1000), 1000);
+    for (int64_t n : {0, -1, 1001})
+        EXPECT_EQ(error_of([n] { claim_batch(n); }), ErrorCode::INVALID_LIMIT) << n;
+}
+
 TEST(PayoutTransmission, AClaimTakesOneMoreAttemptUnderALease) {
     for (TransmissionState from : {TransmissionState::Queued, TransmissionState::Claimed}) {
         const ClaimDecision d = plan_claim(transmission(from, 2), kLimits, "w1");
