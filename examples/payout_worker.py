@@ -48,11 +48,22 @@ class Worker:
         self.psp_url = os.environ.get("PSP_URL", "http://127.0.0.1:54379").rstrip("/")
         self.crash_after_posts = args.crash_after_posts
         self.posts = 0
-        self.conn = psycopg.connect(os.environ.get("KOBATELA_DSN", ""), autocommit=True)
-        role = os.environ.get("KOBATELA_ROLE")
-        if role:
-            self.conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+        self.conn = None
+        self.connect()
         self.stopping = False
+
+    def connect(self):
+        try:
+            if self.conn is not None:
+                self.conn.close()
+            self.conn = psycopg.connect(os.environ.get("KOBATELA_DSN", ""), autocommit=True)
+            role = os.environ.get("KOBATELA_ROLE")
+            if role:
+                self.conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+        except psycopg.OperationalError as e:
+            if self.conn is None:
+                raise
+            log("cannot connect (%s)" % str(e).splitlines()[0])
 
     # --- Kobatela: each call in its own short transaction, with the key authenticated in it ---
     def call(self, sql, params):
@@ -88,11 +99,11 @@ class Worker:
         try:
             transfer = self.post(row)
         except urllib.error.HTTPError as e:
-            self.failed(payment_id, "PSP answered HTTP %d" % e.code)
+            self.report(self.failed, payment_id, "PSP answered HTTP %d" % e.code)
             log("payment %s: PSP answered %d, attempt %s failed" % (payment_id, e.code, row[9]))
             return
         except (urllib.error.URLError, OSError, ValueError) as e:
-            self.failed(payment_id, "PSP unreachable: %s" % e)
+            self.report(self.failed, payment_id, "PSP unreachable: %s" % e)
             log("payment %s: PSP unreachable, attempt %s failed" % (payment_id, row[9]))
             return
         self.posts += 1
@@ -100,12 +111,28 @@ class Worker:
             log("crashing after %d payouts accepted by the PSP (payment %s not reported)" % (self.posts, payment_id))
             os._exit(CRASH_EXIT_CODE)
         # The PSP echoes the reference it was given: Kobatela refuses a report for another payment.
-        self.transmitted(payment_id, transfer.get("reference", ""))
-        log("payment %s: transmitted as %s (%s)" % (payment_id, transfer.get("id"), psp_ref))
+        if self.report(self.transmitted, payment_id, str(transfer.get("reference", ""))):
+            log("payment %s: transmitted as %s (%s)" % (payment_id, transfer.get("id"), psp_ref))
+
+    def report(self, how, payment_id, value):
+        """A report Kobatela refuses (PSP_REF_MISMATCH: the PSP answered for another reference) is
+        logged and left alone: the payout stays CLAIMED, and is claimed again once its lease expires."""
+        try:
+            how(payment_id, value)
+            return True
+        except psycopg.DatabaseError as e:
+            log("payment %s: report refused (%s %s)" % (payment_id, e.sqlstate, str(e).splitlines()[0]))
+            return False
 
     def run(self, poll_s, once):
         while not self.stopping:
-            rows = self.claim()
+            try:
+                rows = self.claim()
+            except psycopg.OperationalError as e:  # the database went away: wait, then connect again
+                log("claim failed (%s), reconnecting" % str(e).splitlines()[0])
+                time.sleep(poll_s)
+                self.connect()
+                continue
             for row in rows:
                 self.send(row)
             if not rows:
