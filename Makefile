@@ -27,9 +27,9 @@ OBJS        = $(patsubst %.cpp,%.o,$(sort $(wildcard src/*.cpp src/*/*.cpp)))
 
 # The install script is the concatenation of sql/, in dependency order.
 SQL_PARTS   = sql/types.sql sql/functions_base.sql sql/tables_identity.sql sql/tables_escrow.sql \
-              sql/tables_spend.sql sql/tables_currencies.sql sql/dump_config.sql sql/functions_users.sql sql/functions_ops.sql \
+              sql/tables_spend.sql sql/tables_currencies.sql sql/tables_events.sql sql/dump_config.sql sql/functions_users.sql sql/functions_ops.sql \
               sql/functions_auth.sql sql/functions_escrow.sql \
-              sql/functions_proofs.sql sql/functions_psp.sql sql/functions_spend.sql sql/functions_currencies.sql sql/ledger.sql sql/audit.sql sql/security.sql
+              sql/functions_proofs.sql sql/functions_psp.sql sql/functions_spend.sql sql/functions_currencies.sql sql/functions_events.sql sql/ledger.sql sql/audit.sql sql/security.sql
 DATA_built  = build/$(EXTENSION)--$(EXTVERSION).sql
 # Earlier versions' install scripts (frozen) and the upgrade scripts between versions.
 DATA        = $(sort $(wildcard sql/versions/$(EXTENSION)--*.sql))

@@ -271,11 +271,12 @@ SELECT payee_ref, label, daily_limit, total_limit
 FROM kobatela.add_allowed_payee(:care, 'clinique-deux-plateaux', 'Clinique des Deux Plateaux', 100.00, 300.00);
 COMMIT;
 \echo '    A consultation, 80.00 EUR (idempotency key care-2026-11-001): within the limits, paid at once.'
+\echo '    The app keeps its own references on the payment (metadata: the clinic''s invoice number).'
 BEGIN;
 SET LOCAL ROLE kobatela_anon;
 SELECT kobatela.authenticate(:'amara_key') \g /dev/null
-SELECT id, amount, status, psp_ref FROM kobatela.spend(:care, 'clinique-deux-plateaux', 80.00, 'consultation',
-    'care-2026-11-001');
+SELECT id, amount, status, psp_ref, metadata FROM kobatela.spend(:care, 'clinique-deux-plateaux', 80.00, 'consultation',
+    'care-2026-11-001', '{"invoice": "CDP-2026-1142", "visit": 1}');
 SELECT payee_ref, spent_today, daily_limit, spent_total, total_limit FROM kobatela.allowed_payees WHERE escrow_id = :care;
 SELECT deposited_amount, paid_amount, deposited_amount - paid_amount AS balance
 FROM kobatela.escrow_agreements WHERE id = :care;
@@ -383,4 +384,21 @@ FROM (SELECT currency, debit_account AS account, amount FROM kobatela.ledger
       UNION ALL SELECT currency, credit_account, -amount FROM kobatela.ledger) p
 GROUP BY GROUPING SETS ((currency, split_part(account, ':', 1)), (currency))
 ORDER BY currency, split_part(account, ':', 1) NULLS LAST;
+COMMIT;
+
+\echo '21. Applications do not poll: the event feed tells them what happened, in commit order, and'
+\echo '    LISTEN kobatela_events wakes them up at each commit (docs/events.md). Amara''s phone reads the'
+\echo '    story as she may see it (her key is bound to her), a page of 100 from the beginning:'
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'amara_key') \g /dev/null
+SELECT id, type, object, object_id, data ->> 'status' AS status, coalesce(data ->> 'amount', data ->> 'amount_total', data ->> 'total_amount') AS amount
+FROM kobatela.events_since(NULL, 100);
+COMMIT;
+\echo '    The platform''s backend sees every event of the platform; what it has not read yet starts after'
+\echo '    the cursor it stored with its last page:'
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'platform_key') \g /dev/null
+SELECT type, count(*) AS events FROM kobatela.events_since(NULL, 1000) GROUP BY type ORDER BY min(id);
 COMMIT;

@@ -42,7 +42,9 @@ BEGIN
         'kobatela.purchases',
         'kobatela.purchase_refunds',
         -- tables_currencies.sql
-        'kobatela.currencies'
+        'kobatela.currencies',
+        -- tables_events.sql
+        'kobatela.events'
     ]
     LOOP
         PERFORM pg_catalog.pg_extension_config_dump(tbl::regclass, '');

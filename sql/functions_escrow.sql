@@ -8,15 +8,18 @@ CREATE FUNCTION kobatela.create_escrow(client_id bigint, provider_id bigint, amo
     AS 'MODULE_PATHNAME', 'kobatela_create_escrow';
 COMMENT ON FUNCTION kobatela.create_escrow(bigint, bigint, numeric, text, jsonb, timestamptz) IS
     'A DRAFT escrow the client will fund for the provider, released under release_conditions or at the deadline.';
--- The same with an idempotency key: an overload, not a new DEFAULT argument, so that the contract's
--- signature above stays as it is (a DEFAULT would make calls with six arguments ambiguous).
+-- The same with an idempotency key, and the application's metadata (0.8.0): an overload, not new
+-- DEFAULT arguments, so that the contract's signature above stays as it is (a DEFAULT key would
+-- make calls with six arguments ambiguous). The key may be NULL: no key (or the Idempotency-Key
+-- header under PostgREST).
 CREATE FUNCTION kobatela.create_escrow(client_id bigint, provider_id bigint, amount_total numeric, currency text,
-                                       release_conditions jsonb, deadline_at timestamptz, idempotency_key text)
+                                       release_conditions jsonb, deadline_at timestamptz, idempotency_key text,
+                                       metadata jsonb DEFAULT NULL)
     RETURNS kobatela.escrow_agreements
     LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
     AS 'MODULE_PATHNAME', 'kobatela_create_escrow';
-COMMENT ON FUNCTION kobatela.create_escrow(bigint, bigint, numeric, text, jsonb, timestamptz, text) IS
-    'create_escrow under an idempotency key: a replay with the same terms returns the escrow it created; other terms are IDEMPOTENCY_CONFLICT.';
+COMMENT ON FUNCTION kobatela.create_escrow(bigint, bigint, numeric, text, jsonb, timestamptz, text, jsonb) IS
+    'create_escrow under an idempotency key, with the application''s metadata ({} when NULL): a replay with the same terms and metadata returns the escrow it created; others are IDEMPOTENCY_CONFLICT.';
 
 CREATE FUNCTION kobatela.add_milestone(escrow_id bigint, idx integer, label text, amount numeric,
                                        proof_type text DEFAULT 'PHOTO', validator text DEFAULT 'SENDER',

@@ -67,9 +67,9 @@ COMMENT ON FUNCTION kobatela.add_allowed_payee(bigint, text, text, numeric, nume
     'Lets the escrow pay payee_ref by spend(), within optional daily (UTC day) and total limits.';
 
 CREATE FUNCTION kobatela.spend(escrow_id bigint, payee_ref text, amount numeric, note text DEFAULT NULL,
-                               idempotency_key text DEFAULT NULL)
+                               idempotency_key text DEFAULT NULL, metadata jsonb DEFAULT NULL)
     RETURNS kobatela.payments
     LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
     AS 'MODULE_PATHNAME', 'kobatela_spend';
-COMMENT ON FUNCTION kobatela.spend(bigint, text, numeric, text, text) IS
-    'Pays an allowed payee out of the escrow (SENT) within its limits and the balance; idempotent by key.';
+COMMENT ON FUNCTION kobatela.spend(bigint, text, numeric, text, text, jsonb) IS
+    'Pays an allowed payee out of the escrow (SENT) within its limits and the balance; idempotent by key; the payment carries the application''s metadata.';

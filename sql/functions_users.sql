@@ -2,12 +2,13 @@
 -- src/api/transactions.cpp, src/api/alerts.cpp). None is STRICT: a NULL argument is an
 -- INVALID_ARGUMENT error, never a silent NULL.
 
-CREATE FUNCTION kobatela.create_user(username text, email text, is_active boolean DEFAULT true)
+CREATE FUNCTION kobatela.create_user(username text, email text, is_active boolean DEFAULT true,
+                                     metadata jsonb DEFAULT NULL)
     RETURNS kobatela.users
     LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
     AS 'MODULE_PATHNAME', 'kobatela_create_user';
-COMMENT ON FUNCTION kobatela.create_user(text, text, boolean) IS
-    'Creates a user; USER_EXISTS when the username or e-mail is taken (case-insensitively).';
+COMMENT ON FUNCTION kobatela.create_user(text, text, boolean, jsonb) IS
+    'Creates a user, with the application''s metadata ({} when NULL); USER_EXISTS when the username or e-mail is taken (case-insensitively).';
 
 CREATE FUNCTION kobatela.get_user(id bigint)
     RETURNS kobatela.users
@@ -30,12 +31,13 @@ COMMENT ON FUNCTION kobatela.add_certification(bigint, text) IS
     'Certifies a user at BASIC or GOLD (case-insensitive): ''certified'' or ''updated''.';
 
 CREATE FUNCTION kobatela.create_transaction(sender_id bigint, receiver_id bigint, amount numeric,
-                                            currency text DEFAULT 'USD', idempotency_key text DEFAULT NULL)
+                                            currency text DEFAULT 'USD', idempotency_key text DEFAULT NULL,
+                                            metadata jsonb DEFAULT NULL)
     RETURNS kobatela.transactions
     LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
     AS 'MODULE_PATHNAME', 'kobatela_create_transaction';
-COMMENT ON FUNCTION kobatela.create_transaction(bigint, bigint, numeric, text, text) IS
-    'A transfer to an allowlisted or certified receiver (COMPLETED), else recorded as REJECTED with an alert. Idempotent per sender and key.';
+COMMENT ON FUNCTION kobatela.create_transaction(bigint, bigint, numeric, text, text, jsonb) IS
+    'A transfer to an allowlisted or certified receiver (COMPLETED), else recorded as REJECTED with an alert. Idempotent per sender and key; carries the application''s metadata.';
 
 CREATE FUNCTION kobatela.get_transaction(id bigint)
     RETURNS kobatela.transactions

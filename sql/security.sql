@@ -74,12 +74,12 @@ BEGIN
         ('kobatela.current_user_id()', 'identity'),
         ('kobatela.current_actor()', 'identity'),
         -- business calls that write (scope sender or admin)
-        ('kobatela.create_user(text, text, boolean)', 'write'),
+        ('kobatela.create_user(text, text, boolean, jsonb)', 'write'),
         ('kobatela.add_to_allowlist(bigint, bigint)', 'write'),
         ('kobatela.add_certification(bigint, text)', 'write'),
-        ('kobatela.create_transaction(bigint, bigint, numeric, text, text)', 'write'),
+        ('kobatela.create_transaction(bigint, bigint, numeric, text, text, jsonb)', 'write'),
         ('kobatela.create_escrow(bigint, bigint, numeric, text, jsonb, timestamptz)', 'write'),
-        ('kobatela.create_escrow(bigint, bigint, numeric, text, jsonb, timestamptz, text)', 'write'),
+        ('kobatela.create_escrow(bigint, bigint, numeric, text, jsonb, timestamptz, text, jsonb)', 'write'),
         ('kobatela.add_milestone(bigint, integer, text, numeric, text, text, float8, float8, float8)', 'write'),
         ('kobatela.escrow_deposit(bigint, numeric, text)', 'write'),
         ('kobatela.escrow_mark_delivered(bigint, text, text)', 'write'),
@@ -97,7 +97,7 @@ BEGIN
         ('kobatela.expire_mandates()', 'write'),
         ('kobatela.create_purchase(bigint, bigint, numeric, text, bigint, bigint, text)', 'write'),
         ('kobatela.add_allowed_payee(bigint, text, text, numeric, numeric)', 'write'),
-        ('kobatela.spend(bigint, text, numeric, text, text)', 'write'),
+        ('kobatela.spend(bigint, text, numeric, text, text, jsonb)', 'write'),
         -- business calls that read (also support)
         ('kobatela.get_user(bigint)', 'read'),
         ('kobatela.get_transaction(bigint)', 'read'),
@@ -105,6 +105,7 @@ BEGIN
         ('kobatela.get_escrow(bigint)', 'read'),
         ('kobatela.escrow_events(bigint)', 'read'),
         ('kobatela.list_currencies()', 'read'),
+        ('kobatela.events_since(text, integer)', 'read'),
         -- the audit trail's and the books' checks (support and admin)
         ('kobatela.verify_audit_chain(jsonb)', 'audit'),
         ('kobatela.audit_chain_tips()', 'audit'),
@@ -137,7 +138,8 @@ BEGIN
         ('kobatela.touch_updated_at()', 'trigger'),
         ('kobatela.audit_row()', 'trigger'),
         ('kobatela.audit_log_append_only()', 'trigger'),
-        ('kobatela.currencies_changed()', 'trigger')
+        ('kobatela.currencies_changed()', 'trigger'),
+        ('kobatela.event_row()', 'trigger')
     ) AS f(fn, kind) USING (kind)
     LOOP
         listed := listed || grant_rule.fn::oid;
@@ -221,7 +223,8 @@ BEGIN
         ('purchases',           'all',       'beneficiary_id = @u OR EXISTS (SELECT 1 FROM kobatela.usage_mandates m WHERE m.id = mandate_id AND m.sender_id = @u)'),
         -- a refund is seen by whoever sees its purchase: the beneficiary, or the mandate's sender
         ('purchase_refunds',    'all',       'EXISTS (SELECT 1 FROM kobatela.purchases p WHERE p.id = purchase_id AND p.beneficiary_id = @u) OR EXISTS (SELECT 1 FROM kobatela.usage_mandates m WHERE m.id = mandate_id AND m.sender_id = @u)'),
-        ('currencies',          'catalogue', NULL)
+        ('currencies',          'catalogue', NULL),
+        ('events',              'all',       '@u IN (party_a, party_b)')
     ) AS r(tbl, who, party) ORDER BY who = 'audit' LOOP
         IF rule.who = 'admin' THEN admin_only := admin_only || rule.tbl; END IF;
         visible := CASE rule.who

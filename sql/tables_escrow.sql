@@ -24,6 +24,8 @@ CREATE TABLE kobatela.escrow_agreements (
     refunded_amount     kobatela.nonnegative_money NOT NULL DEFAULT 0,
     to_repay_amount     kobatela.nonnegative_money NOT NULL DEFAULT 0,
     reserved_amount     kobatela.nonnegative_money NOT NULL DEFAULT 0,
+    -- (0.8.0) as users.metadata (tables_identity.sql)
+    metadata            jsonb                  NOT NULL DEFAULT '{}',
 
     -- Single-column rules are the columns' domains (types.sql: every payout and spend updates this
     -- row, and a table's CHECKs are prepared for each such statement). Backstop of the deposit rule
@@ -74,6 +76,8 @@ COMMENT ON COLUMN kobatela.escrow_agreements.idempotency_key IS
     'Client key of create_escrow, unique per idempotency_owner; a replay returns the stored escrow.';
 COMMENT ON COLUMN kobatela.escrow_agreements.idempotency_owner IS
     'The caller whose key it is: the user its API key (or JWT) is bound to; NULL for the platform (unbound keys and roles). Keys are unique per owner.';
+COMMENT ON COLUMN kobatela.escrow_agreements.metadata IS
+    'The application''s own references (issue 16): a flat JSON object of at most 50 keys, returned as given; Kobatela decides nothing on it. {} when none. Bounds in src/core/metadata.hpp (INVALID_METADATA).';
 
 -- ---------------------------------------------------------------------------------------------
 -- escrow_deposits
@@ -286,6 +290,9 @@ CREATE TABLE kobatela.payments (
     -- (0.6.0)
     kind             kobatela.payment_kind   NOT NULL,
     retry_of         bigint                  REFERENCES kobatela.payments (id),
+    -- (0.8.0) as users.metadata (tables_identity.sql): a spend's from its call; Kobatela's own
+    -- payouts (milestones, releases, refunds) have {}; a retry has its failed payment's
+    metadata         jsonb                   NOT NULL DEFAULT '{}',
 
     -- The kind names what is paid: a milestone's payment has its milestone, a spend its payee, a
     -- release or a refund neither; so never both (0.5.0's payments_target_check, which this one
@@ -338,6 +345,8 @@ COMMENT ON COLUMN kobatela.payments.retry_of IS
     'The failed (ERROR) payment this one pays again (retry_payment); NULL for a first payment.';
 COMMENT ON COLUMN kobatela.payments.payout_key IS
     'Key Kobatela made for a milestone payout (pay|escrow:<id>|ms:<id>|amt:<amount>, escrow:<id>:milestone:<id>:amount:<amount>, payment:<id>), unique; never a caller''s.';
+COMMENT ON COLUMN kobatela.payments.metadata IS
+    'The application''s own references (issue 16): a spend''s from its call, {} for Kobatela''s own payouts (milestones, releases, refunds), a retry''s copied from the payment it retries. Bounds in src/core/metadata.hpp (INVALID_METADATA).';
 
 -- ---------------------------------------------------------------------------------------------
 -- psp_webhook_events

@@ -23,6 +23,12 @@ CREATE TABLE kobatela.users (
     is_active   boolean     NOT NULL DEFAULT true,
     created_at  timestamptz NOT NULL DEFAULT now(),
     updated_at  timestamptz NOT NULL DEFAULT now(),
+    -- (0.8.0, last as an upgrade adds it) the application's own references; on the four tables an
+    -- application's calls create (users, transactions, escrow_agreements, payments), with no SQL
+    -- backstop: the one rule is core's (src/core/metadata.hpp), run by every function that writes
+    -- it, and these tables are written only by Kobatela's functions. (A domain with a CHECK would
+    -- make the upgrade rewrite each table; a CHECK would be prepared for every payout and spend.)
+    metadata    jsonb       NOT NULL DEFAULT '{}',
 
     CONSTRAINT users_username_check
         CHECK (btrim(username) <> '' AND char_length(username) <= 100),
@@ -47,6 +53,8 @@ COMMENT ON COLUMN kobatela.users.email IS
     'Unique case-insensitively (index users_email_key on lower(email)).';
 COMMENT ON COLUMN kobatela.users.is_active IS
     'Stored and returned; no business rule reads it.';
+COMMENT ON COLUMN kobatela.users.metadata IS
+    'The application''s own references (issue 16): a flat JSON object of at most 50 keys, returned as given; Kobatela decides nothing on it. {} when none. Bounds in src/core/metadata.hpp (INVALID_METADATA).';
 
 -- ---------------------------------------------------------------------------------------------
 -- api_keys
@@ -214,6 +222,8 @@ CREATE TABLE kobatela.transactions (
     created_at       timestamptz                 NOT NULL DEFAULT now(),
     updated_at       timestamptz                 NOT NULL DEFAULT now(),
     idempotency_owner bigint,
+    -- (0.8.0) as users.metadata
+    metadata         jsonb                       NOT NULL DEFAULT '{}',
 
     CONSTRAINT transactions_amount_check   CHECK (amount > 0),
     CONSTRAINT transactions_currency_check CHECK (currency ~ '^[A-Z]{3}$'),
@@ -246,6 +256,8 @@ COMMENT ON COLUMN kobatela.transactions.idempotency_key IS
     'Client key, unique per idempotency_owner (not globally); a replay returns the stored row.';
 COMMENT ON COLUMN kobatela.transactions.idempotency_owner IS
     'The caller whose key it is: the user its API key (or JWT) is bound to; NULL for the platform (unbound keys and roles). Keys are unique per owner.';
+COMMENT ON COLUMN kobatela.transactions.metadata IS
+    'The application''s own references (issue 16): a flat JSON object of at most 50 keys, returned as given; Kobatela decides nothing on it. {} when none. Bounds in src/core/metadata.hpp (INVALID_METADATA).';
 
 -- ---------------------------------------------------------------------------------------------
 -- allowed_recipients

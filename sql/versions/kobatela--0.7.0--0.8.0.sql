@@ -6,6 +6,216 @@
 -- The C functions of 0.7.0 name the library's symbols; every one of them is still exported by
 -- 0.8.0's kobatela.so, so the update replaces no function it does not change.
 
+-- ---------------------------------------------------------------------------------------------
+-- Metadata (issue 16, part 4): users, transactions, escrows and payments carry the application's
+-- own references, a bounded flat JSON object (src/core/metadata.hpp, INVALID_METADATA), {} when
+-- none. The columns come last, as a fresh install has them. create_user, create_transaction,
+-- create_escrow (the keyed overload) and spend take a trailing optional metadata argument: a new
+-- argument is a new signature, so each is dropped and created again, with the comment and grants
+-- a fresh install gives it.
+-- ---------------------------------------------------------------------------------------------
+-- Added without a default, filled, then given it (as 0.6.0's counters): a constant default on a
+-- table with rows would be a "missing value" of the catalogue that a fresh install does not have.
+-- Every existing row gets {} (no metadata), audited as the upgrade's own change.
+ALTER TABLE kobatela.users ADD COLUMN metadata jsonb;
+ALTER TABLE kobatela.transactions ADD COLUMN metadata jsonb;
+ALTER TABLE kobatela.escrow_agreements ADD COLUMN metadata jsonb;
+ALTER TABLE kobatela.payments ADD COLUMN metadata jsonb;
+ALTER TABLE kobatela.users DISABLE TRIGGER touch_updated_at;
+ALTER TABLE kobatela.transactions DISABLE TRIGGER touch_updated_at;
+ALTER TABLE kobatela.escrow_agreements DISABLE TRIGGER touch_updated_at;
+ALTER TABLE kobatela.payments DISABLE TRIGGER touch_updated_at;
+UPDATE kobatela.users SET metadata = '{}';
+UPDATE kobatela.transactions SET metadata = '{}';
+UPDATE kobatela.escrow_agreements SET metadata = '{}';
+UPDATE kobatela.payments SET metadata = '{}';
+ALTER TABLE kobatela.users ENABLE TRIGGER touch_updated_at;
+ALTER TABLE kobatela.transactions ENABLE TRIGGER touch_updated_at;
+ALTER TABLE kobatela.escrow_agreements ENABLE TRIGGER touch_updated_at;
+ALTER TABLE kobatela.payments ENABLE TRIGGER touch_updated_at;
+ALTER TABLE kobatela.users ALTER COLUMN metadata SET DEFAULT '{}', ALTER COLUMN metadata SET NOT NULL;
+ALTER TABLE kobatela.transactions ALTER COLUMN metadata SET DEFAULT '{}', ALTER COLUMN metadata SET NOT NULL;
+ALTER TABLE kobatela.escrow_agreements ALTER COLUMN metadata SET DEFAULT '{}', ALTER COLUMN metadata SET NOT NULL;
+ALTER TABLE kobatela.payments ALTER COLUMN metadata SET DEFAULT '{}', ALTER COLUMN metadata SET NOT NULL;
+COMMENT ON COLUMN kobatela.users.metadata IS
+    'The application''s own references (issue 16): a flat JSON object of at most 50 keys, returned as given; Kobatela decides nothing on it. {} when none. Bounds in src/core/metadata.hpp (INVALID_METADATA).';
+COMMENT ON COLUMN kobatela.transactions.metadata IS
+    'The application''s own references (issue 16): a flat JSON object of at most 50 keys, returned as given; Kobatela decides nothing on it. {} when none. Bounds in src/core/metadata.hpp (INVALID_METADATA).';
+COMMENT ON COLUMN kobatela.escrow_agreements.metadata IS
+    'The application''s own references (issue 16): a flat JSON object of at most 50 keys, returned as given; Kobatela decides nothing on it. {} when none. Bounds in src/core/metadata.hpp (INVALID_METADATA).';
+COMMENT ON COLUMN kobatela.payments.metadata IS
+    'The application''s own references (issue 16): a spend''s from its call, {} for Kobatela''s own payouts (milestones, releases, refunds), a retry''s copied from the payment it retries. Bounds in src/core/metadata.hpp (INVALID_METADATA).';
+
+DROP FUNCTION kobatela.create_user(text, text, boolean);
+CREATE FUNCTION kobatela.create_user(username text, email text, is_active boolean DEFAULT true,
+                                     metadata jsonb DEFAULT NULL)
+    RETURNS kobatela.users
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_create_user';
+COMMENT ON FUNCTION kobatela.create_user(text, text, boolean, jsonb) IS
+    'Creates a user, with the application''s metadata ({} when NULL); USER_EXISTS when the username or e-mail is taken (case-insensitively).';
+REVOKE ALL ON FUNCTION kobatela.create_user(text, text, boolean, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION kobatela.create_user(text, text, boolean, jsonb)
+    TO kobatela_anon, kobatela_sender, kobatela_admin;
+
+DROP FUNCTION kobatela.create_transaction(bigint, bigint, numeric, text, text);
+CREATE FUNCTION kobatela.create_transaction(sender_id bigint, receiver_id bigint, amount numeric,
+                                            currency text DEFAULT 'USD', idempotency_key text DEFAULT NULL,
+                                            metadata jsonb DEFAULT NULL)
+    RETURNS kobatela.transactions
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_create_transaction';
+COMMENT ON FUNCTION kobatela.create_transaction(bigint, bigint, numeric, text, text, jsonb) IS
+    'A transfer to an allowlisted or certified receiver (COMPLETED), else recorded as REJECTED with an alert. Idempotent per sender and key; carries the application''s metadata.';
+REVOKE ALL ON FUNCTION kobatela.create_transaction(bigint, bigint, numeric, text, text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION kobatela.create_transaction(bigint, bigint, numeric, text, text, jsonb)
+    TO kobatela_anon, kobatela_sender, kobatela_admin;
+
+DROP FUNCTION kobatela.create_escrow(bigint, bigint, numeric, text, jsonb, timestamptz, text);
+CREATE FUNCTION kobatela.create_escrow(client_id bigint, provider_id bigint, amount_total numeric, currency text,
+                                       release_conditions jsonb, deadline_at timestamptz, idempotency_key text,
+                                       metadata jsonb DEFAULT NULL)
+    RETURNS kobatela.escrow_agreements
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_create_escrow';
+COMMENT ON FUNCTION kobatela.create_escrow(bigint, bigint, numeric, text, jsonb, timestamptz, text, jsonb) IS
+    'create_escrow under an idempotency key, with the application''s metadata ({} when NULL): a replay with the same terms and metadata returns the escrow it created; others are IDEMPOTENCY_CONFLICT.';
+REVOKE ALL ON FUNCTION kobatela.create_escrow(bigint, bigint, numeric, text, jsonb, timestamptz, text, jsonb)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION kobatela.create_escrow(bigint, bigint, numeric, text, jsonb, timestamptz, text, jsonb)
+    TO kobatela_anon, kobatela_sender, kobatela_admin;
+
+DROP FUNCTION kobatela.spend(bigint, text, numeric, text, text);
+CREATE FUNCTION kobatela.spend(escrow_id bigint, payee_ref text, amount numeric, note text DEFAULT NULL,
+                               idempotency_key text DEFAULT NULL, metadata jsonb DEFAULT NULL)
+    RETURNS kobatela.payments
+    LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_spend';
+COMMENT ON FUNCTION kobatela.spend(bigint, text, numeric, text, text, jsonb) IS
+    'Pays an allowed payee out of the escrow (SENT) within its limits and the balance; idempotent by key; the payment carries the application''s metadata.';
+REVOKE ALL ON FUNCTION kobatela.spend(bigint, text, numeric, text, text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION kobatela.spend(bigint, text, numeric, text, text, jsonb)
+    TO kobatela_anon, kobatela_sender, kobatela_admin;
+
+-- =============================================================================================
+-- The event feed (issue 16, part 2): kobatela.events, its trigger on the business tables,
+-- events_since() and the type it returns (sql/tables_events.sql, sql/functions_events.sql, as they
+-- are there), then what sql/audit.sql, sql/dump_config.sql and sql/security.sql give the new table
+-- and functions. Events start with the update: nothing is written for what happened before.
+-- =============================================================================================
+CREATE TABLE kobatela.events (
+    id          bigint                    GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    type        kobatela.nonblank_text_50 NOT NULL,
+    object      kobatela.nonblank_text_50 NOT NULL,
+    object_id   bigint                    NOT NULL,
+    data        jsonb                     NOT NULL,
+    -- No foreign keys on the parties, on purpose: an event is a fact about the past, written on
+    -- every hot path, and a key's check would lock the user's row on each one.
+    party_a     bigint,
+    party_b     bigint,
+    txid        xid8                      NOT NULL DEFAULT pg_current_xact_id(),
+    created_at  timestamptz               NOT NULL DEFAULT now(),
+    updated_at  timestamptz               NOT NULL DEFAULT now()
+);
+
+-- events_since() of an unbound caller: (txid, id) after the cursor, below the snapshot's xmin.
+CREATE INDEX events_txid_id_idx ON kobatela.events (txid, id);
+-- events_since() of a key bound to a user: the user's events as party a, merged with those as
+-- party b, each from its own index in (txid, id) order; also the RLS of a bound key.
+CREATE INDEX events_party_a_txid_id_idx ON kobatela.events (party_a, txid, id);
+CREATE INDEX events_party_b_txid_id_idx ON kobatela.events (party_b, txid, id);
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.events
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.events IS
+    'Business events (escrow.funded, payment.settled, ...), one per business change, written with the change; read in commit order by events_since(). docs/events.md.';
+COMMENT ON COLUMN kobatela.events.type IS
+    'What happened, dotted lower case: <object>.<what>, e.g. escrow.funded, payment.settled, refund.failed (docs/events.md lists them).';
+COMMENT ON COLUMN kobatela.events.object IS
+    'The kind of object: user, transaction, escrow, deposit, milestone, proof, payment, mandate, purchase, purchase_refund.';
+COMMENT ON COLUMN kobatela.events.object_id IS
+    'The object''s id in its table.';
+COMMENT ON COLUMN kobatela.events.data IS
+    'The object''s row as it was right after the change (timestamps in UTC).';
+COMMENT ON COLUMN kobatela.events.party_a IS
+    'A user who may read the event with a key bound to them: the escrow''s client, the transfer''s sender, the mandate''s sender, the purchase''s beneficiary, the user itself.';
+COMMENT ON COLUMN kobatela.events.party_b IS
+    'The other party: the escrow''s provider, the transfer''s receiver, the mandate''s beneficiary, the purchase''s mandate sender; NULL when none.';
+COMMENT ON COLUMN kobatela.events.txid IS
+    'The transaction that wrote the event: events_since() orders by (txid, id) and returns only those of transactions older than every one still running, so that none can appear behind a cursor.';
+
+CREATE TYPE kobatela.feed_event AS (
+    cursor      text,
+    id          bigint,
+    type        text,
+    object      text,
+    object_id   bigint,
+    data        jsonb,
+    created_at  timestamptz
+);
+COMMENT ON TYPE kobatela.feed_event IS
+    'An event as events_since() returns it; cursor is the opaque position after it (store it with what the event did).';
+
+-- Runs as the caller (a trigger); the C++ writes the event as the table's owner, as the audit
+-- writer does.
+CREATE FUNCTION kobatela.event_row() RETURNS trigger
+    LANGUAGE C AS 'MODULE_PATHNAME', 'kobatela_event_row';
+COMMENT ON FUNCTION kobatela.event_row() IS
+    'AFTER INSERT OR UPDATE OF status row trigger on the business tables: records the change as an event when core says it is one (src/core/events.cpp), and notifies kobatela_events at commit.';
+
+CREATE FUNCTION kobatela.events_since(cursor text DEFAULT NULL, "limit" integer DEFAULT NULL)
+    RETURNS SETOF kobatela.feed_event
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_events_since';
+COMMENT ON FUNCTION kobatela.events_since(text, integer) IS
+    'The events the caller may see after cursor (NULL: from the first), at most limit (default 100, 1..1000), in commit order; INVALID_CURSOR, INVALID_LIMIT.';
+
+-- The business tables (core::event_sources(), src/core/events.cpp): every insert, and every
+-- update naming the status column, goes to the trigger (an update that sets no status is never
+-- an event, so it does not even fire it: spend's counters, a key's stamp).
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['users', 'escrow_deposits', 'purchase_refunds'] LOOP  -- no status
+        EXECUTE format('CREATE TRIGGER events AFTER INSERT ON kobatela.%I '
+                       'FOR EACH ROW EXECUTE FUNCTION kobatela.event_row()', t);
+    END LOOP;
+    FOREACH t IN ARRAY ARRAY['transactions', 'escrow_agreements', 'milestones', 'proofs', 'payments',
+                             'usage_mandates', 'purchases'] LOOP
+        EXECUTE format('CREATE TRIGGER events AFTER INSERT OR UPDATE OF status ON kobatela.%I '
+                       'FOR EACH ROW EXECUTE FUNCTION kobatela.event_row()', t);
+    END LOOP;
+END $$;
+
+SELECT pg_catalog.pg_extension_config_dump('kobatela.events'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('kobatela.events', 'id')::regclass, '');
+
+CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON kobatela.events
+    FOR EACH ROW EXECUTE FUNCTION kobatela.audit_row();
+CREATE TRIGGER audit_truncate AFTER TRUNCATE ON kobatela.events
+    FOR EACH STATEMENT EXECUTE FUNCTION kobatela.audit_row();
+
+-- security.sql's rules: events_since is 'read', event_row a 'trigger' (nobody's); the table is
+-- 'all', its parties party_a and party_b.
+REVOKE ALL ON FUNCTION kobatela.events_since(text, integer)
+    FROM PUBLIC, kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
+GRANT EXECUTE ON FUNCTION kobatela.events_since(text, integer)
+    TO kobatela_anon, kobatela_sender, kobatela_support, kobatela_admin;
+REVOKE ALL ON FUNCTION kobatela.event_row()
+    FROM PUBLIC, kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
+REVOKE ALL ON kobatela.events FROM PUBLIC;
+REVOKE ALL ON SEQUENCE kobatela.events_id_seq FROM PUBLIC;
+GRANT SELECT ON kobatela.events TO kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
+ALTER TABLE kobatela.events ENABLE ROW LEVEL SECURITY;
+ALTER TABLE kobatela.events FORCE ROW LEVEL SECURITY;
+CREATE POLICY read_by_scope ON kobatela.events FOR SELECT USING (
+    CASE (SELECT kobatela.current_scope()) WHEN 'admin' THEN true WHEN 'support' THEN true
+    WHEN 'sender' THEN (SELECT kobatela.current_user_id()) IS NULL OR (
+        (SELECT kobatela.current_user_id()) IN (party_a, party_b))
+    ELSE false END);
+
 -- =============================================================================================
 -- The payout hand-off to the PSP (issue 16, part 3): the scope worker and its role, the queue
 -- table payout_transmissions, claim_payouts and its reports, queue_payout (docs/payouts.md).

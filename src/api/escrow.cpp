@@ -52,10 +52,11 @@ Datum simple_transition(FunctionCallInfo fcinfo, EscrowEvent event, context::Esc
 }  // namespace
 
 // create_escrow(client_id, provider_id, amount_total numeric, currency text,
-//               release_conditions jsonb, deadline_at timestamptz [, idempotency_key text])
+//               release_conditions jsonb, deadline_at timestamptz
+//               [, idempotency_key text, metadata jsonb DEFAULT NULL])
 //   RETURNS escrow_agreements
 // Two SQL overloads share this function: without the key argument (the contract's original
-// signature; under PostgREST the Idempotency-Key header still applies) and with it.
+// signature; under PostgREST the Idempotency-Key header still applies) and with it and metadata.
 KOBA_FUNCTION(kobatela_create_escrow) {
     const context::Principal caller = context::require_scope(core::kBusinessWrite);
     const pg::Args args(fcinfo);
@@ -64,7 +65,8 @@ KOBA_FUNCTION(kobatela_create_escrow) {
                                    args.amount(2, "amount_total"),
                                    core::accepted_currency(args.text(3, "currency"), store::currency_catalogue()).code,
                                    args.bounded_jsonb(4, "release_conditions", core::kReleaseConditionsLimits),
-                                   args.timestamptz(5, "deadline_at")};
+                                   args.timestamptz(5, "deadline_at"),
+                                   args.metadata(7)};
     core::require_minor_units(escrow.amount_total, store::currency_minor_units(escrow.currency), escrow.currency);
     core::require_within_horizon(escrow.deadline_at, pg::clock_micros(), "deadline_at");
     context::require_party(caller, {escrow.client_id});  // the client funds the escrow

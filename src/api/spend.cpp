@@ -28,12 +28,12 @@ Datum replay(pg::Spi& spi, const context::IdempotencyKey& key, const core::Spend
 }  // namespace
 
 // spend(escrow_id bigint, payee_ref text, amount numeric, note text DEFAULT NULL,
-//       idempotency_key text DEFAULT NULL) RETURNS payments
+//       idempotency_key text DEFAULT NULL, metadata jsonb DEFAULT NULL) RETURNS payments
 KOBA_FUNCTION(kobatela_spend) {
     const context::Principal caller = context::require_scope(core::kBusinessWrite);
     const pg::Args args(fcinfo);
     core::SpendRequest request{args.int8(0, "escrow_id"), args.text(1, "payee_ref"), args.amount(2, "amount"),
-                               args.opt_text(3), std::nullopt};
+                               args.opt_text(3), std::nullopt, args.metadata(5)};
     core::require_text(request.payee_ref, "payee_ref", core::kMaxPayeeRef);
     if (request.note) core::require_text(*request.note, "note", core::kMaxSpendNote);
 

@@ -35,14 +35,16 @@ Datum replay(pg::Spi& spi, const store::TransactionRow& first, const core::Trans
 }  // namespace
 
 // create_transaction(sender_id bigint, receiver_id bigint, amount numeric,
-//                    currency text DEFAULT 'USD', idempotency_key text DEFAULT NULL)
+//                    currency text DEFAULT 'USD', idempotency_key text DEFAULT NULL,
+//                    metadata jsonb DEFAULT NULL)
 //   RETURNS transactions
 KOBA_FUNCTION(kobatela_create_transaction) {
     const context::Principal caller = context::require_scope(core::kBusinessWrite);
     const pg::Args args(fcinfo);
     const core::TransferRequest request{args.int8(0, "sender_id"), args.int8(1, "receiver_id"),
                                         args.amount(2, "amount"),
-                                        core::accepted_currency(args.text(3, "currency"), store::currency_catalogue()).code};
+                                        core::accepted_currency(args.text(3, "currency"), store::currency_catalogue()).code,
+                                        args.metadata(5)};
     core::require_minor_units(request.cents, store::currency_minor_units(request.currency), request.currency);
     context::require_party(caller, {request.sender_id});
 

@@ -12,7 +12,8 @@ using namespace koba;
 using core::Error;
 using core::ErrorCode;
 
-// create_user(username text, email text, is_active boolean DEFAULT true) RETURNS users
+// create_user(username text, email text, is_active boolean DEFAULT true, metadata jsonb DEFAULT NULL)
+//   RETURNS users
 // A platform call: a key bound to a user would learn from USER_EXISTS whether any address is
 // registered, and could take the names and addresses of users yet to come.
 KOBA_FUNCTION(kobatela_create_user) {
@@ -20,7 +21,8 @@ KOBA_FUNCTION(kobatela_create_user) {
                          "Users are created by the platform: a key bound to a user may not create users.");
     const pg::Args args(fcinfo);
     const store::NewUser user{args.text(0, "username"), args.text(1, "email"),
-                              args.boolean(2, "is_active")};  // is_active omitted: the SQL default, true
+                              args.boolean(2, "is_active"),  // is_active omitted: the SQL default, true
+                              args.metadata(3)};
     core::require_text(user.username, "username", 100);
     if (!core::looks_like_email(user.email)) throw Error(ErrorCode::INVALID_EMAIL);
     pg::Spi spi;

@@ -30,6 +30,7 @@
 #include "audit/audit.hpp"
 
 #include "audit/extension_tables.hpp"
+#include "audit/row_read.hpp"
 #include "context/identity.hpp"
 #include "context/key_use.hpp"
 #include "core/audit_chain.hpp"
@@ -38,6 +39,7 @@
 #include "core/errors.hpp"
 #include "core/hmac.hpp"
 #include "core/json_writer.hpp"
+#include "pg/as_owner.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi.hpp"
 
@@ -603,28 +605,6 @@ void guard_books(const RelationInfo& info, core::BooksWrite write, const Row* ol
 
 bool is_blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
-// Runs the statements of the audit writer as audit_log's owner, row-level security not forced,
-// like PostgreSQL's own foreign-key triggers. Restored on every exit (an error also restores it,
-// through the (sub)transaction abort).
-class AsTableOwner {
-public:
-    explicit AsTableOwner(Oid owner) {
-        Oid* user = &saved_user_;
-        int* context = &saved_context_;
-        pg::pg_call([&] {
-            GetUserIdAndSecContext(user, context);
-            SetUserIdAndSecContext(owner, *context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
-        });
-    }
-    ~AsTableOwner() { SetUserIdAndSecContext(saved_user_, saved_context_); }  // cannot raise
-    AsTableOwner(const AsTableOwner&) = delete;
-    AsTableOwner& operator=(const AsTableOwner&) = delete;
-
-private:
-    Oid saved_user_ = InvalidOid;
-    int saved_context_ = 0;
-};
-
 // Every name and operator is schema-qualified: these statements run as audit_log's owner under
 // the caller's search_path.
 pg::Statement g_read_tip{
@@ -696,7 +676,7 @@ void write_record(std::vector<core::AuditChange> changes) {
                           "Update the extension to the library's version in the same transaction "
                           "(ALTER EXTENSION kobatela UPDATE).");
     if (g_tip.known() && g_tip_relid != table.relid) g_tip.forget();  // a new audit_log
-    const AsTableOwner as_owner(table.owner);
+    const pg::AsTableOwner as_owner(table.owner);  // as audit_log's owner, RLS not forced
     pg::Spi spi;
     if (!g_tip.known()) {
         load_tip(spi, lane);
@@ -824,6 +804,22 @@ AuditOverride::~AuditOverride() { g_overrides[which_].pop(token_); }
 void audit_event(std::string_view action, std::string_view entity, std::optional<int64_t> entity_id,
                  std::string_view data_json) {
     capture(action, std::string(entity), entity_id, "EVENT", std::string(data_json));
+}
+
+RowRead read_row(Relation relation, HeapTuple tuple, const std::vector<std::string_view>& columns, bool with_json) {
+    ensure_callbacks();  // before the first cache entry: its invalidations must be seen
+    const TriggerDepth depth;
+    const RelationInfo& info = relation_info(relation);
+    const Row row = deform(tuple, RelationGetDescr(relation));
+    RowRead read;
+    if (with_json) {
+        Data data;
+        whole_row(info, row, &data);
+        read.json = canonical_text(data);
+    }
+    read.values.reserve(columns.size());
+    for (const std::string_view column : columns) read.values.push_back(column_text(info, row, column));
+    return read;
 }
 
 HoldForNextRecord::HoldForNextRecord() { ++g_hold_depth; }

@@ -37,6 +37,8 @@ namespace koba::core {
     X(MANDATE_EXPIRES_IN_PAST, 400, "PT400", "The mandate would already be expired.")              \
     X(INVALID_LIMIT, 400, "PT400", "The limit must be between 1 and 1000.")                        \
     X(INVALID_CURSOR, 400, "PT400", "The cursor is malformed or belongs to another list.")         \
+    X(INVALID_METADATA, 400, "PT400",                                                              \
+      "Metadata must be a JSON object of at most 50 keys of 1 to 40 characters, each value a string of at most 500 characters, a number or a boolean, at most 8192 bytes in all.") \
     /* 401: who is calling is unknown */                                                           \
     X(UNAUTHORIZED, 401, "PT401", "A valid API key is required.")                                  \
     X(INVALID_SIGNATURE, 401, "PT401", "The webhook signature is not valid.")                      \

@@ -19,7 +19,8 @@ Step<EscrowStatus> plan_create_escrow(int64_t client_id, int64_t provider_id, st
 void require_same_escrow(const EscrowTerms& first, const EscrowTerms& request) {
     if (first.client_id != request.client_id || first.provider_id != request.provider_id ||
         first.amount_total != request.amount_total || first.currency != request.currency ||
-        first.release_conditions != request.release_conditions || first.deadline_at != request.deadline_at)
+        first.release_conditions != request.release_conditions || first.deadline_at != request.deadline_at ||
+        first.metadata != request.metadata)
         throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/escrow_money.hpp"
 #include "core/escrow_state.hpp"
+#include "core/metadata.hpp"
 #include "core/transitions.hpp"
 
 #include <cstdint>
@@ -25,8 +26,9 @@ struct EscrowTerms {
     std::string currency;
     std::string release_conditions;  // jsonb's text (PostgreSQL's normal form)
     int64_t deadline_at = 0;         // Unix microseconds
+    std::string metadata{kNoMetadata};  // jsonb's text, within core/metadata.hpp's bounds
 };
-// A replay returns the key's escrow only if it was created with the same terms:
+// A replay returns the key's escrow only if it was created with the same terms and metadata:
 // IDEMPOTENCY_CONFLICT otherwise.
 void require_same_escrow(const EscrowTerms& first, const EscrowTerms& request);
 // The CREATED event's data.

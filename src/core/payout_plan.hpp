@@ -6,6 +6,7 @@
 
 #include "core/escrow_money.hpp"
 #include "core/escrow_state.hpp"
+#include "core/metadata.hpp"
 #include "core/transitions.hpp"
 
 #include <cstdint>
@@ -118,6 +119,7 @@ struct RetrySnapshot {
     EscrowState escrow;
     PaymentState payment;              // locked
     std::optional<int64_t> retried_by;  // the payment that already retries it
+    std::string metadata{kNoMetadata};  // the payment's, as jsonb prints it: its retry carries it too
 };
 
 struct RetryDecision {

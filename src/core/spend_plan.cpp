@@ -37,7 +37,7 @@ SpendDecision plan_spend(const SpendSnapshot& s, const SpendRequest& request) {
 
 void require_same_spend(const FirstSpend& first, const SpendRequest& request) {
     if (first.escrow_id != request.escrow_id || first.cents != request.cents || first.payee_ref != request.payee_ref ||
-        !first.event_found || first.note != request.note)
+        !first.event_found || first.note != request.note || first.metadata != request.metadata)
         throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/escrow_money.hpp"
+#include "core/metadata.hpp"
 #include "core/spend_rules.hpp"
 #include "core/transitions.hpp"
 
@@ -24,6 +25,7 @@ struct SpendRequest {
     int64_t cents = 0;
     std::optional<std::string> note;
     std::optional<std::string> key;  // the caller's idempotency key, in its owner's namespace
+    std::string metadata{kNoMetadata};  // the payment's: jsonb's text, within core/metadata.hpp's bounds
 };
 
 // What a spend decides on, read under the escrow's row lock (and the payee's).
@@ -69,10 +71,11 @@ struct FirstSpend {
     std::optional<std::string> payee_ref;  // none: not a spend to a payee
     bool event_found = false;               // its USAGE_SPEND event
     std::optional<std::string> note;        // the event's note
+    std::string metadata{kNoMetadata};      // the payment's, as jsonb prints it
 };
 
 // A replay returns the first payment only if it paid the same payee of the same escrow the same
-// amount with the same note: IDEMPOTENCY_CONFLICT otherwise.
+// amount with the same note and metadata: IDEMPOTENCY_CONFLICT otherwise.
 void require_same_spend(const FirstSpend& first, const SpendRequest& request);
 
 // The USAGE_SPEND event's data.

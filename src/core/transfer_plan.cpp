@@ -19,7 +19,8 @@ TransferDecision plan_transfer(const TransferFacts& facts) {
 }
 
 bool replay_is_refusal(const FirstTransfer& first, const TransferRequest& request) {
-    if (first.receiver_id != request.receiver_id || first.cents != request.cents || first.currency != request.currency)
+    if (first.receiver_id != request.receiver_id || first.cents != request.cents || first.currency != request.currency ||
+        first.metadata != request.metadata)
         throw Error(ErrorCode::IDEMPOTENCY_CONFLICT);
     return first.status == kRejected;
 }

@@ -4,6 +4,8 @@
 // (src/store/transaction_store.hpp) reads the facts and applies the decision.
 #pragma once
 
+#include "core/metadata.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -15,6 +17,7 @@ struct TransferRequest {
     int64_t receiver_id = 0;
     int64_t cents = 0;
     std::string currency;
+    std::string metadata{kNoMetadata};  // its JSON text, within core/metadata.hpp's bounds
 };
 
 // What the decision reads about the receiver, as the sender sees it.
@@ -44,11 +47,12 @@ struct FirstTransfer {
     int64_t receiver_id = 0;
     int64_t cents = 0;
     std::string currency;
-    std::string status;  // the transaction_status label
+    std::string status;    // the transaction_status label
+    std::string metadata{kNoMetadata};  // as jsonb prints it
 };
 
 // A replay returns the first result only if it asked for the same transfer (same receiver,
-// amount and currency; IDEMPOTENCY_CONFLICT otherwise) — the whole result: a replayed refusal
+// amount, currency and metadata; IDEMPOTENCY_CONFLICT otherwise) — the whole result: a replayed refusal
 // answers 403 again, as the first call did. True when the replay is of a refusal.
 bool replay_is_refusal(const FirstTransfer& first, const TransferRequest& request);
 

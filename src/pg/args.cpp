@@ -1,6 +1,7 @@
 #include "pg/args.hpp"
 
 #include "core/errors.hpp"
+#include "core/metadata.hpp"
 #include "core/money.hpp"
 #include "pg/guard.hpp"
 
@@ -69,6 +70,16 @@ std::string Args::bounded_jsonb(int i, const char* name, const core::JsonLimits&
     core::require_json_within(document, limits, name);
     return document;
 }
+
+std::string Args::metadata(int i) const {
+    if (is_null(i)) return std::string(core::kNoMetadata);
+    // As bounded_jsonb: a value over 8 times the bound is refused before it is printed.
+    if (larger_than(i, 8 * core::kMetadataMaxBytes)) core::require_metadata_size(8 * core::kMetadataMaxBytes + 1);
+    std::string document = jsonb_text(PG_GETARG_DATUM(i));
+    core::require_metadata(document);
+    return document;
+}
+
 std::string Args::bytea(int i, const char* name) const { return bytea_value(required(i, name)); }
 std::string Args::jsonb(int i, const char* name) const { return jsonb_text(required(i, name)); }
 
@@ -95,6 +106,11 @@ std::optional<UnixMicros> Args::opt_timestamptz(int i) const {
 std::optional<int64_t> Args::opt_int8(int i) const {
     if (is_null(i)) return std::nullopt;
     return DatumGetInt64(PG_GETARG_DATUM(i));
+}
+
+std::optional<int32_t> Args::opt_int4(int i) const {
+    if (is_null(i)) return std::nullopt;
+    return DatumGetInt32(PG_GETARG_DATUM(i));
 }
 
 std::optional<std::string> Args::opt_text(int i) const {

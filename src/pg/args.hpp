@@ -29,6 +29,9 @@ public:
     std::string bounded_bytea(int i, const char* name, std::size_t max_bytes) const;
     // A JSON argument within its size and nesting limits (INVALID_JSON otherwise).
     std::string bounded_jsonb(int i, const char* name, const core::JsonLimits& limits) const;
+    // An optional metadata argument (core/metadata.hpp): its text within the bounds, else
+    // INVALID_METADATA; "{}" when it is NULL or the call has no argument i.
+    std::string metadata(int i) const;
     // Whether argument i (not NULL) holds more than max_bytes, without detoasting it.
     bool larger_than(int i, std::size_t max_bytes) const;
     UnixMicros timestamptz(int i, const char* name) const;
@@ -40,6 +43,7 @@ public:
     std::string enum_label(int i, const char* name) const;  // an enum argument's label
 
     std::optional<int64_t> opt_int8(int i) const;
+    std::optional<int32_t> opt_int4(int i) const;
     std::optional<UnixMicros> opt_timestamptz(int i) const;
     std::optional<std::string> opt_text(int i) const;
 

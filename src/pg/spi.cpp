@@ -283,17 +283,31 @@ void append_int8_to_set(FunctionCallInfo fcinfo, int64_t value) {
     });
 }
 
-void Result::append_to_set(FunctionCallInfo fcinfo) const {
+void Result::append_to_set(FunctionCallInfo fcinfo) const { append_to_set(fcinfo, {}); }
+
+void Result::append_to_set(FunctionCallInfo fcinfo, const std::vector<std::string>& first_column) const {
     auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
     SPITupleTable* table = table_;
     const uint64_t rows = rows_;
     if (rows == 0) return;
+    if (!first_column.empty() && first_column.size() != rows)
+        throw std::logic_error("kobatela: append_to_set needs one first-column value per row");
+    std::vector<Datum> firsts;
+    firsts.reserve(first_column.size());
+    for (const std::string& text : first_column) firsts.push_back(text_datum(text));
+    const Datum* first = firsts.empty() ? nullptr : firsts.data();
     pg_call([&] {
         TupleDesc target = rsinfo->setDesc;
         Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * target->natts));
         bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * target->natts));
+        int first_live = 0;  // the target's first live column
+        while (first_live < target->natts && TupleDescAttr(target, first_live)->attisdropped) first_live++;
         for (uint64_t row = 0; row < rows; row++) {
             deform_into(target, table->vals[row], table->tupdesc, values, nulls);
+            if (first != nullptr && first_live < target->natts) {
+                values[first_live] = first[row];
+                nulls[first_live] = false;
+            }
             tuplestore_putvalues(rsinfo->setResult, target, values, nulls);  // copies
         }
     });

@@ -103,6 +103,9 @@ public:
     // Every row as the rows of a set-returning function (RETURNS SETOF <table>); call
     // prepare_set_result() before opening the Spi connection.
     void append_to_set(FunctionCallInfo fcinfo) const;
+    // The same, each row's first column replaced by the text first_column[row] (a value the
+    // caller computes from the row, e.g. a cursor); first_column has one text per row.
+    void append_to_set(FunctionCallInfo fcinfo, const std::vector<std::string>& first_column) const;
 
 private:
     Datum value(uint64_t row, int column, bool* is_null) const;

@@ -168,7 +168,7 @@ void require_parties_exist(pg::Spi& spi, int64_t client_id, int64_t provider_id)
 std::optional<KeyedEscrow> escrow_by_key(pg::Spi& spi, const context::IdempotencyKey& key) {
     static pg::Statement find{
         "SELECT id, client_id, provider_id, amount_total, currency, release_conditions::text AS release_conditions, "
-        "deadline_at FROM kobatela.escrow_agreements "
+        "deadline_at, metadata::text AS metadata FROM kobatela.escrow_agreements "
         "WHERE idempotency_key = $1 AND idempotency_owner IS NOT DISTINCT FROM $2",
         {TEXTOID, INT8OID}};
     const pg::Result r = spi.run(find, pg::Params().text(key.key).opt_int8(key.owner));
@@ -176,7 +176,8 @@ std::optional<KeyedEscrow> escrow_by_key(pg::Spi& spi, const context::Idempotenc
     return KeyedEscrow{r.int8(0, r.column("id")),
                        {r.int8(0, r.column("client_id")), r.int8(0, r.column("provider_id")),
                         r.money(0, r.column("amount_total")), r.text(0, r.column("currency")),
-                        r.text(0, r.column("release_conditions")), r.timestamptz(0, r.column("deadline_at"))}};
+                        r.text(0, r.column("release_conditions")), r.timestamptz(0, r.column("deadline_at")),
+                        r.text(0, r.column("metadata"))}};
 }
 
 std::optional<int64_t> insert_escrow(pg::Spi& spi, const core::EscrowTerms& escrow,
@@ -184,10 +185,10 @@ std::optional<int64_t> insert_escrow(pg::Spi& spi, const core::EscrowTerms& escr
                                      const core::Step<core::EscrowStatus>& created) {
     static pg::Statement insert{
         "INSERT INTO kobatela.escrow_agreements (client_id, provider_id, amount_total, currency, "
-        "release_conditions, deadline_at, status, idempotency_key, idempotency_owner) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7::kobatela.escrow_status, $8, $9) "
+        "release_conditions, deadline_at, status, idempotency_key, idempotency_owner, metadata) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7::kobatela.escrow_status, $8, $9, $10) "
         "ON CONFLICT (idempotency_key, idempotency_owner) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id",
-        {INT8OID, INT8OID, NUMERICOID, TEXTOID, JSONBOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, INT8OID}};
+        {INT8OID, INT8OID, NUMERICOID, TEXTOID, JSONBOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, INT8OID, JSONBOID}};
     const audit::AuditReason reason(created.audit_action);
     pg::Params values;
     values.int8(escrow.client_id)
@@ -197,7 +198,8 @@ std::optional<int64_t> insert_escrow(pg::Spi& spi, const core::EscrowTerms& escr
         .own_jsonb(escrow.release_conditions)  // jsonb's own text of the argument: parsed before
         .timestamptz(escrow.deadline_at)
         .text(core::status_name(created.to));
-    const pg::Result row = spi.run(insert, std::move(context::add_idempotency_key(values, key)));
+    context::add_idempotency_key(values, key).own_jsonb(escrow.metadata);
+    const pg::Result row = spi.run(insert, std::move(values));
     if (row.empty()) return std::nullopt;
     const int64_t escrow_id = row.int8(0, row.column("id"));
     append_escrow_event(spi, escrow_id, created.event_kind,

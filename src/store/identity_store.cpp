@@ -26,11 +26,13 @@ void require_user(pg::Spi& spi, int64_t user_id) {
 
 Datum insert_user(pg::Spi& spi, const NewUser& user, FunctionCallInfo fcinfo) {
     static pg::Statement insert{
-        "INSERT INTO kobatela.users (username, email, is_active) VALUES ($1, $2, $3) "
+        "INSERT INTO kobatela.users (username, email, is_active, metadata) VALUES ($1, $2, $3, $4) "
         "ON CONFLICT DO NOTHING RETURNING *",
-        {TEXTOID, TEXTOID, BOOLOID}};
-    return insert_new_row(spi, insert, pg::Params().text(user.username).text(user.email).boolean(user.is_active),
-                          "USER_CREATED", ErrorCode::USER_EXISTS, fcinfo);
+        {TEXTOID, TEXTOID, BOOLOID, JSONBOID}};
+    return insert_new_row(
+        spi, insert,
+        pg::Params().text(user.username).text(user.email).boolean(user.is_active).own_jsonb(user.metadata),
+        "USER_CREATED", ErrorCode::USER_EXISTS, fcinfo);
 }
 
 Datum user_row(pg::Spi& spi, int64_t user_id, FunctionCallInfo fcinfo) {

@@ -20,6 +20,7 @@ struct NewUser {
     std::string username;
     std::string email;
     bool is_active;
+    std::string metadata;  // its JSON text (core/metadata.hpp)
 };
 // Inserts the user (audit USER_CREATED). Uniqueness (case-insensitive username and e-mail) is
 // decided by the unique indexes, so two concurrent calls cannot both create the same user:

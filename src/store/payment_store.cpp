@@ -18,9 +18,9 @@ using core::Error;
 using core::ErrorCode;
 
 // The columns of a payment the payout engine and the PSP webhook decide on.
-#define KOBA_PAYMENT_SELECT                                                                             \
-    "SELECT p.id, p.escrow_id, p.milestone_id, p.payee_id, p.amount, p.status::text AS status, "     \
-    "p.kind::text AS kind FROM kobatela.payments p "
+#define KOBA_PAYMENT_COLUMNS                                                                            \
+    "p.id, p.escrow_id, p.milestone_id, p.payee_id, p.amount, p.status::text AS status, p.kind::text AS kind"
+#define KOBA_PAYMENT_SELECT "SELECT " KOBA_PAYMENT_COLUMNS " FROM kobatela.payments p "
 
 // A payment read with KOBA_PAYMENT_SELECT (retried: false; see with_retry).
 core::PaymentState read_payment(const pg::Result& r) {
@@ -189,10 +189,11 @@ void apply_execute(pg::Spi& spi, const core::ExecuteSnapshot& snapshot, const co
 pg::Result insert_payment(pg::Spi& spi, const NewPayment& payment) {
     static pg::Statement insert{
         "INSERT INTO kobatela.payments (escrow_id, milestone_id, payee_id, amount, status, psp_ref, "
-        "idempotency_key, idempotency_owner, payout_key, kind, retry_of) "
+        "idempotency_key, idempotency_owner, payout_key, kind, retry_of, metadata) "
         "VALUES ($1, $2, $3, $4, $5::kobatela.payment_status, $6, $7, $8, $9, "
-        "$10::kobatela.payment_kind, $11) ON CONFLICT DO NOTHING RETURNING *",
-        {INT8OID, INT8OID, INT8OID, NUMERICOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTOID, INT8OID}};
+        "$10::kobatela.payment_kind, $11, $12) ON CONFLICT DO NOTHING RETURNING *",
+        {INT8OID, INT8OID, INT8OID, NUMERICOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTOID, INT8OID,
+         JSONBOID}};
     pg::Params values;
     values.int8(payment.escrow_id)
         .opt_int8(payment.milestone_id)
@@ -203,7 +204,8 @@ pg::Result insert_payment(pg::Spi& spi, const NewPayment& payment) {
     context::add_idempotency_key(values, payment.caller_key)
         .opt_text(payment.payout_key)
         .text(core::status_name(payment.kind))
-        .opt_int8(payment.retry_of);
+        .opt_int8(payment.retry_of)
+        .own_jsonb(payment.metadata);
     pg::Result row = spi.run(insert, std::move(values));
     if (row.empty()) return row;
     add_escrow_money(spi, payment.escrow_id, payment.money);
@@ -261,11 +263,15 @@ void apply_psp_event(pg::Spi& spi, const PspSnapshot& snapshot, const core::PspE
 }
 
 core::RetrySnapshot retry_snapshot(pg::Spi& spi, const core::EscrowState& escrow, int64_t payment_id) {
-    static pg::Statement lock{KOBA_PAYMENT_SELECT "WHERE p.id = $1 FOR UPDATE", {INT8OID}};
+    static pg::Statement lock{"SELECT " KOBA_PAYMENT_COLUMNS ", p.metadata::text AS metadata "
+                              "FROM kobatela.payments p WHERE p.id = $1 FOR UPDATE",
+                              {INT8OID}};
     static pg::Statement retry{"SELECT id FROM kobatela.payments WHERE retry_of = $1", {INT8OID}};
     core::RetrySnapshot s;
     s.escrow = escrow;
-    s.payment = read_payment(spi.run(lock, pg::Params().int8(payment_id)));
+    const pg::Result locked = spi.run(lock, pg::Params().int8(payment_id));
+    s.payment = read_payment(locked);
+    s.metadata = locked.text(0, locked.column("metadata"));
     const pg::Result r = spi.run(retry, pg::Params().int8(payment_id));
     if (!r.empty()) s.retried_by = r.int8(0, 1);
     return s;
@@ -278,7 +284,7 @@ int64_t apply_retry(pg::Spi& spi, const core::RetrySnapshot& s, const core::Retr
     const pg::Result row =
         insert_payment(spi, {failed.kind, failed.escrow_id, failed.milestone_id, failed.payee_id, failed.cents,
                              core::PaymentStatus::Sent, decision.money, std::nullopt,
-                             "retry:payment:" + std::to_string(failed.id), failed.id});
+                             "retry:payment:" + std::to_string(failed.id), failed.id, s.metadata});
     // The escrow's lock serialises the retries of its payments: the retry_of and key are free.
     if (row.empty()) throw std::logic_error("kobatela: a payment's retry exists already");
     const int64_t id = row.int8(0, row.column("id"));

@@ -5,6 +5,7 @@
 
 #include "context/request.hpp"
 #include "core/escrow_state.hpp"
+#include "core/metadata.hpp"
 #include "core/payout_plan.hpp"
 #include "core/payout_transmission.hpp"
 #include "pg/spi.hpp"
@@ -46,6 +47,9 @@ struct NewPayment {
     std::optional<context::IdempotencyKey> caller_key;
     std::optional<std::string> payout_key;
     std::optional<int64_t> retry_of;
+    // The application's references (core/metadata.hpp): a spend's from its call, a retry's from the
+    // payment it retries; Kobatela's own payouts (milestones, releases, refunds) have none.
+    std::string metadata{core::kNoMetadata};
 };
 pg::Result insert_payment(pg::Spi& spi, const NewPayment& payment);
 

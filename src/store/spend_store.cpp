@@ -135,6 +135,7 @@ KeyedSpend first_spend(pg::Spi& spi, const context::IdempotencyKey& key) {
     core::FirstSpend f;
     f.escrow_id = first.int8(0, first.column("escrow_id"));
     f.cents = first.money(0, first.column("amount"));
+    f.metadata = first.text(0, first.column("metadata"));
     if (const std::optional<int64_t> payee_id = first.opt_int8(0, first.column("payee_id")))
         f.payee_ref = spi.run(payee_ref_of, pg::Params().int8(*payee_id)).text(0, 1);
     const pg::Result event = spi.run(event_note, pg::Params()
@@ -156,8 +157,9 @@ pg::Result apply_spend(pg::Spi& spi, const core::SpendRequest& request,
     const audit::AuditReason reason(core::kSpendAudit);
     // The payment first: if a concurrent spend with this key committed meanwhile, the INSERT finds
     // it and nothing has been written yet.
-    pg::Result payment = insert_payment(spi, {core::PaymentKind::Payee, request.escrow_id, std::nullopt, decision.payee_id, request.cents,
-                                              decision.payment_to, decision.money, key, std::nullopt});
+    pg::Result payment =
+        insert_payment(spi, {core::PaymentKind::Payee, request.escrow_id, std::nullopt, decision.payee_id, request.cents,
+                             decision.payment_to, decision.money, key, std::nullopt, std::nullopt, request.metadata});
     if (payment.empty()) return payment;
     spi.run(update_payee, pg::Params()
                               .int8(decision.payee_id)

@@ -12,7 +12,8 @@ TransactionRow read_transaction(const pg::Result& r) {
     return TransactionRow{r,
                           r.int8(0, r.column("sender_id")),
                           {r.int8(0, r.column("receiver_id")), r.money(0, r.column("amount")),
-                           r.text(0, r.column("currency")), r.text(0, r.column("status"))}};
+                           r.text(0, r.column("currency")), r.text(0, r.column("status")),
+                           r.text(0, r.column("metadata"))}};
 }
 
 }  // namespace
@@ -41,14 +42,16 @@ pg::Result apply_transfer(pg::Spi& spi, const core::TransferRequest& request,
                           const std::optional<context::IdempotencyKey>& key, const core::TransferDecision& decision) {
     static pg::Statement insert{
         "INSERT INTO kobatela.transactions (sender_id, receiver_id, amount, currency, status, idempotency_key, "
-        "idempotency_owner) VALUES ($1, $2, $3, $4, $5::kobatela.transaction_status, $6, $7) "
+        "idempotency_owner, metadata) VALUES ($1, $2, $3, $4, $5::kobatela.transaction_status, $6, $7, $8) "
         "ON CONFLICT (idempotency_key, idempotency_owner, sender_id) WHERE idempotency_key IS NOT NULL "
         "DO NOTHING RETURNING *",
-        {INT8OID, INT8OID, NUMERICOID, TEXTOID, TEXTOID, TEXTOID, INT8OID}};
+        {INT8OID, INT8OID, NUMERICOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, JSONBOID}};
     const audit::AuditReason reason(decision.audit_action);
     pg::Params values;
     values.int8(request.sender_id).int8(request.receiver_id).money(request.cents).text(request.currency);
-    pg::Result row = spi.run(insert, std::move(context::add_idempotency_key(values.text(decision.status), key)));
+    // The metadata is jsonb's own text of the argument, parsed before.
+    context::add_idempotency_key(values.text(decision.status), key).own_jsonb(request.metadata);
+    pg::Result row = spi.run(insert, std::move(values));
     if (row.empty() || !decision.refused) return row;
     const std::string payload = core::unauthorized_transfer_alert(row.int8(0, row.column("id")), request);
     insert_alert(spi, {decision.alert.type, decision.alert.message, request.sender_id, payload});

@@ -18,7 +18,7 @@ tell_story() {
   return 1
 }
 check "scripts/demo.sh start tells the whole story (exit 0)" tell_story
-check_eq "every step is told (0 to 20)" "$(seq -s ' ' 0 20)" \
+check_eq "every step is told (0 to 21)" "$(seq -s ' ' 0 21)" \
   "$(grep -oE '^[0-9]+\. ' "$log" | tr -d '. ' | paste -sd ' ')"
 # The refusals the story shows, one each, and no other error.
 check_eq "the refusals it shows, and no other error" \
@@ -51,8 +51,14 @@ check_eq "the care escrow was refunded to Amara and the school fees released to 
   "REFUND|320.00|REFUNDED;RELEASE|250.00|RELEASED" \
   "$(demo_q "SELECT string_agg(p.kind || '|' || p.amount || '|' || e.status, ';' ORDER BY p.id) FROM kobatela.payments p
              JOIN kobatela.escrow_agreements e ON e.id = p.escrow_id WHERE p.kind IN ('REFUND', 'RELEASE') AND p.status = 'SENT'")"
+check_eq "the consultation's payment carries the app's metadata" "CDP-2026-1142" \
+  "$(demo_q "SELECT metadata ->> 'invoice' FROM kobatela.payments WHERE idempotency_key = 'care-2026-11-001'")"
 check_eq "the grocery mandate holds what was spent" "45.80" \
   "$(demo_q "SELECT total_spent FROM kobatela.usage_mandates WHERE status = 'ACTIVE'")"
+
+check_eq "the feed tells the story: more than 40 events, all read from the feed in commit order" "t|t" \
+  "$(demo_q "SELECT count(*) > 40, (SELECT md5(string_agg(id::text, ' ')) FROM kobatela.events_since(NULL, 1000))
+                                 = md5(string_agg(id::text, ' ' ORDER BY txid, id)) FROM kobatela.events")"
 
 stop_demo() { scripts/demo.sh stop >/dev/null 2>&1 && [ ! -f /var/tmp/kobatela-ops-demo/data/postmaster.pid ]; }
 check "make demo-stop stops it" stop_demo

@@ -199,6 +199,17 @@ SELECT string_to_array(extversion, '.')::int[] >= '{0,8,0}' AS at_least_0_8_0
 FROM pg_catalog.pg_extension WHERE extname = 'kobatela' \gset
 
 \if :at_least_0_8_0
+-- 0.8.0, metadata (issue 16): a user, a transfer, an escrow and a spend with the application's
+-- references, each keyed call replayed once with the same metadata.
+SELECT kobatela.create_user('meta_' || :'run', 'meta_' || :'run' || '@example.ci', true,
+                            jsonb_build_object('crm_id', 'ops-' || :'run', 'tier', 2)) \g /dev/null
+SELECT kobatela.create_transaction(:amara, :kofi, 3.00, 'EUR', 'ops-meta-tx-' || :'run', '{"order_id": "ops-1"}') \g /dev/null
+SELECT kobatela.create_transaction(:amara, :kofi, 3.00, 'EUR', 'ops-meta-tx-' || :'run', '{"order_id": "ops-1"}') \g /dev/null
+SELECT kobatela.create_escrow(:amara, :kofi, 12.00, 'EUR', '{}', '2031-01-01 00:00:00+00', 'ops-meta-escrow-' || :'run',
+                              '{"contract": "ops-K-1"}') \g /dev/null
+SELECT kobatela.spend(:care, 'clinic', 1.00, NULL, 'ops-meta-spend-' || :'run', '{"invoice": "ops-INV-1"}') \g /dev/null
+SELECT kobatela.spend(:care, 'clinic', 1.00, NULL, 'ops-meta-spend-' || :'run', '{"invoice": "ops-INV-1"}') \g /dev/null
+
 -- 0.8.0: the payout hand-off (payout_transmissions). An escrow released pays its balance: the
 -- payment is queued; a worker key (as PostgREST would call it) claims the due payouts and reports
 -- that one transmitted, twice; queue_payout (admin) returns its row as it is.

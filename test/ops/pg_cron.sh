@@ -59,10 +59,12 @@ check_eq "pg_cron ran both jobs, and both succeeded" "escrow-deadlines|succeeded
 expire-mandates|succeeded" \
   "$(q -d "$cron_db" -c "SELECT DISTINCT split_part(j.jobname, ':', 2), d.status FROM cron.job_run_details d JOIN cron.job j USING (jobid)
                          WHERE j.jobname LIKE 'kobatela:%' ORDER BY 1")"
-check_eq "the mandate was expired and the escrow released, each audited once" "EXPIRED RELEASED 1 1" \
+check_eq "the mandate was expired and the escrow released, each audited once and each an event of the feed" \
+  "EXPIRED RELEASED 1 1 escrow.released mandate.expired" \
   "$(q -d "$app" -c "SELECT (SELECT status FROM kobatela.usage_mandates) || ' ' || (SELECT status FROM kobatela.escrow_agreements) || ' ' ||
-                            (SELECT count(*) FROM kobatela.audit_entries WHERE action = 'MANDATE_EXPIRED') || ' ' ||
-                            (SELECT count(*) FROM kobatela.audit_entries WHERE action = 'ESCROW_RELEASED' AND entity = 'escrow_agreements')")"
+                            (SELECT count(*) FROM kobatela.audit_entries WHERE action = 'MANDATE_EXPIRED' AND entity = 'usage_mandates') || ' ' ||
+                            (SELECT count(*) FROM kobatela.audit_entries WHERE action = 'ESCROW_RELEASED' AND entity = 'escrow_agreements') || ' ' ||
+                            (SELECT string_agg(type, ' ' ORDER BY type) FROM kobatela.events WHERE type IN ('mandate.expired', 'escrow.released'))")"
 check_eq "health() shows both jobs scheduled with their last run" "true true|succeeded,succeeded" \
   "$(q -d "$app" -c "SELECT h->'pg_cron'->>'available' || ' ' || bool_and((j->>'scheduled')::boolean) || '|' ||
                             string_agg(j->>'last_status', ',')

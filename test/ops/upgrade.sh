@@ -257,19 +257,18 @@ for v in "${from_versions[@]}"; do
     "$(q -d "$db" -c "SELECT t.state FROM kobatela.payout_transmissions t JOIN kobatela.payments p ON p.id = t.payment_id
                       JOIN kobatela.escrow_agreements e ON e.id = p.escrow_id
                       WHERE t.claimed_by = 'ops-worker-b' AND e.release_conditions ->> 'purpose' = 'hand-off'" 2>&1)"
+  check_eq "$v: the 0.8.0 metadata section ran (a spend with metadata; every older row has {})" "1|0" \
+    "$(q -d "$db" -c "SELECT (SELECT count(*) FROM kobatela.payments WHERE metadata ->> 'invoice' = 'ops-INV-1'
+                                AND idempotency_key = 'ops-meta-spend-b'),
+                             (SELECT count(*) FROM kobatela.users WHERE metadata IS NULL OR jsonb_typeof(metadata) <> 'object')" 2>&1)"
   check "$v: the audit chain verifies after new writes" chain_verifies "$db" "$tips"
-  # 0.7.0 writes one record per business action; the rows written before it stay one change each
-  # (a database at 0.7.0 already holds records of several changes: their entries are their changes).
-  if older "$v" 0.7.0; then
-    check_eq "$v: the rows written before the upgrade read as one entry each (audit_entries)" "t" \
-      "$(q -d "$db" -c "SELECT (SELECT count(*) FROM kobatela.audit_entries WHERE record_id <= $audit_max)
-                               = (SELECT count(*) FROM kobatela.audit_log WHERE id <= $audit_max)" 2>&1)"
-  else
-    check_eq "$v: the records written before the upgrade read as their changes (audit_entries)" "t" \
-      "$(q -d "$db" -c "SELECT (SELECT count(*) FROM kobatela.audit_entries WHERE record_id <= $audit_max)
-                               = (SELECT coalesce(sum(CASE WHEN changes IS NULL THEN 1 ELSE json_array_length(changes) END), 0)
-                                  FROM kobatela.audit_log WHERE id <= $audit_max)" 2>&1)"
-  fi
+  # 0.7.0 writes one record per business action; what was written before reads as it did: a row
+  # of 0.3.0 to 0.6.0 as one entry, a record of 0.7.0 on as its changes.
+  check_eq "$v: what was written before the upgrade reads as before (audit_entries: a row one entry, a record its changes)" "t" \
+    "$(q -d "$db" -c "SELECT (SELECT count(*) FROM kobatela.audit_entries WHERE record_id <= $audit_max)
+                             = (SELECT count(*) FILTER (WHERE changes IS NULL)
+                                       + coalesce(sum(json_array_length(changes)), 0)
+                                FROM kobatela.audit_log WHERE id <= $audit_max)" 2>&1)"
   check_eq "$v: what the upgrade and the new writes added are records (changes set), none a row" "true 0" \
     "$(q -d "$db" -c "SELECT (count(*) FILTER (WHERE changes IS NOT NULL) > 0) || ' ' || count(*) FILTER (WHERE changes IS NULL)
                       FROM kobatela.audit_log WHERE id > $audit_max" 2>&1)"

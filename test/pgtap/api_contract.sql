@@ -7,9 +7,11 @@ SELECT plan(78);
 -- ---------------------------------------------------------------------------------------------
 -- Signatures and return types
 -- ---------------------------------------------------------------------------------------------
-SELECT has_function('kobatela', 'create_user', ARRAY['text', 'text', 'boolean'],
-    'create_user(text, text, boolean) exists');
-SELECT function_returns('kobatela', 'create_user', ARRAY['text', 'text', 'boolean'], 'kobatela.users',
+-- (0.8.0: a trailing optional metadata argument on the four calls that create an application's
+-- objects, as the contract lets functions grow; issue 16)
+SELECT has_function('kobatela', 'create_user', ARRAY['text', 'text', 'boolean', 'jsonb'],
+    'create_user(text, text, boolean, jsonb) exists');
+SELECT function_returns('kobatela', 'create_user', ARRAY['text', 'text', 'boolean', 'jsonb'], 'kobatela.users',
     'create_user returns kobatela.users');
 SELECT has_function('kobatela', 'get_user', ARRAY['bigint'], 'get_user(bigint) exists');
 SELECT function_returns('kobatela', 'get_user', ARRAY['bigint'], 'kobatela.users',
@@ -22,9 +24,9 @@ SELECT has_function('kobatela', 'add_certification', ARRAY['bigint', 'text'],
     'add_certification(bigint, text) exists');
 SELECT function_returns('kobatela', 'add_certification', ARRAY['bigint', 'text'], 'text',
     'add_certification returns text');
-SELECT has_function('kobatela', 'create_transaction', ARRAY['bigint', 'bigint', 'numeric', 'text', 'text'],
-    'create_transaction(bigint, bigint, numeric, text, text) exists');
-SELECT function_returns('kobatela', 'create_transaction', ARRAY['bigint', 'bigint', 'numeric', 'text', 'text'],
+SELECT has_function('kobatela', 'create_transaction', ARRAY['bigint', 'bigint', 'numeric', 'text', 'text', 'jsonb'],
+    'create_transaction(bigint, bigint, numeric, text, text, jsonb) exists');
+SELECT function_returns('kobatela', 'create_transaction', ARRAY['bigint', 'bigint', 'numeric', 'text', 'text', 'jsonb'],
     'kobatela.transactions', 'create_transaction returns kobatela.transactions');
 SELECT has_function('kobatela', 'get_transaction', ARRAY['bigint'], 'get_transaction(bigint) exists');
 SELECT function_returns('kobatela', 'get_transaction', ARRAY['bigint'], 'kobatela.transactions',
@@ -79,8 +81,8 @@ SELECT results_eq(
     $$VALUES
         ('add_certification',  'user_id bigint, level text'),
         ('add_to_allowlist',   'owner_id bigint, recipient_id bigint'),
-        ('create_transaction', 'sender_id bigint, receiver_id bigint, amount numeric, currency text DEFAULT ''USD''::text, idempotency_key text DEFAULT NULL::text'),
-        ('create_user',        'username text, email text, is_active boolean DEFAULT true'),
+        ('create_transaction', 'sender_id bigint, receiver_id bigint, amount numeric, currency text DEFAULT ''USD''::text, idempotency_key text DEFAULT NULL::text, metadata jsonb DEFAULT NULL::jsonb'),
+        ('create_user',        'username text, email text, is_active boolean DEFAULT true, metadata jsonb DEFAULT NULL::jsonb'),
         ('error_catalogue',    'OUT code text, OUT sqlstate text, OUT http_status integer, OUT detail text'),
         ('geo_distance_m',     'lat1 double precision, lng1 double precision, lat2 double precision, lng2 double precision'),
         ('get_transaction',    'id bigint'),
@@ -192,7 +194,7 @@ SELECT set_has(
 SELECT set_has(
     'SELECT code, http_status FROM kobatela.error_catalogue()',
     $$VALUES ('MILESTONE_EXCEEDS_TOTAL', 409), ('DEPOSIT_EXCEEDS_TOTAL', 409), ('PAYMENT_IN_ERROR', 409),
-             ('INVALID_ARGUMENT', 400), ('INVALID_CURRENCY', 400)$$,
+             ('INVALID_ARGUMENT', 400), ('INVALID_CURRENCY', 400), ('INVALID_METADATA', 400)$$,
     'error_catalogue() has the codes of spec.md and the argument errors with their HTTP status');
 
 -- What reference.md adds to api.md (it extends the contract): purchase refunds (0.6.0, issue 14).

@@ -4,7 +4,7 @@
 -- column added later is held to the same rules without touching this file. Constraint behaviour is
 -- checked with plain INSERTs (the test runs as superuser, in a transaction that is rolled back).
 BEGIN;
-SELECT plan(68);
+SELECT plan(69);
 
 -- ---------------------------------------------------------------------------------------------
 -- Tables and enums
@@ -13,9 +13,9 @@ SELECT tables_are('kobatela', ARRAY[
     'users', 'api_keys', 'audit_log', 'alerts', 'transactions', 'allowed_recipients',
     'certified_accounts', 'escrow_agreements', 'escrow_deposits', 'escrow_events', 'milestones',
     'proofs', 'payments', 'psp_webhook_events', 'usage_mandates', 'allowed_payees',
-    'spend_categories', 'merchants', 'allowed_usages', 'purchases', 'currencies', 'purchase_refunds',
+    'spend_categories', 'merchants', 'allowed_usages', 'purchases', 'currencies', 'purchase_refunds', 'events',
     'payout_transmissions'],
-    'schema kobatela has exactly the 20 tables of spec.md §1, currencies and purchase_refunds (issue 14), payout_transmissions (issue 16)');
+    'schema kobatela has exactly the 20 tables of spec.md §1, currencies, purchase_refunds (issue 14), events and payout_transmissions (issue 16)');
 
 SELECT enums_are('kobatela', ARRAY[
     'api_scope', 'certification_level', 'transaction_status', 'escrow_status', 'milestone_status',
@@ -194,8 +194,19 @@ SELECT is(
       WHERE c.relnamespace = 'kobatela'::regnamespace
         AND g.tgfoid = 'kobatela.touch_updated_at()'::regprocedure
         AND (g.tgtype & 19) = 19),
-    22,
-    '22 tables (all but audit_log) carry the touch_updated_at trigger');
+    23,
+    '23 tables (all but audit_log) carry the touch_updated_at trigger');
+
+-- The event feed's trigger (sql/functions_events.sql) is on exactly the business tables of
+-- core::event_sources() (src/core/events.cpp): AFTER, FOR EACH ROW, INSERT (and UPDATE OF status
+-- where the table has a status).
+SELECT set_eq(
+    $$SELECT c.relname::text || CASE WHEN (g.tgtype & 16) = 16 THEN ' +status' ELSE '' END
+      FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
+      WHERE g.tgfoid = 'kobatela.event_row()'::regprocedure AND g.tgname = 'events' AND (g.tgtype & 7) = 5$$,
+    ARRAY['users', 'transactions +status', 'escrow_agreements +status', 'escrow_deposits', 'milestones +status',
+          'proofs +status', 'payments +status', 'usage_mandates +status', 'purchases +status', 'purchase_refunds'],
+    'the events trigger: AFTER INSERT on every business table, OR UPDATE OF status where it has a status');
 
 SELECT hasnt_column('kobatela', 'audit_log', 'updated_at',
     'audit_log (append-only) has no updated_at column');

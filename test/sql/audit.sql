@@ -9,13 +9,16 @@ SET client_min_messages = warning;
 
 SELECT coalesce(max(id), 0) AS audit_start FROM kobatela.audit_log \gset
 
--- This file's audit rows, with what varies replaced: ids by <id>, times by <time>.
+-- This file's audit rows, with what varies replaced: ids (and an event's parties) by <id>, times
+-- by <time>, an event's transaction by <txid>.
 CREATE FUNCTION t.scrub(doc jsonb) RETURNS jsonb LANGUAGE sql AS $$
     SELECT coalesce(jsonb_object_agg(key, CASE
                WHEN jsonb_typeof(value) = 'object' THEN t.scrub(value)
                WHEN key IN ('created_at', 'updated_at', 'certified_at') AND jsonb_typeof(value) = 'string'
                    THEN '"<time>"'::jsonb
-               WHEN (key = 'id' OR key LIKE '%\_id') AND jsonb_typeof(value) = 'number' THEN '"<id>"'::jsonb
+               WHEN key = 'txid' THEN '"<txid>"'::jsonb
+               WHEN (key IN ('id', 'party_a', 'party_b') OR key LIKE '%\_id') AND jsonb_typeof(value) = 'number'
+                   THEN '"<id>"'::jsonb
                ELSE value END), '{}')
     FROM jsonb_each(doc) $$;
 CREATE VIEW t.audit AS

@@ -75,6 +75,11 @@ INSERT INTO bad_calls VALUES
   ('release_conditions 17 deep',       format($$SELECT kobatela.create_escrow(%s, %s, 1, 'USD', (repeat('{"a":', 17) || '1' || repeat('}', 17))::jsonb, now() + interval '1 day')$$, :alice, :bob)),
   ('metadata 32 KB',                   $$SELECT kobatela.submit_proof(0, 1, 'PHOTO', 's3://x', 'abc', jsonb_build_object('x', repeat('x', 32768)))$$),
   ('metadata 5000 deep',               $$SELECT kobatela.submit_proof(0, 1, 'PHOTO', 's3://x', 'abc', (repeat('[', 5000) || repeat(']', 5000))::jsonb)$$),
+  -- an application's metadata (0.8.0; every bound in test/sql/metadata.sql)
+  ('create_user metadata 32 KB',       $$SELECT kobatela.create_user('n', 'n@example.com', true, jsonb_build_object('x', repeat('x', 32768)))$$),
+  ('create_transaction metadata array', format($$SELECT kobatela.create_transaction(%s, %s, 1, 'USD', NULL, '[1]')$$, :alice, :bob)),
+  ('create_escrow metadata nested',    format($$SELECT kobatela.create_escrow(%s, %s, 1, 'USD', '{}', now() + interval '1 day', NULL, '{"a": {"b": 1}}')$$, :alice, :bob)),
+  ('spend metadata 100 deep',          $$SELECT kobatela.spend(0, 'p', 1, NULL, NULL, (repeat('{"a":', 100) || '1' || repeat('}', 100))::jsonb)$$),
   ('anchors 5 deep',                   $$SELECT kobatela.verify_audit_chain('[[[[[1]]]]]')$$),
   ('webhook body 300 KB',              $$SELECT kobatela.psp_webhook(repeat(' ', 300000) || '{}', repeat('0', 64), '1')$$),
   ('webhook signature 1 KB',           $$SELECT kobatela.psp_webhook('{}', repeat('0', 1024), '1')$$),

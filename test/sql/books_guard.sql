@@ -185,7 +185,7 @@ SELECT t.money(:e) AS before_corrections;
 -- SENT -> SETTLED: the money had left already; nothing else moves.
 SELECT id = :paid AS same_payment, status, amount FROM kobatela.correct_payment(:paid, 'SETTLED', 'PSP dashboard: settled 2026-12-01');
 SELECT t.money(:e) AS after_settled;
-SELECT action, entity, data FROM kobatela.audit_entries WHERE action = 'PAYMENT_CORRECTED' AND entity <> 'escrow_events' ORDER BY record_id, change_no;
+SELECT action, entity, data FROM kobatela.audit_entries WHERE action = 'PAYMENT_CORRECTED' AND entity NOT IN ('escrow_events', 'events') ORDER BY record_id, change_no;
 SELECT count(*) AS corrected_event_audited FROM kobatela.audit_entries WHERE action = 'PAYMENT_CORRECTED' AND entity = 'escrow_events';
 SELECT * FROM t.corrections(:e, :paid);
 -- Replayed: nothing changes, nothing is written.

@@ -906,6 +906,107 @@ SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message, substr(
 SELECT t.row_counts() = :'before' AS nothing_written;
 SELECT spent_today, spent_total FROM kobatela.allowed_payees WHERE escrow_id = :e2;
 
+-- ===== Metadata (0.8.0): a JSON object in the body is the metadata argument as it is; the row
+-- returns it. A spend with metadata, its key replayed with other metadata (409), a transfer whose
+-- metadata is not an object (400), and a table read of the payment.
+-- POST /rpc/spend {"escrow_id": e2, "payee_ref": "rest_clinic", "amount": 5, "metadata": {"invoice": "INV-1", "visit": 2}}
+--      Idempotency-Key: rest-spend-md
+SELECT json_build_object('escrow_id', :e2, 'payee_ref', 'rest_clinic', 'amount', 5,
+                         'metadata', json_build_object('invoice', 'INV-1', 'visit', 2))::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/spend', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key', 'idempotency-key', 'rest-spend-md')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'id' AS pay_md, body ->> 'status' AS status, body -> 'metadata' AS metadata FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "escrow_id", "payee_ref", "amount", "metadata" FROM json_to_recordset(pgrst_uniform_json.val) AS _("escrow_id" bigint, "payee_ref" text, "amount" numeric, "metadata" jsonb) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."spend"("escrow_id" := pgrst_body."escrow_id", "payee_ref" := pgrst_body."payee_ref", "amount" := pgrst_body."amount", "metadata" := pgrst_body."metadata") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "payments".* FROM "pgrst_source" AS "payments") _postgrest_t
+) AS response \gset
+COMMIT;
+SELECT :'status' AS status, :'metadata' AS metadata;
+-- The same key with other metadata: 409, nothing written.
+SELECT json_build_object('escrow_id', :e2, 'payee_ref', 'rest_clinic', 'amount', 5,
+                         'metadata', json_build_object('invoice', 'INV-2', 'visit', 2))::text AS body \gset
+SELECT t.row_counts() AS before \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/spend', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key', 'idempotency-key', 'rest-spend-md')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'status' AS status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "escrow_id", "payee_ref", "amount", "metadata" FROM json_to_recordset(pgrst_uniform_json.val) AS _("escrow_id" bigint, "payee_ref" text, "amount" numeric, "metadata" jsonb) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."spend"("escrow_id" := pgrst_body."escrow_id", "payee_ref" := pgrst_body."payee_ref", "amount" := pgrst_body."amount", "metadata" := pgrst_body."metadata") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "payments".* FROM "pgrst_source" AS "payments") _postgrest_t
+) AS response;
+ABORT;
+SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message, substr(:'LAST_ERROR_SQLSTATE', 3)::int AS http_status;
+SELECT t.row_counts() = :'before' AS nothing_written;
+-- POST /rpc/create_transaction {"sender_id": alice, "receiver_id": bob, "amount": 5, "metadata": "{\"order\": 1"}
+-- metadata must be a JSON object: a string (here, JSON text that is not even whole) is 400
+-- INVALID_METADATA, nothing written. (A body that is not JSON at all never reaches the database:
+-- PostgREST answers 400 PGRST102 itself.)
+SELECT json_build_object('sender_id', :alice, 'receiver_id', :bob, 'amount', 5, 'metadata', '{"order": 1')::text AS body \gset
+SELECT t.row_counts() AS before \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/create_transaction', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'status' AS status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "sender_id", "receiver_id", "amount", "metadata" FROM json_to_recordset(pgrst_uniform_json.val) AS _("sender_id" bigint, "receiver_id" bigint, "amount" numeric, "metadata" jsonb) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."create_transaction"("sender_id" := pgrst_body."sender_id", "receiver_id" := pgrst_body."receiver_id", "amount" := pgrst_body."amount", "metadata" := pgrst_body."metadata") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "transactions".* FROM "pgrst_source" AS "transactions") _postgrest_t
+) AS response;
+ABORT;
+SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message, substr(:'LAST_ERROR_SQLSTATE', 3)::int AS http_status;
+SELECT t.row_counts() = :'before' AS nothing_written;
+-- GET /payments?select=id,metadata&id=eq.<pay_md>  X-API-Key: <sender key>. A table read: READ
+-- ONLY, the filter's value a parameter of unknown type ($1), the rows as row-level security lets
+-- the key see them.
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/payments', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'sender_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body -> 0 ->> 'id' = :'pay_md' AS the_payment, body -> 0 -> 'metadata' AS metadata, page_total FROM (
+    WITH pgrst_source AS (
+        SELECT "kobatela"."payments"."id", "kobatela"."payments"."metadata" FROM "kobatela"."payments"
+        WHERE "kobatela"."payments"."id" = :'pay_md')
+    SELECT null::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total,
+           coalesce(json_agg(_postgrest_t), '[]') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT * FROM pgrst_source) _postgrest_t
+) AS response;
+COMMIT;
+
 -- ===== JWT instead of an API key. PostgREST verified `Authorization: Bearer <jwt>` itself and
 -- switched to the role its role claim names (jwt-role-claim-key); it adds that role to the
 -- claims it sets. pre_request leaves a Bearer token that is not a Kobatela key alone. The role
@@ -1051,6 +1152,75 @@ SET CONSTRAINTS ALL IMMEDIATE;
 ABORT;
 SELECT count(*) AS ghosts FROM kobatela.users WHERE username = 'rest_ghost';
 
+-- POST /rpc/events_since {"cursor": null, "limit": 2}  X-API-Key: <dave's key> (docs/events.md).
+-- A function with a parameter named "limit" is called with POST: in a GET query string PostgREST
+-- reads ?limit= as its own row limit, not as the argument. events_since is STABLE: READ ONLY. The
+-- answer is a JSON array of feed_event rows; dave's key reads only the events where dave is a party.
+\set body '{"cursor": null, "limit": 2}'
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/events_since', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'dave_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT page_total, (SELECT string_agg(e ->> 'type', ', ') FROM json_array_elements(body) AS e) AS events,
+       body -> -1 ->> 'cursor' AS last_cursor, coalesce(response_status, 'none set: 200') AS response_status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "cursor", "limit" FROM json_to_recordset(pgrst_uniform_json.val) AS _("cursor" text, "limit" integer) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."events_since"("cursor" := pgrst_body."cursor", "limit" := pgrst_body."limit") pgrst_call)
+    SELECT null::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, coalesce(json_agg(_postgrest_t), '[]') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "events_since".* FROM "pgrst_source" AS "events_since") _postgrest_t
+) AS response \gset rest_feed_
+COMMIT;
+SELECT :rest_feed_page_total AS page_total, :'rest_feed_events' AS events, :'rest_feed_response_status' AS response_status;
+-- The next page: the last event's cursor in the body (an empty page is [], page_total 0).
+SELECT json_build_object('cursor', :'rest_feed_last_cursor', 'limit', 2)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/events_since', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'dave_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT page_total, (SELECT string_agg(e ->> 'type', ', ') FROM json_array_elements(body) AS e) AS events FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "cursor", "limit" FROM json_to_recordset(pgrst_uniform_json.val) AS _("cursor" text, "limit" integer) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."events_since"("cursor" := pgrst_body."cursor", "limit" := pgrst_body."limit") pgrst_call)
+    SELECT null::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, coalesce(json_agg(_postgrest_t), '[]') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "events_since".* FROM "pgrst_source" AS "events_since") _postgrest_t
+) AS response;
+COMMIT;
+-- A cursor that is no cursor: 400 INVALID_CURSOR.
+\set body '{"cursor": "garbage", "limit": 2}'
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/events_since', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'dave_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT page_total FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "cursor", "limit" FROM json_to_recordset(pgrst_uniform_json.val) AS _("cursor" text, "limit" integer) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."events_since"("cursor" := pgrst_body."cursor", "limit" := pgrst_body."limit") pgrst_call)
+    SELECT null::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, coalesce(json_agg(_postgrest_t), '[]') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "events_since".* FROM "pgrst_source" AS "events_since") _postgrest_t
+) AS response;
+ABORT;
+SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message, substr(:'LAST_ERROR_SQLSTATE', 3)::int AS http_status;
 -- ===== The payout hand-off (0.8.0, docs/payouts.md): a payout worker through PostgREST, with a
 -- key of scope worker. The spend above was queued for it when it was sent.
 SELECT id AS rest_spend, psp_ref AS rest_spend_ref FROM kobatela.payments WHERE idempotency_key = 'rest-spend-1' \gset

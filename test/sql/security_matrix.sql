@@ -112,6 +112,7 @@ INSERT INTO t.matrix_calls VALUES
     ('enable_currency',    $$SELECT kobatela.enable_currency('XOF')$$),
     ('disable_currency',   $$SELECT kobatela.disable_currency('EUR')$$),
     ('list_currencies',    'SELECT kobatela.list_currencies()'),
+    ('events_since',       'SELECT count(*) FROM kobatela.events_since()'),
     -- 0.8.0: the payout hand-off (the failed payment's was made TRANSMITTED by its correction: the
     -- reports change nothing, queue_payout returns its row)
     ('claim_payouts',      $$SELECT kobatela.claim_payouts('m-worker', 1)$$),

@@ -29,6 +29,22 @@ TEST(PlanCreateEscrow, NeedsTwoPartiesAndAnObject) {
     EXPECT_EQ(created.audit_action, "ESCROW_CREATED");
 }
 
+TEST(RequireSameEscrow, EveryTermAndTheMetadataCount) {
+    const EscrowTerms asked{1, 2, 10000, "USD", "{}", 1700000000000000, R"({"order": "A-1"})"};
+    EXPECT_EQ(error_of([&] { require_same_escrow(asked, asked); }), std::nullopt);
+    for (int change = 0; change < 7; ++change) {
+        EscrowTerms first = asked;
+        if (change == 0) first.client_id = 3;
+        if (change == 1) first.provider_id = 3;
+        if (change == 2) first.amount_total = 9999;
+        if (change == 3) first.currency = "EUR";
+        if (change == 4) first.release_conditions = R"({"a": 1})";
+        if (change == 5) first.deadline_at += 1;
+        if (change == 6) first.metadata = std::string(kNoMetadata);
+        EXPECT_EQ(error_of([&] { require_same_escrow(first, asked); }), ErrorCode::IDEMPOTENCY_CONFLICT) << change;
+    }
+}
+
 TEST(PlanAddMilestone, StaysWithinTheTotalOfAnOpenEscrow) {
     const MilestoneAddition added = plan_add_milestone(escrow(0), 6000, 4000);
     EXPECT_EQ(added.audit_action, "MILESTONE_ADDED");

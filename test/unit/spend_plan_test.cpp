@@ -79,6 +79,14 @@ TEST(RequireSameSpend, EveryFieldOfTheFirstSpendCounts) {
                              FirstSpend{7, 1500, std::string("shop"), false, std::string("rent")},
                              FirstSpend{7, 1500, std::string("shop"), true, std::nullopt}})
         EXPECT_EQ(error_of([&] { require_same_spend(other, asked); }), ErrorCode::IDEMPOTENCY_CONFLICT);
+    // The metadata is part of the request: the same replays, other metadata (or none) conflicts.
+    SpendRequest with_metadata = asked;
+    with_metadata.metadata = R"({"order": "A-1"})";
+    FirstSpend first = same;
+    first.metadata = with_metadata.metadata;
+    EXPECT_EQ(error_of([&] { require_same_spend(first, with_metadata); }), std::nullopt);
+    EXPECT_EQ(error_of([&] { require_same_spend(first, asked); }), ErrorCode::IDEMPOTENCY_CONFLICT);
+    EXPECT_EQ(error_of([&] { require_same_spend(same, with_metadata); }), ErrorCode::IDEMPOTENCY_CONFLICT);
 }
 
 TEST(UsageSpendEvent, KeepsTheNoteAndTheKey) {

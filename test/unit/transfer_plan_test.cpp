@@ -14,7 +14,7 @@ namespace {
 TransferRequest request() { return TransferRequest{1, 2, 1250, "USD"}; }
 
 FirstTransfer first_of(const TransferRequest& r, std::string status) {
-    return FirstTransfer{r.receiver_id, r.cents, r.currency, std::move(status)};
+    return FirstTransfer{r.receiver_id, r.cents, r.currency, std::move(status), r.metadata};
 }
 
 }  // namespace
@@ -46,14 +46,18 @@ TEST(PlanTransfer, AnyOtherReceiverIsRefusedAsDataWithAnAlert) {
 TEST(TransferReplay, TheSameTransferIsReplayedAndARefusalAnswers403Again) {
     EXPECT_FALSE(replay_is_refusal(first_of(request(), "COMPLETED"), request()));
     EXPECT_TRUE(replay_is_refusal(first_of(request(), "REJECTED"), request()));
+    TransferRequest with_metadata = request();
+    with_metadata.metadata = R"({"order": "A-1"})";
+    EXPECT_FALSE(replay_is_refusal(first_of(with_metadata, "COMPLETED"), with_metadata));
 }
 
-TEST(TransferReplay, AnotherReceiverAmountOrCurrencyIsAConflict) {
-    for (int change = 0; change < 3; ++change) {
+TEST(TransferReplay, AnotherReceiverAmountCurrencyOrMetadataIsAConflict) {
+    for (int change = 0; change < 4; ++change) {
         FirstTransfer first = first_of(request(), "COMPLETED");
         if (change == 0) first.receiver_id = 3;
         if (change == 1) first.cents = 1251;
         if (change == 2) first.currency = "EUR";
+        if (change == 3) first.metadata = R"({"order": "A-1"})";
         EXPECT_EQ(error_of([&] { replay_is_refusal(first, request()); }), ErrorCode::IDEMPOTENCY_CONFLICT) << change;
     }
     // A refused first transfer asked for differently is a conflict too, not a 403.
