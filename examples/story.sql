@@ -151,8 +151,28 @@ SELECT id, amount, status, psp_ref AS psp_ref FROM kobatela.payments WHERE escro
 SELECT :pay_id AS payment, :'pay_amount' AS amount, :'pay_status' AS status, :'pay_psp_ref' AS psp_ref;
 COMMIT;
 
-\echo '9. The payment provider confirms the transfer with a signed webhook (HMAC-SHA256 over'
-\echo '   timestamp.body): the payment is SETTLED. A replay of the same event changes nothing.'
+\echo '9. The payout goes to the payment provider (PSP): Kobatela''s payout worker, with a key of'
+\echo '   scope worker that may do nothing else, claims it (a lease of kobatela.payout_lease_s), sends it'
+\echo '   with its psp_ref as the idempotency key (examples/payout_worker.py does it over HTTP) and'
+\echo '   reports it transmitted.'
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'admin_key') \g /dev/null
+SELECT api_key AS worker_key FROM kobatela.create_api_key('payout worker', 'worker') \gset
+COMMIT;
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'worker_key') \g /dev/null
+SELECT payment_id, psp_ref, kind, amount, currency, beneficiary_user_id = :builder AS to_the_builder, attempt
+FROM kobatela.claim_payouts('demo-worker', 10);
+COMMIT;
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'worker_key') \g /dev/null
+SELECT payment_id, state, attempts, claimed_by FROM kobatela.payout_transmitted(:pay_id, :'pay_psp_ref');
+COMMIT;
+\echo '   The PSP then confirms the transfer with a signed webhook (HMAC-SHA256 over timestamp.body):'
+\echo '   the payment is SETTLED. A replay of the same event changes nothing.'
 CREATE EXTENSION IF NOT EXISTS pgcrypto;   -- the PSP's side of the demo: it signs
 SELECT extract(epoch FROM now())::bigint::text AS psp_ts \gset
 SELECT format('{"id":"evt_%s","type":"payment.settled","psp_ref":"%s"}', :pay_id, :'pay_psp_ref') AS psp_body \gset

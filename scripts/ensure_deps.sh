@@ -8,7 +8,7 @@ packages=(
   postgresql-15 postgresql-server-dev-15           # server, headers, PGXS, pg_regress, isolation
   postgresql-15-cron                               # pg_cron (preloaded by the throwaway clusters)
   postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl   # pgTAP and pg_prove
-  python3-psycopg                                  # examples/event_consumer.py (psycopg 3) and its test
+  python3-psycopg                                  # examples/event_consumer.py, the payout worker and the fake PSP (psycopg 3) and their tests
 )
 
 missing=()

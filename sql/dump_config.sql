@@ -32,6 +32,7 @@ BEGIN
         'kobatela.proofs',
         'kobatela.payments',
         'kobatela.psp_webhook_events',
+        'kobatela.payout_transmissions',
         -- tables_spend.sql
         'kobatela.spend_categories',
         'kobatela.merchants',

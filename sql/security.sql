@@ -12,7 +12,8 @@ DO $$
 DECLARE
     role_name text;
 BEGIN
-    FOREACH role_name IN ARRAY ARRAY['kobatela_admin', 'kobatela_sender', 'kobatela_support', 'kobatela_anon'] LOOP
+    FOREACH role_name IN ARRAY ARRAY['kobatela_admin', 'kobatela_sender', 'kobatela_support', 'kobatela_worker',
+                                     'kobatela_anon'] LOOP
         IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = role_name) THEN
             EXECUTE format('CREATE ROLE %I NOLOGIN', role_name);
         END IF;
@@ -26,7 +27,7 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA kobatela FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA kobatela FROM PUBLIC;
 REVOKE ALL ON TYPE kobatela.api_key_info FROM PUBLIC;
 
-GRANT USAGE ON SCHEMA kobatela TO kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon;
+GRANT USAGE ON SCHEMA kobatela TO kobatela_admin, kobatela_sender, kobatela_support, kobatela_worker, kobatela_anon;
 
 -- Each role may execute exactly the functions its scope needs (docs/security.md, "Privileges"):
 --   * kobatela_anon is PostgREST's role for every request: the key a request authenticates may have
@@ -35,6 +36,8 @@ GRANT USAGE ON SCHEMA kobatela TO kobatela_admin, kobatela_sender, kobatela_supp
 --     functions row-level security calls, but nothing that answers without such a check;
 --   * kobatela_sender, kobatela_support and kobatela_admin get what their scope may call, plus the
 --     pure helpers (geo_distance_m, within_geofence, verify_hmac_sha256);
+--   * kobatela_worker (0.8.0) gets the payout hand-off (claim_payouts and its two reports) and what
+--     every caller needs (the entry and identity functions), nothing else, and no table;
 --   * trigger functions are nobody's: a trigger fires without EXECUTE, and without it no role can
 --     attach Kobatela's triggers to a table of its own (they also refuse to run for one).
 -- Every function of the schema is listed here, and the install fails when one is not;
@@ -49,13 +52,14 @@ BEGIN
     SELECT f.fn::regprocedure AS fn, c.roles
     FROM (VALUES
         -- who: the roles of each kind of function
-        ('entry',    ARRAY['kobatela_anon', 'kobatela_sender', 'kobatela_support', 'kobatela_admin']),
-        ('identity', ARRAY['kobatela_anon', 'kobatela_sender', 'kobatela_support', 'kobatela_admin']),
+        ('entry',    ARRAY['kobatela_anon', 'kobatela_sender', 'kobatela_support', 'kobatela_worker', 'kobatela_admin']),
+        ('identity', ARRAY['kobatela_anon', 'kobatela_sender', 'kobatela_support', 'kobatela_worker', 'kobatela_admin']),
         ('write',    ARRAY['kobatela_anon', 'kobatela_sender', 'kobatela_admin']),
         ('read',     ARRAY['kobatela_anon', 'kobatela_sender', 'kobatela_support', 'kobatela_admin']),
         ('audit',    ARRAY['kobatela_anon', 'kobatela_support', 'kobatela_admin']),
         ('admin',    ARRAY['kobatela_anon', 'kobatela_admin']),
         ('webhook',  ARRAY['kobatela_anon', 'kobatela_admin']),
+        ('worker',   ARRAY['kobatela_anon', 'kobatela_worker', 'kobatela_admin']),
         ('helper',   ARRAY['kobatela_sender', 'kobatela_support', 'kobatela_admin']),
         ('trigger',  ARRAY[]::text[])
     ) AS c(kind, roles)
@@ -129,6 +133,11 @@ BEGIN
         ('kobatela.disable_currency(text)', 'admin'),
         ('kobatela.correct_payment(bigint, kobatela.payment_status, text)', 'admin'),
         ('kobatela.refund_purchase(bigint, numeric, text, text)', 'admin'),  -- the merchant's side: the platform
+        ('kobatela.queue_payout(bigint)', 'admin'),
+        -- the payout hand-off to the PSP (scope worker, and admin)
+        ('kobatela.claim_payouts(text, integer)', 'worker'),
+        ('kobatela.payout_transmitted(bigint, text)', 'worker'),
+        ('kobatela.payout_transmission_failed(bigint, text)', 'worker'),
         -- the PSP's webhook, authenticated by its signature (PostgREST's role, and admin by hand)
         ('kobatela.psp_webhook(text, text, text)', 'webhook'),
         ('kobatela.psp_webhook_raw(json)', 'webhook'),
@@ -145,7 +154,8 @@ BEGIN
     ) AS f(fn, kind) USING (kind)
     LOOP
         listed := listed || grant_rule.fn::oid;
-        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC, kobatela_admin, kobatela_sender, kobatela_support, kobatela_anon',
+        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC, kobatela_admin, kobatela_sender, kobatela_support, '
+                       'kobatela_worker, kobatela_anon',
                        grant_rule.fn);
         IF cardinality(grant_rule.roles) > 0 THEN
             EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %s', grant_rule.fn,
@@ -160,7 +170,8 @@ BEGIN
     END IF;
 END $$;
 
--- Reading tables directly (also PostgREST's table endpoints): RLS below filters the rows.
+-- Reading tables directly (also PostgREST's table endpoints): RLS below filters the rows. Not
+-- kobatela_worker: a worker reads what claim_payouts hands it, nothing else.
 DO $$
 DECLARE
     t regclass;
@@ -186,7 +197,7 @@ GRANT SELECT ON kobatela.ledger TO kobatela_admin, kobatela_support, kobatela_an
 -- Row-level security on every table, forced (also for the table owner), with one read policy.
 -- `who` says which scopes see rows: 'all' (every scope; a bound sender key only rows where its
 -- user is a party, `party` with @u standing for that user), 'staff' (admin and support only),
--- 'admin' (admin only), 'catalogue' (every scope, every row), 'audit' (the audit log: admin every
+-- 'admin' (admin only), 'catalogue' (every scope but worker, every row), 'audit' (the audit log: admin every
 -- row, support the rows about the tables support may read, so that the log never shows what the
 -- table it records hides: no key names, prefixes, scopes or bindings from api_keys).
 DO $$
@@ -215,6 +226,7 @@ BEGIN
         ('payments',            'all',       by_escrow),
         ('allowed_payees',      'all',       by_escrow),
         ('psp_webhook_events',  'staff',     NULL),
+        ('payout_transmissions', 'staff',    NULL),
         ('spend_categories',    'catalogue', NULL),
         ('merchants',           'catalogue', NULL),
         ('usage_mandates',      'all',       '@u IN (sender_id, beneficiary_id)'),
@@ -233,7 +245,8 @@ BEGIN
                 bound, replace(rule.party, '@u', bound))
             WHEN 'staff' THEN '(SELECT kobatela.current_scope()) IN (''admin'', ''support'')'
             WHEN 'admin' THEN '(SELECT kobatela.current_scope()) = ''admin'''
-            WHEN 'catalogue' THEN '(SELECT kobatela.current_scope()) IS NOT NULL'
+            -- (not the worker scope, 0.8.0: it sees nothing but the payouts it claims)
+            WHEN 'catalogue' THEN '(SELECT kobatela.current_scope()) IN (''admin'', ''sender'', ''support'')'
             -- support: the records none of whose changes is about an admin-only table (a row of
             -- 0.3.0 to 0.6.0 by its entity, a record by its entity keys, "<table>:<id>")
             WHEN 'audit' THEN format(

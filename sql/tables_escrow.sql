@@ -391,3 +391,58 @@ COMMENT ON COLUMN kobatela.psp_webhook_events.raw IS
     'The request body as received (a JSON object).';
 COMMENT ON COLUMN kobatela.psp_webhook_events.processed_at IS
     'When the event was handled; returned again on a replay.';
+
+-- ---------------------------------------------------------------------------------------------
+-- payout_transmissions (0.8.0): the hand-off of SENT payments to the PSP (docs/payouts.md)
+-- ---------------------------------------------------------------------------------------------
+-- One row per payment that became SENT since 0.8.0, inserted in the same transaction; a narrow
+-- queue that churns (claims, leases, reports) without rewriting the payments' wider rows.
+CREATE TABLE kobatela.payout_transmissions (
+    id                bigint                      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    -- One hand-off per payment. (Deferred: a payment's DELETE meets the books' guard,
+    -- BOOKS_WRITE_REFUSED, before this check.)
+    payment_id        bigint                      NOT NULL REFERENCES kobatela.payments (id)
+                                                  DEFERRABLE INITIALLY DEFERRED,
+    state             kobatela.transmission_state NOT NULL DEFAULT 'QUEUED',
+    attempts          integer                     NOT NULL DEFAULT 0,
+    claimed_by        kobatela.nonblank_text_100,
+    lease_expires_at  timestamptz,
+    next_attempt_at   timestamptz                 NOT NULL DEFAULT now(),
+    last_error        text,
+    transmitted_at    timestamptz,
+    created_at        timestamptz                 NOT NULL DEFAULT now(),
+    updated_at        timestamptz                 NOT NULL DEFAULT now(),
+
+    -- A payment's hand-off, found by its payment (the reports, the webhooks, queue_payout). No
+    -- CHECK: the row is written with every payout, by Kobatela's functions alone, and
+    -- core/payout_transmission bounds what they write.
+    CONSTRAINT payout_transmissions_payment_id_key UNIQUE (payment_id)
+);
+
+-- claim_payouts: the due payouts, oldest first (state = ANY ('{QUEUED,CLAIMED}') AND
+-- next_attempt_at <= now() ORDER BY next_attempt_at, payment_id). Partial: TRANSMITTED and
+-- ABANDONED rows, nearly all of them, leave the index.
+CREATE INDEX payout_transmissions_due_idx ON kobatela.payout_transmissions (next_attempt_at, payment_id)
+    WHERE state IN ('QUEUED', 'CLAIMED');
+
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.payout_transmissions
+    FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
+
+COMMENT ON TABLE kobatela.payout_transmissions IS
+    'The hand-off of each SENT payment to the PSP: queued with the payment, claimed by a worker (claim_payouts), reported transmitted or failed. docs/payouts.md.';
+COMMENT ON COLUMN kobatela.payout_transmissions.payment_id IS
+    'The payment to transmit (its psp_ref is the idempotency key the worker gives the PSP).';
+COMMENT ON COLUMN kobatela.payout_transmissions.state IS
+    'QUEUED (waiting for a worker), CLAIMED (a worker holds it until lease_expires_at), TRANSMITTED (the PSP accepted it), ABANDONED (out of attempts: the payment failed).';
+COMMENT ON COLUMN kobatela.payout_transmissions.attempts IS
+    'Claims so far; at kobatela.payout_max_attempts a failure or an expired lease abandons the payout.';
+COMMENT ON COLUMN kobatela.payout_transmissions.claimed_by IS
+    'The worker that claimed it last (the name it gave claim_payouts).';
+COMMENT ON COLUMN kobatela.payout_transmissions.lease_expires_at IS
+    'While CLAIMED: when the claim lapses and another worker may claim it; NULL otherwise.';
+COMMENT ON COLUMN kobatela.payout_transmissions.next_attempt_at IS
+    'When it is next due to a worker: the backoff''s end while QUEUED, the lease''s end while CLAIMED.';
+COMMENT ON COLUMN kobatela.payout_transmissions.last_error IS
+    'The reason of the last failed attempt, as the worker reported it (at most 500 characters).';
+COMMENT ON COLUMN kobatela.payout_transmissions.transmitted_at IS
+    'When the PSP was known to have it: payout_transmitted, or its first webhook.';

@@ -4,8 +4,9 @@
 -- Their order is the order of the spec, which is also the natural order of each lifecycle; nothing
 -- compares enum values with < or >, so the order carries no rule.
 
--- Scope of an API key (and of the kobatela_* roles): what a caller may do.
-CREATE TYPE kobatela.api_scope AS ENUM ('sender', 'support', 'admin');
+-- Scope of an API key (and of the kobatela_* roles): what a caller may do. worker (0.8.0, last so
+-- that the upgrade's ADD VALUE gives the same order) hands payouts to the PSP and does nothing else.
+CREATE TYPE kobatela.api_scope AS ENUM ('sender', 'support', 'admin', 'worker');
 
 -- Level of a certified account (a certified receiver needs no allowlist entry).
 CREATE TYPE kobatela.certification_level AS ENUM ('BASIC', 'GOLD');
@@ -34,6 +35,11 @@ CREATE TYPE kobatela.payment_status AS ENUM ('PENDING', 'SENT', 'SETTLED', 'ERRO
 -- spend to an allowed payee), RELEASE (an escrow's remaining balance, to the provider), REFUND (an
 -- escrow's remaining balance, back to the client).
 CREATE TYPE kobatela.payment_kind AS ENUM ('MILESTONE', 'PAYEE', 'RELEASE', 'REFUND');
+
+-- A SENT payment's hand-off to the PSP (0.8.0, docs/payouts.md): QUEUED for a worker, CLAIMED by
+-- one under a lease, TRANSMITTED (the PSP accepted it), ABANDONED (out of attempts: the payment
+-- failed).
+CREATE TYPE kobatela.transmission_state AS ENUM ('QUEUED', 'CLAIMED', 'TRANSMITTED', 'ABANDONED');
 
 -- Usage mandate lifecycle (spec.md §6).
 CREATE TYPE kobatela.mandate_status AS ENUM ('ACTIVE', 'EXPIRED', 'CONSUMED');

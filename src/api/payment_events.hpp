@@ -17,7 +17,8 @@ struct Correction {
 };
 
 // On a snapshot taken under the escrow's lock (store::psp_snapshot, store::payment_snapshot):
-// core::plan_psp_event decides what `event` does to the payment, store::apply_psp_event writes it.
+// core::plan_psp_event decides what `event` does to the payment, store::apply_psp_event writes it,
+// and a hand-off still waiting for a worker is TRANSMITTED (core::transmission_on_psp_event).
 // With a `correction`, core::correct_decision makes it one before anything is written (a
 // contradiction refused, the rows audited PAYMENT_CORRECTED) and a PAYMENT_CORRECTED escrow event
 // records it; a replay writes nothing.

@@ -85,7 +85,8 @@ struct RoleScope {
 // Most privileged first: a role that is a member of several gets the strongest scope.
 constexpr RoleScope kRoleScopes[] = {{"kobatela_admin", core::Scope::Admin},
                                      {"kobatela_sender", core::Scope::Sender},
-                                     {"kobatela_support", core::Scope::Support}};
+                                     {"kobatela_support", core::Scope::Support},
+                                     {"kobatela_worker", core::Scope::Worker}};
 
 // The scope of the outer role: the one set by login or SET ROLE, which SECURITY DEFINER does
 // not change (GetOuterUserId, not GetUserId). Superusers are members of every role: admin.

@@ -91,6 +91,10 @@ namespace koba::core {
     X(TOTAL_LIMIT_REACHED, 409, "PT409", "The payee's total limit would be exceeded.")             \
     X(TWO_PHASE_NOT_SUPPORTED, 409, "PT409",                                                       \
       "A transaction that wrote audited rows cannot be prepared for two-phase commit.")           \
+    X(PSP_REF_MISMATCH, 409, "PT409",                                                              \
+      "The PSP reference reported is not the payment's: the report is about another payment.")     \
+    X(PAYOUT_NOT_QUEUED, 409, "PT409",                                                             \
+      "The payment has no hand-off to the PSP (never sent, or sent before 0.8.0: queue_payout).")  \
     /* 422: well-formed, but the evidence does not hold */                                         \
     X(SEQUENCE_ERROR, 422, "PT422", "The previous milestone is not paid yet.")                     \
     X(GEOFENCE_VIOLATION, 422, "PT422", "The photo was taken outside the milestone's geofence.")   \

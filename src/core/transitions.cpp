@@ -35,6 +35,10 @@ struct Labels<PaymentKind> {
     static constexpr std::string_view names[] = {"MILESTONE", "PAYEE", "RELEASE", "REFUND"};
 };
 template <>
+struct Labels<TransmissionState> {
+    static constexpr std::string_view names[] = {"QUEUED", "CLAIMED", "TRANSMITTED", "ABANDONED"};
+};
+template <>
 struct Labels<MandateStatus> {
     static constexpr std::string_view names[] = {"ACTIVE", "EXPIRED", "CONSUMED"};
 };
@@ -206,6 +210,38 @@ constexpr Rule<YS, YE> kPaymentRules[] = {
     otherwise_refuses<YS>(YE::Retry, ErrorCode::INVALID_TRANSITION),
 };
 
+// --- A payout's hand-off to the PSP ---
+using TS = TransmissionState;
+using TE = TransmissionEvent;
+constexpr std::string_view kTransmissionVerbs[] = {"claim", "report as transmitted", "report as failed",
+                                                   "settle or fail"};
+constexpr Rule<TS, TE> kTransmissionRules[] = {
+    // A due payout is handed to the worker that claims it, one attempt more; a CLAIMED one is due
+    // when its lease expired (its worker is gone). Out of attempts, it is given up instead.
+    moves(TS::Queued, TE::Claim, TS::Claimed, {}, "PAYOUT_CLAIMED", When::IfFact),
+    moves(TS::Claimed, TE::Claim, TS::Claimed, {}, "PAYOUT_CLAIMED", When::IfFact),
+    moves(TS::Queued, TE::Claim, TS::Abandoned, {}, "PAYOUT_ABANDONED"),
+    moves(TS::Claimed, TE::Claim, TS::Abandoned, {}, "PAYOUT_ABANDONED"),
+
+    // The PSP has it, whatever the lease says; also a payout given up meanwhile (the caller alerts).
+    moves(TS::Queued, TE::Transmitted, TS::Transmitted, {}, "PAYOUT_TRANSMITTED"),
+    moves(TS::Claimed, TE::Transmitted, TS::Transmitted, {}, "PAYOUT_TRANSMITTED"),
+    moves(TS::Abandoned, TE::Transmitted, TS::Transmitted, {}, "PAYOUT_TRANSMITTED"),
+    stays(TS::Transmitted, TE::Transmitted),
+
+    // Only a claimed attempt fails: back to the queue after a backoff, or given up at the last one.
+    // A report about a payout no worker holds changes nothing (a late or repeated report).
+    moves(TS::Claimed, TE::Fail, TS::Queued, {}, "PAYOUT_TRANSMISSION_FAILED", When::IfFact),
+    moves(TS::Claimed, TE::Fail, TS::Abandoned, {}, "PAYOUT_ABANDONED"),
+    otherwise_stays<TS>(TE::Fail),
+
+    // A webhook about the payment proves the PSP has it: no worker may send it again.
+    moves(TS::Queued, TE::PspEvent, TS::Transmitted, {}, "PAYOUT_TRANSMITTED"),
+    moves(TS::Claimed, TE::PspEvent, TS::Transmitted, {}, "PAYOUT_TRANSMITTED"),
+    moves(TS::Abandoned, TE::PspEvent, TS::Transmitted, {}, "PAYOUT_TRANSMITTED"),
+    stays(TS::Transmitted, TE::PspEvent),
+};
+
 // --- Usage mandate ---
 using AS = MandateStatus;
 using AE = MandateEvent;
@@ -235,6 +271,7 @@ std::string_view status_name(ProofStatus s) noexcept { return label_of(s); }
 std::string_view status_name(PaymentStatus s) noexcept { return label_of(s); }
 std::string_view status_name(MandateStatus s) noexcept { return label_of(s); }
 std::string_view status_name(PaymentKind k) noexcept { return label_of(k); }
+std::string_view status_name(TransmissionState s) noexcept { return label_of(s); }
 
 template <class Status>
 std::optional<Status> parse_status(std::string_view label) noexcept {
@@ -249,6 +286,7 @@ template std::optional<ProofStatus> parse_status<ProofStatus>(std::string_view) 
 template std::optional<PaymentStatus> parse_status<PaymentStatus>(std::string_view) noexcept;
 template std::optional<MandateStatus> parse_status<MandateStatus>(std::string_view) noexcept;
 template std::optional<PaymentKind> parse_status<PaymentKind>(std::string_view) noexcept;
+template std::optional<TransmissionState> parse_status<TransmissionState>(std::string_view) noexcept;
 
 bool counts_as_paid(PaymentStatus s) noexcept { return s == YS::Sent || s == YS::Settled; }
 
@@ -308,6 +346,10 @@ Step<ProofStatus> proof_step(ProofStatus from, ProofEvent event) {
 
 Step<PaymentStatus> payment_step(PaymentStatus from, PaymentEvent event) {
     return run(kPaymentRules, kPaymentVerbs, "a payment", from, event, false);
+}
+
+Step<TransmissionState> transmission_step(TransmissionState from, TransmissionEvent event, bool attempts_left) {
+    return run(kTransmissionRules, kTransmissionVerbs, "a payout", from, event, attempts_left);
 }
 
 Step<MandateStatus> mandate_step(MandateStatus from, MandateEvent event, MandateFacts facts) {

@@ -23,6 +23,9 @@ enum class MandateStatus : uint8_t { Active, Expired, Consumed };
 // What a payment pays (kobatela.payment_kind), and so to whom: MILESTONE and RELEASE the provider,
 // PAYEE an allowed payee, REFUND the client.
 enum class PaymentKind : uint8_t { Milestone, Payee, Release, Refund };
+// Where a SENT payment's hand-off to the PSP is (kobatela.transmission_state, docs/payouts.md):
+// waiting for a worker, claimed by one under a lease, accepted by the PSP, or given up.
+enum class TransmissionState : uint8_t { Queued, Claimed, Transmitted, Abandoned };
 
 // "DRAFT", "PENDING_REVIEW", ...: the SQL enum label.
 std::string_view status_name(EscrowStatus s) noexcept;
@@ -31,9 +34,11 @@ std::string_view status_name(ProofStatus s) noexcept;
 std::string_view status_name(PaymentStatus s) noexcept;
 std::string_view status_name(MandateStatus s) noexcept;
 std::string_view status_name(PaymentKind k) noexcept;
+std::string_view status_name(TransmissionState s) noexcept;
 
 // The status whose SQL label is exactly `label` (case-sensitive, like the enums), e.g.
-// parse_status<EscrowStatus>("FUNDED"). Instantiated for the five status enums and PaymentKind.
+// parse_status<EscrowStatus>("FUNDED"). Instantiated for the five status enums, PaymentKind and
+// TransmissionState.
 template <class Status>
 std::optional<Status> parse_status(std::string_view label) noexcept;
 
@@ -115,6 +120,18 @@ enum class PaymentEvent : uint8_t {
 };
 
 Step<PaymentStatus> payment_step(PaymentStatus from, PaymentEvent event);
+
+// --- A payout's hand-off to the PSP (issue 16): payout_transmissions.state ---
+enum class TransmissionEvent : uint8_t {
+    Claim,        // claim_payouts meets it due (QUEUED after its backoff, CLAIMED after its lease)
+    Transmitted,  // payout_transmitted: the PSP accepted the instruction
+    Fail,         // payout_transmission_failed: the attempt failed
+    PspEvent,     // a PSP webhook (or correct_payment) settled or failed the payment: the PSP has it
+};
+
+// The fact of Claim and Fail: attempts are left (attempts < kobatela.payout_max_attempts).
+// Without one, the payout is ABANDONED.
+Step<TransmissionState> transmission_step(TransmissionState from, TransmissionEvent event, bool attempts_left = false);
 
 // --- Usage mandate (spec section 6) ---
 enum class MandateEvent : uint8_t {

@@ -21,6 +21,8 @@ char* g_psp_webhook_secret_previous_file = nullptr;
 char* g_api_key_pepper_file = nullptr;
 char* g_cron_conninfo = nullptr;
 int g_cron_timeout_s = 10;
+int g_payout_lease_s = 60;
+int g_payout_max_attempts = 5;
 
 std::string_view view(const char* value) { return value == nullptr ? std::string_view() : value; }
 
@@ -158,6 +160,12 @@ void define() {
     DefineCustomIntVariable("kobatela.cron_timeout_s",
                             "Longest wait for pg_cron's database: to connect, and for each statement, in seconds.",
                             nullptr, &g_cron_timeout_s, 10, 1, 3600, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("kobatela.payout_lease_s",
+                            "How long a worker holds the payouts it claimed before another may claim them, in seconds.",
+                            nullptr, &g_payout_lease_s, 60, 1, 86400, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("kobatela.payout_max_attempts",
+                            "Attempts to transmit a payout to the PSP before it is given up (its payment fails).",
+                            nullptr, &g_payout_max_attempts, 5, 1, 100, PGC_SUSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("kobatela");
 }
 
@@ -178,5 +186,7 @@ Secret psp_webhook_secret() { return read(g_psp_secret); }
 Secret psp_webhook_secret_previous() { return read(g_psp_previous); }
 std::string_view cron_conninfo() { return view(g_cron_conninfo); }
 int cron_timeout_s() { return g_cron_timeout_s; }
+int payout_lease_s() { return g_payout_lease_s; }
+int payout_max_attempts() { return g_payout_max_attempts; }
 
 }  // namespace koba::pg::settings

@@ -41,4 +41,9 @@ std::string_view cron_conninfo();
 // How long a connection to pg_cron's database, or one statement there, may take (seconds).
 int cron_timeout_s();
 
+// The payout hand-off (core/payout_transmission.hpp): how long a claim's lease lasts (seconds), and
+// how many attempts a payout gets before it is given up.
+int payout_lease_s();
+int payout_max_attempts();
+
 }  // namespace koba::pg::settings

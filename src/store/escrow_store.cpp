@@ -12,17 +12,7 @@ namespace koba::store {
 
 namespace {
 
-// The escrow's money is in its own row (deposited_amount, paid_amount), so one statement reads
-// the status and the balance together: with FOR UPDATE, it is the version the previous lock
-// holder committed.
-#define KOBA_ESCROW_SELECT                                                                           \
-    "SELECT id, client_id, provider_id, amount_total, currency, status::text AS status, "           \
-    "deadline_at <= clock_timestamp() AS deadline_passed, deposited_amount, paid_amount, "           \
-    "refunded_amount, to_repay_amount, reserved_amount FROM kobatela.escrow_agreements WHERE id = $1"
-
-core::EscrowState read_escrow(pg::Spi& spi, pg::Statement& statement, int64_t escrow_id) {
-    const pg::Result r = spi.run(statement, pg::Params().int8(escrow_id));
-    if (r.empty()) throw core::Error(core::ErrorCode::ESCROW_NOT_FOUND);
+core::EscrowState escrow_of(const pg::Result& r) {
     core::EscrowState e;
     e.id = r.int8(0, r.column("id"));
     e.client_id = r.int8(0, r.column("client_id"));
@@ -39,6 +29,20 @@ core::EscrowState read_escrow(pg::Spi& spi, pg::Statement& statement, int64_t es
     return e;
 }
 
+// The escrow's money is in its own row (deposited_amount, paid_amount), so one statement reads
+// the status and the balance together: with FOR UPDATE, it is the version the previous lock
+// holder committed.
+#define KOBA_ESCROW_SELECT                                                                           \
+    "SELECT id, client_id, provider_id, amount_total, currency, status::text AS status, "           \
+    "deadline_at <= clock_timestamp() AS deadline_passed, deposited_amount, paid_amount, "           \
+    "refunded_amount, to_repay_amount, reserved_amount FROM kobatela.escrow_agreements WHERE id = $1"
+
+core::EscrowState read_escrow(pg::Spi& spi, pg::Statement& statement, int64_t escrow_id) {
+    const pg::Result r = spi.run(statement, pg::Params().int8(escrow_id));
+    if (r.empty()) throw core::Error(core::ErrorCode::ESCROW_NOT_FOUND);
+    return escrow_of(r);
+}
+
 }  // namespace
 
 core::EscrowState find_escrow(pg::Spi& spi, int64_t escrow_id) {
@@ -49,6 +53,13 @@ core::EscrowState find_escrow(pg::Spi& spi, int64_t escrow_id) {
 core::EscrowState lock_escrow(pg::Spi& spi, int64_t escrow_id) {
     static pg::Statement lock{KOBA_ESCROW_SELECT " FOR UPDATE", {INT8OID}};
     return read_escrow(spi, lock, escrow_id);
+}
+
+std::optional<core::EscrowState> try_lock_escrow(pg::Spi& spi, int64_t escrow_id) {
+    static pg::Statement lock{KOBA_ESCROW_SELECT " FOR UPDATE SKIP LOCKED", {INT8OID}};
+    const pg::Result r = spi.run(lock, pg::Params().int8(escrow_id));
+    if (r.empty()) return std::nullopt;
+    return escrow_of(r);
 }
 
 void add_escrow_money(pg::Spi& spi, int64_t escrow_id, const core::EscrowMoney& money) {

@@ -23,6 +23,8 @@ namespace koba::store {
 // same order), each seeing the money its predecessor committed. ESCROW_NOT_FOUND when there is
 // none.
 core::EscrowState lock_escrow(pg::Spi& spi, int64_t escrow_id);
+// The same when no other transaction holds it; none (having waited for nothing) when one does.
+std::optional<core::EscrowState> try_lock_escrow(pg::Spi& spi, int64_t escrow_id);
 // The same without the lock, for reading.
 core::EscrowState find_escrow(pg::Spi& spi, int64_t escrow_id);
 

@@ -6,6 +6,7 @@
 #include "pg/datum.hpp"
 #include "store/alert_store.hpp"
 #include "store/escrow_store.hpp"
+#include "store/payout_store.hpp"
 
 #include <stdexcept>
 
@@ -94,6 +95,7 @@ void send_pending(pg::Spi& spi, int64_t escrow_id, const core::PaymentState& pay
     const pg::Result r = spi.run(
         mark_sent, pg::Params().int8(payment.id).text(core::status_name(send.payment_to)).text(new_psp_ref()));
     add_escrow_money(spi, escrow_id, send.money);
+    if (core::queues_transmission(send.payment_to)) queue_transmission(spi, payment.id);
     apply_sent(spi, escrow_id, send, payment.id, payment.cents, payment.milestone_id, payment.kind,
                r.text(0, r.column("psp_ref")));
 }
@@ -205,7 +207,10 @@ pg::Result insert_payment(pg::Spi& spi, const NewPayment& payment) {
         .opt_int8(payment.retry_of)
         .own_jsonb(payment.metadata);
     pg::Result row = spi.run(insert, std::move(values));
-    if (!row.empty()) add_escrow_money(spi, payment.escrow_id, payment.money);
+    if (row.empty()) return row;
+    add_escrow_money(spi, payment.escrow_id, payment.money);
+    // Every payment that becomes SENT is handed to the PSP by a worker: queued with it.
+    if (core::queues_transmission(payment.status)) queue_transmission(spi, row.int8(0, row.column("id")));
     return row;
 }
 
@@ -224,14 +229,20 @@ std::optional<PspSnapshot> psp_snapshot(pg::Spi& spi, const std::string& psp_ref
     PspSnapshot s;
     s.escrow = lock_escrow(spi, owner.int8(0, 1));
     s.payment = with_retry(spi, spi.run(lock, pg::Params().text(psp_ref)));
+    s.transmission = lock_transmission(spi, s.payment.id);
     return s;
 }
 
 PspSnapshot payment_snapshot(pg::Spi& spi, int64_t payment_id) {
+    return payment_snapshot_locked(spi, lock_escrow(spi, payment_escrow_id(spi, payment_id)), payment_id);
+}
+
+PspSnapshot payment_snapshot_locked(pg::Spi& spi, const core::EscrowState& escrow, int64_t payment_id) {
     static pg::Statement lock{KOBA_PAYMENT_SELECT "WHERE p.id = $1 FOR UPDATE", {INT8OID}};
     PspSnapshot s;
-    s.escrow = lock_escrow(spi, payment_escrow_id(spi, payment_id));
+    s.escrow = escrow;
     s.payment = with_retry(spi, spi.run(lock, pg::Params().int8(payment_id)));
+    s.transmission = lock_transmission(spi, payment_id);
     return s;
 }
 

@@ -7,6 +7,7 @@
 #include "core/escrow_state.hpp"
 #include "core/metadata.hpp"
 #include "core/payout_plan.hpp"
+#include "core/payout_transmission.hpp"
 #include "pg/spi.hpp"
 
 #include <optional>
@@ -59,12 +60,16 @@ Datum payment_row(pg::Spi& spi, int64_t payment_id, FunctionCallInfo fcinfo);
 struct PspSnapshot {
     core::EscrowState escrow;
     core::PaymentState payment;
+    std::optional<core::Transmission> transmission;  // its hand-off to the PSP (0.8.0), locked; none: never queued
 };
 // The payment with this psp_ref and its escrow, both locked (the escrow first, the order every
-// payout uses); none when no payment has it.
+// payout uses), then its transmission row; none when no payment has it.
 std::optional<PspSnapshot> psp_snapshot(pg::Spi& spi, const std::string& psp_ref);
-// The same by the payment's id (correct_payment): PAYMENT_NOT_FOUND when there is none.
+// The same by the payment's id (correct_payment, payout_transmission_failed): PAYMENT_NOT_FOUND
+// when there is none.
 PspSnapshot payment_snapshot(pg::Spi& spi, int64_t payment_id);
+// The same once the caller holds the payment's escrow `escrow` (locked).
+PspSnapshot payment_snapshot_locked(pg::Spi& spi, const core::EscrowState& escrow, int64_t payment_id);
 void apply_psp_event(pg::Spi& spi, const PspSnapshot& snapshot, const core::PspEventDecision& decision);
 
 // --- retry_payment ---

@@ -39,6 +39,14 @@ check_eq "the books hold: check_invariants() finds nothing, every currency of th
 check_eq "the webhook settled a milestone's payout; one mandate is still active, one expired" "t|ACTIVE,EXPIRED" \
   "$(demo_q "SELECT EXISTS (SELECT FROM kobatela.payments WHERE milestone_id IS NOT NULL AND status = 'SETTLED'),
                     (SELECT string_agg(status::text, ',' ORDER BY id) FROM kobatela.usage_mandates)")"
+check_eq "the milestone's payout was claimed by the worker and reported transmitted before its webhook settled it" \
+  "demo-worker|1|PAYOUT_CLAIMED PAYOUT_TRANSMITTED PAYMENT_SETTLED" \
+  "$(demo_q "SELECT t.claimed_by || '|' || t.attempts || '|' || (
+               SELECT string_agg(a.action, ' ' ORDER BY a.record_id, a.change_no) FROM kobatela.audit_entries a
+               WHERE (a.entity = 'payout_transmissions' AND a.entity_id = t.id AND a.action LIKE 'PAYOUT%')
+                  OR (a.entity = 'payments' AND a.entity_id = t.payment_id AND a.action = 'PAYMENT_SETTLED'))
+             FROM kobatela.payout_transmissions t JOIN kobatela.payments p ON p.id = t.payment_id
+             WHERE p.milestone_id IS NOT NULL ORDER BY p.id LIMIT 1")"
 check_eq "the care escrow was refunded to Amara and the school fees released to Kofi, each as a sent payment" \
   "REFUND|320.00|REFUNDED;RELEASE|250.00|RELEASED" \
   "$(demo_q "SELECT string_agg(p.kind || '|' || p.amount || '|' || e.status, ';' ORDER BY p.id) FROM kobatela.payments p

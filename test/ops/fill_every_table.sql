@@ -226,6 +226,23 @@ SET LOCAL ROLE kobatela_anon;
 SELECT kobatela.authenticate(:'admin_key') \g /dev/null
 SELECT kobatela.list_api_keys(:amara) \g /dev/null
 COMMIT;
+-- 0.8.0: the payout hand-off (payout_transmissions). An escrow released pays its balance: the
+-- payment is queued; a worker key (as PostgREST would call it) claims the due payouts and reports
+-- that one transmitted, twice; queue_payout (admin) returns its row as it is.
+SELECT id AS handoff_escrow FROM kobatela.create_escrow(:amara, :kofi, 12.00, 'EUR', '{"purpose": "hand-off"}',
+    now() + interval '30 days') \gset
+SELECT kobatela.escrow_deposit(:handoff_escrow, 12.00, 'ops-handoff-deposit-' || :'run') \g /dev/null
+SELECT kobatela.escrow_client_approve(:handoff_escrow) \g /dev/null
+SELECT id AS handoff_payment, psp_ref AS handoff_ref FROM kobatela.payments WHERE escrow_id = :handoff_escrow \gset
+SELECT api_key AS worker_key FROM kobatela.create_api_key('ops worker ' || :'run', 'worker') \gset
+BEGIN;
+SET LOCAL ROLE kobatela_anon;
+SELECT kobatela.authenticate(:'worker_key') \g /dev/null
+SELECT count(*) FROM kobatela.claim_payouts('ops-worker-' || :'run', 1000) \g /dev/null
+SELECT kobatela.payout_transmitted(:handoff_payment, :'handoff_ref') \g /dev/null
+SELECT kobatela.payout_transmitted(:handoff_payment, :'handoff_ref') \g /dev/null
+COMMIT;
+SELECT kobatela.queue_payout(:handoff_payment) \g /dev/null
 \endif
 
 \if :{?key_file}

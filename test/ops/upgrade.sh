@@ -194,6 +194,11 @@ for v in "${from_versions[@]}"; do
     quietly q -d "$db" -c "SELECT kobatela.enable_currency('USD')"  # the fill below uses USD
   fi
   check_eq "$v: now at version $target" "$target" "$(q -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'kobatela'")"
+  # 0.8.0 queues every payment that becomes SENT for a payout worker, but not the ones sent before:
+  # nothing transmitted those, and an operator may have paid them by hand (operations.md).
+  check_eq "$v: the SENT payments of before the update are not queued for a worker" \
+    "0 $(q -d "$db" -c "SELECT count(*) FROM kobatela.payments WHERE status = 'SENT'")" \
+    "$(q -d "$db" -c "SELECT count(*) || ' ' || (SELECT count(*) FROM kobatela.payments WHERE status = 'SENT') FROM kobatela.payout_transmissions")"
   # 0.4.0 moved keys: a key chosen through a key bound to a user is that user's (the transfer Amara's
   # phone made), the platform's stay the platform's, and Kobatela's payout keys left the callers'.
   check_eq "$v: 0.4.0's owners of idempotency keys (Amara's transfer is hers; the rest the platform's)" \
@@ -248,6 +253,10 @@ for v in "${from_versions[@]}"; do
     "$(q -d "$db" -c "SELECT count(*) FROM kobatela.psp_webhook_events WHERE event_id = 'evt_ops_raw_b'" 2>&1)"
   check_eq "$v: the 0.3.0 section ran (a proof with a non-hex digest)" 1 \
     "$(q -d "$db" -c "SELECT count(*) FROM kobatela.proofs WHERE sha256 = 'ops-digest-b'" 2>&1)"
+  check_eq "$v: the 0.8.0 section ran (a payout claimed and reported transmitted by a worker key)" "TRANSMITTED" \
+    "$(q -d "$db" -c "SELECT t.state FROM kobatela.payout_transmissions t JOIN kobatela.payments p ON p.id = t.payment_id
+                      JOIN kobatela.escrow_agreements e ON e.id = p.escrow_id
+                      WHERE t.claimed_by = 'ops-worker-b' AND e.release_conditions ->> 'purpose' = 'hand-off'" 2>&1)"
   check_eq "$v: the 0.8.0 metadata section ran (a spend with metadata; every older row has {})" "1|0" \
     "$(q -d "$db" -c "SELECT (SELECT count(*) FROM kobatela.payments WHERE metadata ->> 'invoice' = 'ops-INV-1'
                                 AND idempotency_key = 'ops-meta-spend-b'),

@@ -2,7 +2,7 @@
 -- signatures, argument names and defaults, return types, no STRICT, documented, and the error
 -- catalogue with the SQLSTATE / MESSAGE convention of api.md.
 BEGIN;
-SELECT plan(70);
+SELECT plan(78);
 
 -- ---------------------------------------------------------------------------------------------
 -- Signatures and return types
@@ -206,6 +206,25 @@ SELECT set_has(
     'SELECT code, http_status FROM kobatela.error_catalogue()',
     $$VALUES ('PURCHASE_NOT_FOUND', 404), ('REFUND_EXCEEDS_PURCHASE', 409)$$,
     'error_catalogue() has the codes of refund_purchase with their HTTP status');
+
+-- The payout hand-off (0.8.0, issue 16; api.md's "Payout hand-off to the PSP").
+SELECT has_function('kobatela', 'claim_payouts', ARRAY['text', 'integer'], 'claim_payouts(text, integer) exists');
+SELECT function_returns('kobatela', 'claim_payouts', ARRAY['text', 'integer'], 'setof kobatela.payout_instruction',
+    'claim_payouts returns setof kobatela.payout_instruction');
+SELECT is((SELECT pg_get_function_arguments('kobatela.claim_payouts(text, integer)'::regprocedure)),
+    'worker text, n integer DEFAULT 10', 'claim_payouts takes worker and n, n 10 by default');
+SELECT function_returns('kobatela', 'payout_transmitted', ARRAY['bigint', 'text'], 'kobatela.payout_transmissions',
+    'payout_transmitted(id bigint, psp_ref text) returns kobatela.payout_transmissions');
+SELECT function_returns('kobatela', 'payout_transmission_failed', ARRAY['bigint', 'text'], 'kobatela.payout_transmissions',
+    'payout_transmission_failed(id bigint, reason text) returns kobatela.payout_transmissions');
+SELECT function_returns('kobatela', 'queue_payout', ARRAY['bigint'], 'kobatela.payout_transmissions',
+    'queue_payout(payment_id bigint) returns kobatela.payout_transmissions');
+SELECT set_has(
+    'SELECT code, http_status FROM kobatela.error_catalogue()',
+    $$VALUES ('PSP_REF_MISMATCH', 409), ('PAYOUT_NOT_QUEUED', 409), ('INVALID_LIMIT', 400)$$,
+    'error_catalogue() has the codes of the payout hand-off with their HTTP status');
+SELECT enum_has_labels('kobatela', 'api_scope', ARRAY['sender', 'support', 'admin', 'worker'],
+    'api_scope has the worker scope, last');
 
 -- ---------------------------------------------------------------------------------------------
 -- SQLSTATE and MESSAGE of real calls

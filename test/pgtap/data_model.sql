@@ -4,7 +4,7 @@
 -- column added later is held to the same rules without touching this file. Constraint behaviour is
 -- checked with plain INSERTs (the test runs as superuser, in a transaction that is rolled back).
 BEGIN;
-SELECT plan(68);
+SELECT plan(69);
 
 -- ---------------------------------------------------------------------------------------------
 -- Tables and enums
@@ -13,16 +13,17 @@ SELECT tables_are('kobatela', ARRAY[
     'users', 'api_keys', 'audit_log', 'alerts', 'transactions', 'allowed_recipients',
     'certified_accounts', 'escrow_agreements', 'escrow_deposits', 'escrow_events', 'milestones',
     'proofs', 'payments', 'psp_webhook_events', 'usage_mandates', 'allowed_payees',
-    'spend_categories', 'merchants', 'allowed_usages', 'purchases', 'currencies', 'purchase_refunds', 'events'],
-    'schema kobatela has exactly the 20 tables of spec.md §1, currencies, purchase_refunds (issue 14) and events (issue 16)');
+    'spend_categories', 'merchants', 'allowed_usages', 'purchases', 'currencies', 'purchase_refunds', 'events',
+    'payout_transmissions'],
+    'schema kobatela has exactly the 20 tables of spec.md §1, currencies, purchase_refunds (issue 14), events and payout_transmissions (issue 16)');
 
 SELECT enums_are('kobatela', ARRAY[
     'api_scope', 'certification_level', 'transaction_status', 'escrow_status', 'milestone_status',
-    'proof_status', 'payment_status', 'mandate_status', 'purchase_status', 'payment_kind'],
-    'schema kobatela has exactly the 9 enum types of spec.md §1 and payment_kind (issue 14)');
+    'proof_status', 'payment_status', 'mandate_status', 'purchase_status', 'payment_kind', 'transmission_state'],
+    'schema kobatela has exactly the 9 enum types of spec.md §1, payment_kind (issue 14) and transmission_state (issue 16)');
 
-SELECT enum_has_labels('kobatela', 'api_scope', ARRAY['sender', 'support', 'admin'],
-    'api_scope labels, in order');
+SELECT enum_has_labels('kobatela', 'api_scope', ARRAY['sender', 'support', 'admin', 'worker'],
+    'api_scope labels, in order (worker since 0.8.0)');
 SELECT enum_has_labels('kobatela', 'certification_level', ARRAY['BASIC', 'GOLD'],
     'certification_level labels, in order');
 SELECT enum_has_labels('kobatela', 'transaction_status', ARRAY['PENDING', 'COMPLETED', 'REJECTED', 'FAILED'],
@@ -39,6 +40,8 @@ SELECT enum_has_labels('kobatela', 'payment_status', ARRAY['PENDING', 'SENT', 'S
     'payment_status labels, in order');
 SELECT enum_has_labels('kobatela', 'payment_kind', ARRAY['MILESTONE', 'PAYEE', 'RELEASE', 'REFUND'],
     'payment_kind labels, in order');
+SELECT enum_has_labels('kobatela', 'transmission_state', ARRAY['QUEUED', 'CLAIMED', 'TRANSMITTED', 'ABANDONED'],
+    'transmission_state labels, in order');
 SELECT enum_has_labels('kobatela', 'mandate_status', ARRAY['ACTIVE', 'EXPIRED', 'CONSUMED'],
     'mandate_status labels, in order');
 SELECT enum_has_labels('kobatela', 'purchase_status', ARRAY['AUTHORIZED', 'COMPLETED', 'REJECTED'],
@@ -191,8 +194,8 @@ SELECT is(
       WHERE c.relnamespace = 'kobatela'::regnamespace
         AND g.tgfoid = 'kobatela.touch_updated_at()'::regprocedure
         AND (g.tgtype & 19) = 19),
-    22,
-    '22 tables (all but audit_log) carry the touch_updated_at trigger');
+    23,
+    '23 tables (all but audit_log) carry the touch_updated_at trigger');
 
 -- The event feed's trigger (sql/functions_events.sql) is on exactly the business tables of
 -- core::event_sources() (src/core/events.cpp): AFTER, FOR EACH ROW, INSERT (and UPDATE OF status

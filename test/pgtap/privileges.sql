@@ -6,16 +6,17 @@
 BEGIN;
 SELECT plan(12);
 
--- a = kobatela_anon (PostgREST, key-checked calls only), s = sender, u = support, d = admin.
+-- a = kobatela_anon (PostgREST, key-checked calls only), s = sender, u = support, d = admin,
+-- w = worker (0.8.0).
 CREATE TEMP TABLE expected_execute (fn regprocedure PRIMARY KEY, roles text NOT NULL);
 INSERT INTO expected_execute VALUES
-    ('kobatela.authenticate(text)', 'asud'),
-    ('kobatela.pre_request()', 'asud'),
-    ('kobatela.health()', 'asud'),
-    ('kobatela.error_catalogue()', 'asud'),
-    ('kobatela.current_scope()', 'asud'),
-    ('kobatela.current_user_id()', 'asud'),
-    ('kobatela.current_actor()', 'asud'),
+    ('kobatela.authenticate(text)', 'asudw'),
+    ('kobatela.pre_request()', 'asudw'),
+    ('kobatela.health()', 'asudw'),
+    ('kobatela.error_catalogue()', 'asudw'),
+    ('kobatela.current_scope()', 'asudw'),
+    ('kobatela.current_user_id()', 'asudw'),
+    ('kobatela.current_actor()', 'asudw'),
     ('kobatela.create_user(text, text, boolean, jsonb)', 'asd'),
     ('kobatela.add_to_allowlist(bigint, bigint)', 'asd'),
     ('kobatela.add_certification(bigint, text)', 'asd'),
@@ -72,6 +73,10 @@ INSERT INTO expected_execute VALUES
     ('kobatela.disable_currency(text)', 'ad'),
     ('kobatela.correct_payment(bigint, kobatela.payment_status, text)', 'ad'),
     ('kobatela.refund_purchase(bigint, numeric, text, text)', 'ad'),
+    ('kobatela.queue_payout(bigint)', 'ad'),
+    ('kobatela.claim_payouts(text, integer)', 'adw'),
+    ('kobatela.payout_transmitted(bigint, text)', 'adw'),
+    ('kobatela.payout_transmission_failed(bigint, text)', 'adw'),
     ('kobatela.psp_webhook(text, text, text)', 'ad'),
     ('kobatela.psp_webhook_raw(json)', 'ad'),
     ('kobatela.geo_distance_m(float8, float8, float8, float8)', 'sud'),
@@ -84,7 +89,8 @@ INSERT INTO expected_execute VALUES
     ('kobatela.event_row()', '');
 
 CREATE TEMP VIEW role_letters (letter, role) AS
-    VALUES ('a', 'kobatela_anon'), ('s', 'kobatela_sender'), ('u', 'kobatela_support'), ('d', 'kobatela_admin');
+    VALUES ('a', 'kobatela_anon'), ('s', 'kobatela_sender'), ('u', 'kobatela_support'), ('d', 'kobatela_admin'),
+           ('w', 'kobatela_worker');
 
 SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = 'kobatela'::regnamespace
                 AND p.oid NOT IN (SELECT fn FROM expected_execute) ORDER BY 1),

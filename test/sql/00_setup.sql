@@ -28,6 +28,24 @@ EXCEPTION WHEN OTHERS THEN
     RETURN SQLERRM;
 END $$;
 
+-- As PostgREST calls: its role, the request's key authenticated; the call's text, or the error as
+-- 'SQLSTATE CODE: DETAIL' (purchase_refunds.sql, payouts.sql).
+CREATE FUNCTION t.pr_call(role text, api_key text, call text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    outcome text; state text; message text; detail text;
+BEGIN
+    EXECUTE format('SET LOCAL ROLE %I', role);
+    IF api_key IS NOT NULL THEN
+        PERFORM kobatela.authenticate(api_key);
+    END IF;
+    EXECUTE call INTO outcome;
+    RESET ROLE;
+    RETURN outcome;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
+    RETURN state || ' ' || message || coalesce(': ' || nullif(detail, ''), '');
+END $$;
+
 -- Secrets live in files that only the server's user can read (docs/security.md, "Secrets"): this
 -- writes `value` into such a file in the data directory (COPY ... TO PROGRAM runs as the server's
 -- user; umask 077 makes the file 0600; one file per value, so that a cached older value is never

@@ -1221,6 +1221,124 @@ SELECT page_total FROM (
 ) AS response;
 ABORT;
 SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message, substr(:'LAST_ERROR_SQLSTATE', 3)::int AS http_status;
+-- ===== The payout hand-off (0.8.0, docs/payouts.md): a payout worker through PostgREST, with a
+-- key of scope worker. The spend above was queued for it when it was sent.
+SELECT id AS rest_spend, psp_ref AS rest_spend_ref FROM kobatela.payments WHERE idempotency_key = 'rest-spend-1' \gset
+SELECT api_key AS worker_key FROM kobatela.create_api_key('rest worker', 'worker') \gset
+-- POST /rpc/claim_payouts {"worker": "rest-worker", "n": 1000}   X-API-Key: <worker key>
+-- (claim_payouts is VOLATILE: READ WRITE. RETURNS SETOF: the body is a JSON array, here read for
+-- the spend's instruction only: earlier files' payouts may be due too.)
+SELECT json_build_object('worker', 'rest-worker', 'n', 1000)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/claim_payouts', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'worker_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT json_array_length(body) >= 1 AS some_claimed, i ->> 'kind' AS kind, i ->> 'amount' AS amount, i ->> 'currency' AS currency,
+       i ->> 'psp_ref' = :'rest_spend_ref' AS its_psp_ref, i ->> 'payee_ref' AS payee_ref, i ->> 'attempt' AS attempt FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "worker", "n" FROM json_to_recordset(pgrst_uniform_json.val) AS _("worker" text, "n" integer) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."claim_payouts"("worker" := pgrst_body."worker", "n" := pgrst_body."n") pgrst_call)
+    SELECT null::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, coalesce(json_agg(_postgrest_t), '[]') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "payout_instruction".* FROM "pgrst_source" AS "payout_instruction") _postgrest_t
+) AS response, json_array_elements(response.body) AS i WHERE (i ->> 'payment_id')::bigint = :rest_spend;
+COMMIT;
+-- POST /rpc/payout_transmission_failed {"id": <payment>, "reason": "PSP answered HTTP 503"}
+-- (the PSP had a bad moment: back to the queue after a backoff)
+SELECT json_build_object('id', :rest_spend, 'reason', 'PSP answered HTTP 503')::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/payout_transmission_failed', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'worker_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'state' AS state, body ->> 'attempts' AS attempts, body ->> 'last_error' AS last_error, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "id", "reason" FROM json_to_recordset(pgrst_uniform_json.val) AS _("id" bigint, "reason" text) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."payout_transmission_failed"("id" := pgrst_body."id", "reason" := pgrst_body."reason") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "payout_transmissions".* FROM "pgrst_source" AS "payout_transmissions") _postgrest_t
+) AS response;
+COMMIT;
+-- POST /rpc/payout_transmitted {"id": <payment>, "psp_ref": <another payment's reference>}: 409,
+-- nothing written (PostgREST answers {"code": "PT409", "message": "PSP_REF_MISMATCH", ...}).
+SELECT t.row_counts() AS before \gset
+SELECT json_build_object('id', :rest_spend, 'psp_ref', 'PSP-not-this-one')::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/payout_transmitted', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'worker_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'state' AS state FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "id", "psp_ref" FROM json_to_recordset(pgrst_uniform_json.val) AS _("id" bigint, "psp_ref" text) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."payout_transmitted"("id" := pgrst_body."id", "psp_ref" := pgrst_body."psp_ref") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "payout_transmissions".* FROM "pgrst_source" AS "payout_transmissions") _postgrest_t
+) AS response;
+ABORT;
+SELECT t.row_counts() = :'before' AS nothing_written;
+-- POST /rpc/payout_transmitted {"id": <payment>, "psp_ref": <its psp_ref>}: the PSP accepted it,
+-- even while QUEUED (a worker that claimed it before the failure report got through).
+SELECT json_build_object('id', :rest_spend, 'psp_ref', :'rest_spend_ref')::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/payout_transmitted', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'worker_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'state' AS state, body ->> 'transmitted_at' IS NOT NULL AS transmitted, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "id", "psp_ref" FROM json_to_recordset(pgrst_uniform_json.val) AS _("id" bigint, "psp_ref" text) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."payout_transmitted"("id" := pgrst_body."id", "psp_ref" := pgrst_body."psp_ref") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "payout_transmissions".* FROM "pgrst_source" AS "payout_transmissions") _postgrest_t
+) AS response;
+COMMIT;
+-- POST /rpc/queue_payout {"payment_id": <payment>}   X-API-Key: <admin key>: the payment has its
+-- hand-off already, which comes back unchanged (queue_payout is for payments sent before 0.8.0).
+SELECT json_build_object('payment_id', :rest_spend)::text AS body \gset
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/queue_payout', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'content-type', 'application/json', 'x-api-key', :'admin_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'state' AS state, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT CASE WHEN json_typeof(pgrst_payload.json_data) = 'array' THEN pgrst_payload.json_data ELSE json_build_array(pgrst_payload.json_data) END AS val) pgrst_uniform_json,
+          LATERAL (SELECT "payment_id" FROM json_to_recordset(pgrst_uniform_json.val) AS _("payment_id" bigint) LIMIT 1) pgrst_body,
+          LATERAL "kobatela"."queue_payout"("payment_id" := pgrst_body."payment_id") pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total, coalesce(json_agg(_postgrest_t)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "payout_transmissions".* FROM "pgrst_source" AS "payout_transmissions") _postgrest_t
+) AS response;
+COMMIT;
 
 -- ===== Lists: GET /rpc/list_* with the arguments in the query string (JSON strings, as PostgREST
 -- sends them), READ ONLY; each answers one JSON page (a scalar: jsonb). The page size goes in a POST

@@ -156,22 +156,7 @@ SELECT api_key AS admin_key FROM kobatela.create_api_key('pr admin', 'admin') \g
 SELECT api_key AS bound_admin_key FROM kobatela.create_api_key('pr admin bound', 'admin', :yao) \gset
 SELECT id AS p_scope FROM kobatela.create_purchase(:amara, :shop, 10, beneficiary_id => :kofi) \gset
 
--- As PostgREST calls: its role, the request's key authenticated; the call's text, or the error.
-CREATE FUNCTION t.pr_call(role text, api_key text, call text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    outcome text; state text; message text; detail text;
-BEGIN
-    EXECUTE format('SET LOCAL ROLE %I', role);
-    IF api_key IS NOT NULL THEN
-        PERFORM kobatela.authenticate(api_key);
-    END IF;
-    EXECUTE call INTO outcome;
-    RESET ROLE;
-    RETURN outcome;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL;
-    RETURN state || ' ' || message || coalesce(': ' || nullif(detail, ''), '');
-END $$;
+-- As PostgREST calls (t.pr_call, 00_setup.sql): its role, the request's key authenticated.
 GRANT USAGE ON SCHEMA t TO kobatela_anon, kobatela_sender, kobatela_support;
 GRANT EXECUTE ON FUNCTION t.pr_call(text, text, text) TO kobatela_anon, kobatela_sender, kobatela_support;
 

@@ -25,6 +25,7 @@ SELECT status FROM kobatela.escrow_deposit(:failing_escrow, 10);
 SELECT payee_ref FROM kobatela.add_allowed_payee(:failing_escrow, 'm_failing', 'Failing bank');
 SELECT id AS failed FROM kobatela.spend(:failing_escrow, 'm_failing', 1) \gset
 SELECT status FROM kobatela.correct_payment(:failed, 'ERROR', 'matrix: the PSP failed it');
+SELECT psp_ref AS failed_ref FROM kobatela.payments WHERE id = :failed \gset
 SELECT id AS waiting FROM kobatela.create_escrow(:alice, :bob, 10, 'USD', '{}', now() + interval '1 day') \gset
 SELECT idx FROM kobatela.add_milestone(:waiting, 1, 'm', 10, 'DOCUMENT');
 SELECT payee_ref FROM kobatela.add_allowed_payee(:funded, 'm_clinic', 'Clinic');
@@ -46,7 +47,8 @@ INSERT INTO t.matrix_identities VALUES
     (6, 'bound_provider', (SELECT api_key FROM kobatela.create_api_key('m bound bob', 'sender', :bob))),
     (7, 'bound_other', (SELECT api_key FROM kobatela.create_api_key('m bound carol', 'sender', :carol))),
     (8, 'support', (SELECT api_key FROM kobatela.create_api_key('m support', 'support'))),
-    (9, 'admin', (SELECT api_key FROM kobatela.create_api_key('m admin', 'admin')));
+    (9, 'admin', (SELECT api_key FROM kobatela.create_api_key('m admin', 'admin'))),
+    (10, 'worker', (SELECT api_key FROM kobatela.create_api_key('m worker', 'worker')));
 
 -- One representative call per function, on alice's objects: alice is the client of the escrows
 -- (bound_client's user), bob their provider (bound_provider's), the receiver of the transfer and
@@ -123,7 +125,13 @@ INSERT INTO t.matrix_calls VALUES
     ('list_purchases',     'SELECT kobatela.list_purchases()'),
     ('list_alerts_page',   'SELECT kobatela.list_alerts_page()'),
     ('list_api_keys',      'SELECT kobatela.list_api_keys()'),
-    ('events_since',       'SELECT count(*) FROM kobatela.events_since()');
+    ('events_since',       'SELECT count(*) FROM kobatela.events_since()'),
+    -- 0.8.0: the payout hand-off (the failed payment's was made TRANSMITTED by its correction: the
+    -- reports change nothing, queue_payout returns its row)
+    ('claim_payouts',      $$SELECT kobatela.claim_payouts('m-worker', 1)$$),
+    ('payout_transmitted', format('SELECT kobatela.payout_transmitted(%s, %L)', :failed, :'failed_ref')),
+    ('payout_transmission_failed', format($$SELECT kobatela.payout_transmission_failed(%s, 'm: HTTP 500')$$, :failed)),
+    ('queue_payout',       format('SELECT kobatela.queue_payout(%s)', :failed));
 
 -- Every function of the schema is in the matrix, except authenticate (every cell calls it) and
 -- the trigger functions.
@@ -161,7 +169,8 @@ SELECT c.fn AS function,
        max(cell) FILTER (WHERE i.ord = 6) AS bound_provider,
        max(cell) FILTER (WHERE i.ord = 7) AS bound_other,
        max(cell) FILTER (WHERE i.ord = 8) AS support,
-       max(cell) FILTER (WHERE i.ord = 9) AS admin
+       max(cell) FILTER (WHERE i.ord = 9) AS admin,
+       max(cell) FILTER (WHERE i.ord = 10) AS worker
 FROM t.matrix_calls c CROSS JOIN t.matrix_identities i
 CROSS JOIN LATERAL (SELECT t.matrix_cell(i.api_key, c.call) AS cell) r
 GROUP BY c.fn ORDER BY c.fn;

@@ -15,6 +15,10 @@ SELECT kobatela.add_certification(:carol, 'BASIC'), kobatela.add_certification(:
 -- Tables whose functions come later are filled directly, as the superuser.
 INSERT INTO kobatela.spend_categories (code, label) VALUES ('r_food', 'Food');
 INSERT INTO kobatela.psp_webhook_events (event_id, kind, raw) VALUES ('r_evt_1', 'payment.settled', '{}');
+-- A payout queued for the PSP (0.8.0): an escrow released pays its balance.
+SELECT id AS r_escrow FROM kobatela.create_escrow(:alice, :bob, 5, 'USD', '{}', now() + interval '1 day') \gset
+SELECT status FROM kobatela.escrow_deposit(:r_escrow, 5);
+SELECT status FROM kobatela.escrow_client_approve(:r_escrow);
 
 CREATE TABLE t.rls_identities (ord int, name text, role text, api_key text);
 INSERT INTO t.rls_identities VALUES
@@ -25,7 +29,9 @@ INSERT INTO t.rls_identities VALUES
     (5, 'anon+admin', 'kobatela_anon', (SELECT api_key FROM kobatela.create_api_key('r admin', 'admin'))),
     (6, 'role sender', 'kobatela_sender', NULL),
     (7, 'role support', 'kobatela_support', NULL),
-    (8, 'role admin', 'kobatela_admin', NULL);
+    (8, 'role admin', 'kobatela_admin', NULL),
+    (9, 'anon+worker', 'kobatela_anon', (SELECT api_key FROM kobatela.create_api_key('r worker', 'worker'))),
+    (10, 'role worker', 'kobatela_worker', NULL);
 
 -- Alice's rows, written independently of the policies: what a key bound to alice may see.
 CREATE TABLE t.rls_party (tbl text, party_filter text);
@@ -81,14 +87,16 @@ SELECT c.relname AS "table",
        max(cell) FILTER (WHERE i.ord = 5) AS "anon+admin",
        max(cell) FILTER (WHERE i.ord = 6) AS "role sender",
        max(cell) FILTER (WHERE i.ord = 7) AS "role support",
-       max(cell) FILTER (WHERE i.ord = 8) AS "role admin"
+       max(cell) FILTER (WHERE i.ord = 8) AS "role admin",
+       max(cell) FILTER (WHERE i.ord = 9) AS "anon+worker",
+       max(cell) FILTER (WHERE i.ord = 10) AS "role worker"
 FROM pg_class c
 CROSS JOIN t.rls_identities i
 LEFT JOIN t.rls_party p ON p.tbl = c.relname
 CROSS JOIN LATERAL (SELECT t.rls_cell(i.role, i.api_key, c.relname::text, p.party_filter) AS cell) r
 WHERE c.relnamespace = 'kobatela'::regnamespace AND c.relkind = 'r'
   AND c.relname IN ('users', 'api_keys', 'audit_log', 'alerts', 'transactions', 'allowed_recipients',
-                    'certified_accounts', 'spend_categories', 'psp_webhook_events')
+                    'certified_accounts', 'spend_categories', 'psp_webhook_events', 'payout_transmissions')
 GROUP BY c.relname ORDER BY c.relname;
 
 -- Nobody writes tables directly, whatever the scope: only the API functions do.

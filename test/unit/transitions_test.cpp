@@ -195,6 +195,36 @@ TEST(Transitions, Payment) {
                                [](PaymentStatus from, const Column& c) { return payment_step(from, c.event); });
 }
 
+TEST(Transitions, PayoutTransmission) {
+    struct Column {
+        const char* name;
+        TransmissionEvent event;
+        bool attempts_left;
+    };
+    const Column columns[] = {{"claim", TransmissionEvent::Claim, true},
+                              {"claim, no attempt left", TransmissionEvent::Claim, false},
+                              {"transmitted", TransmissionEvent::Transmitted, false},
+                              {"transmitted (fact ignored)", TransmissionEvent::Transmitted, true},
+                              {"failed", TransmissionEvent::Fail, true},
+                              {"failed, no attempt left", TransmissionEvent::Fail, false},
+                              {"psp event", TransmissionEvent::PspEvent, false}};
+    const char* const labels[] = {"QUEUED", "CLAIMED", "TRANSMITTED", "ABANDONED"};
+    const char* const claimed = "CLAIMED - PAYOUT_CLAIMED";
+    const char* const given_up = "ABANDONED - PAYOUT_ABANDONED";
+    const char* const sent = "TRANSMITTED - PAYOUT_TRANSMITTED";
+    const char* const expected[4][7] = {
+        {claimed, given_up, sent, sent, "=", "=", sent},
+        {claimed, given_up, sent, sent, "QUEUED - PAYOUT_TRANSMISSION_FAILED", given_up, sent},
+        {kInvalid, kInvalid, "=", "=", "=", "=", "="},
+        {kInvalid, kInvalid, sent, sent, "=", "=", sent},
+    };
+    check_table<TransmissionState>(labels, columns, expected, [](TransmissionState from, const Column& c) {
+        return transmission_step(from, c.event, c.attempts_left);
+    });
+    EXPECT_EQ(detail_of([] { transmission_step(TransmissionState::Transmitted, TransmissionEvent::Claim, true); }),
+              "INVALID_TRANSITION: Cannot claim a payout in status TRANSMITTED.");
+}
+
 TEST(Transitions, Mandate) {
     struct Column {
         const char* name;
