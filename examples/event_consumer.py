@@ -15,7 +15,8 @@ A crash anywhere before COMMIT undoes the page's effects and its cursor alike: t
 processed again, for the first time as far as the database knows. A crash after COMMIT keeps both.
 So nothing is processed twice and nothing is skipped (the feed never puts an event behind a cursor
 it handed out). When a page comes back empty, the consumer waits for a notification on channel
-kobatela_events (sent at the commit of every transaction that wrote events), or a timeout, and
+kobatela_events (sent at commit by transactions that wrote events, at most one per 100 ms: an
+event committed just after one was sent is read when the wait times out), or the timeout, and
 reads again.
 
 Configuration, from the environment:
@@ -24,7 +25,7 @@ Configuration, from the environment:
     KOBATELA_CONSUMER_SCHEMA    the consumer's own schema (default: consumer), created if missing
     KOBATELA_CONSUMER_NAME      the cursor's name in it (default: main)
     KOBATELA_CONSUMER_PAGE      events per page (default: 100)
-    KOBATELA_CONSUMER_WAIT      seconds to wait for a notification before reading anyway (default: 10)
+    KOBATELA_CONSUMER_WAIT      seconds to wait for a notification before reading anyway (default: 2)
     KOBATELA_CONSUMER_IDLE_EXIT exit after this many seconds without an event (default: never)
     KOBATELA_CONSUMER_DELAY     seconds to sleep per event, to simulate slow work (default: 0)
 
@@ -110,7 +111,7 @@ def main():
     schema = setting("KOBATELA_CONSUMER_SCHEMA", "consumer")
     name = setting("KOBATELA_CONSUMER_NAME", "main")
     page = setting("KOBATELA_CONSUMER_PAGE", 100, int)
-    wait = setting("KOBATELA_CONSUMER_WAIT", 10.0, float)
+    wait = setting("KOBATELA_CONSUMER_WAIT", 2.0, float)
     idle_exit = setting("KOBATELA_CONSUMER_IDLE_EXIT", None, float)
     delay = setting("KOBATELA_CONSUMER_DELAY", 0.0, float)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

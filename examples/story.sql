@@ -387,7 +387,7 @@ ORDER BY currency, split_part(account, ':', 1) NULLS LAST;
 COMMIT;
 
 \echo '21. Applications do not poll: the event feed tells them what happened, in commit order, and'
-\echo '    LISTEN kobatela_events wakes them up at each commit (docs/events.md). Amara''s phone reads the'
+\echo '    LISTEN kobatela_events wakes them up after commits (docs/events.md). Amara''s phone reads the'
 \echo '    story as she may see it (her key is bound to her), a page of 100 from the beginning:'
 BEGIN;
 SET LOCAL ROLE kobatela_anon;

@@ -4,6 +4,7 @@
 #include "core/scopes.hpp"
 #include "pg/enum_input_hint.hpp"
 #include "pg/guard.hpp"
+#include "pg/notify_gate.hpp"
 #include "pg/postgres.hpp"
 #include "pg/settings.hpp"
 
@@ -14,6 +15,7 @@ PG_MODULE_MAGIC;
 PGDLLEXPORT void _PG_init(void);
 void _PG_init(void) {
     koba::context::note_library_load(process_shared_preload_libraries_in_progress);
+    if (process_shared_preload_libraries_in_progress) koba::pg::request_notify_gate_memory();
     koba::pg::settings::define();
     koba::context::register_identity_callbacks();
     koba::pg::set_entry_gate(&koba::context::require_ready);

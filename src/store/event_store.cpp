@@ -2,10 +2,7 @@
 
 #include "pg/as_owner.hpp"
 #include "pg/guard.hpp"
-
-extern "C" {
-#include "commands/async.h"
-}
+#include "pg/notify_gate.hpp"
 
 namespace koba::store {
 
@@ -45,7 +42,7 @@ void record_event(pg::Spi& spi, const NewEvent& event, Oid owner) {
                         .opt_int8(event.escrow_id)
                         .opt_int8(event.purchase_id)
                         .opt_int8(event.mandate_id));
-    pg::pg_call([] { Async_Notify(kChannel, ""); });
+    pg::notify_at_commit(kChannel);
 }
 
 pg::Result events_page(pg::Spi& spi, const core::FeedPosition& after, int64_t limit, std::optional<int64_t> party) {

@@ -23,8 +23,9 @@ struct NewEvent {
 };
 
 // Inserts the event (as the events table's owner `owner`, row-level security not forced: the
-// parties' rows are read whoever the caller is) and notifies channel kobatela_events, which
-// PostgreSQL delivers once per transaction, at its commit.
+// parties' rows are read whoever the caller is) and asks for a notification on channel
+// kobatela_events at the transaction's commit (pg/notify_gate.hpp: coalesced, at most one per
+// database every 100 ms).
 void record_event(pg::Spi& spi, const NewEvent& event, Oid owner);
 
 // At most `limit` events after `after`, of transactions older than every one still running

@@ -7,7 +7,8 @@
 #     none missing), in feed order;
 #   * a consumer with a key bound to a user processes exactly that user's events;
 #   * a listener of channel kobatela_events is notified only once a transaction that wrote events has
-#     committed (not before, not for one that rolled back), with an empty payload.
+#     committed (not before, not for one that rolled back), with an empty payload; a burst of such
+#     transactions is notified fewer times than it has transactions (coalesced), at least once.
 #
 # Runs against the cluster in PGHOST/PGPORT/PGUSER (a superuser); prints TAP lines.
 set -uo pipefail
@@ -137,6 +138,41 @@ print(before_commit, after_commit, after_rollback, got[0] if got else None)
 PY
 check_eq "a listener is notified once after COMMIT (none before), on kobatela_events with an empty payload, and not for a ROLLBACK" \
   "0 1 0 ('kobatela_events', '')" "$("$python" "$tmp/notify.py" "$platform_key" 2>&1)"
+
+# Coalescing (src/core/notify_throttle.hpp: PostgreSQL serialises the commits of notifying
+# transactions): a burst of transactions that write events sends fewer notifications than it has
+# transactions, at least one; a transaction after a quiet moment is notified again.
+cat >"$tmp/burst.py" <<'PY'
+import select, sys, time
+import psycopg
+key, burst = sys.argv[1], int(sys.argv[2])
+got = []
+listener = psycopg.connect(autocommit=True)
+listener.add_notify_handler(lambda n: got.append(n.channel))
+listener.execute("LISTEN kobatela_events")
+def drain(timeout):
+    while select.select([listener.fileno()], [], [], timeout)[0]:
+        listener.execute("SELECT 1")
+        timeout = 0.2
+writer = psycopg.connect(autocommit=True)
+def write(name):
+    with writer.cursor() as cur:
+        cur.execute("BEGIN")
+        cur.execute("SELECT kobatela.authenticate(%s)", (key,))
+        cur.execute("SELECT kobatela.create_user(%s, %s)", (name, name + "@example.com"))
+        cur.execute("COMMIT")
+time.sleep(0.3)
+for i in range(burst):
+    write("ops_burst_%d" % i)
+drain(2)
+in_burst = len(got)
+time.sleep(0.3)
+write("ops_after_burst")
+drain(2)
+print(1 <= in_burst < burst, len(got) - in_burst)
+PY
+check_eq "a burst of 40 transactions that wrote events is notified at least once and fewer than 40 times; a later transaction is notified again" \
+  "True 1" "$("$python" "$tmp/burst.py" "$platform_key" 40 2>&1)"
 
 drop_db "$db"
 rm -f "$pepper_file"
