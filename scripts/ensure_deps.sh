@@ -11,6 +11,10 @@ packages=(
   python3-psycopg                                  # examples/event_consumer.py, the payout worker and the fake PSP (psycopg 3) and their tests
 )
 
+# node-postgres for examples/clients/node_client.js and its test: its own script, because Debian's
+# node-pg cannot be installed next to a nodejs that is not Debian's (docs/clients.md).
+"$(dirname "$0")/ensure_node_pg.sh" >/dev/null
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
