@@ -74,7 +74,7 @@ class ApiError extends Error {
 // Maps a database error to an ApiError: Kobatela's SQLSTATE PTxxx carries the HTTP status and its
 // MESSAGE the stable code; PostgreSQL's own errors are mapped by SQLSTATE class.
 function apiError(error, attempts = 1) {
-  const state = typeof error.code === 'string' && SQLSTATE.test(error.code) ? error.code : '';
+  const state = error instanceof pg.DatabaseError && SQLSTATE.test(error.code) ? error.code : '';
   const message = error.message || '';
   const { detail, hint } = error;
   const kobatelaCode = KOBATELA_CODE.test(message) ? message : null;
@@ -123,6 +123,10 @@ class Transaction {
   }
 }
 
+// The connection failed (the server went away, the network): the request's outcome may be unknown.
+const isConnectionError = (error) =>
+  (typeof error.code === 'string' && /^E[A-Z]+$/.test(error.code)) || /^Connection terminated/.test(error.message);
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Runs requests on one connection, one transaction each, one request at a time (a pg.Client is one
@@ -165,7 +169,8 @@ class RequestHandler {
           await sleep(delay);
           continue;
         }
-        throw apiError(error, attempt);
+        if (error instanceof pg.DatabaseError || isConnectionError(error)) throw apiError(error, attempt);
+        throw error; // a bug in the request's body: not the database's answer
       }
     }
   }
@@ -181,6 +186,8 @@ class RequestHandler {
 
 async function connect(dsn = '', role = null) {
   const client = new pg.Client(dsn ? { connectionString: dsn } : {});
+  // A connection lost between queries is reported here; the next query then fails, and is mapped.
+  client.on('error', () => {});
   await client.connect();
   if (role) await client.query(`SET ROLE ${client.escapeIdentifier(role)}`);
   return client;

@@ -171,6 +171,9 @@ class RequestHandler:
                     time.sleep(delay)
                     continue
                 raise api_error(error, attempt) from None
+            except BaseException:
+                self.rollback()  # a bug in the request's body: not the database's answer
+                raise
 
     def rollback(self):
         try:

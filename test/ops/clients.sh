@@ -15,6 +15,9 @@
 #     advisory lock the test holds while it commits a spend of the same escrow from another
 #     session; the client's first attempt fails with 40001, the second succeeds: two attempts, one
 #     payment for its idempotency key, the escrow's paid amount counts it once;
+#   * a connection lost in the middle of a request (the other session terminates the client's
+#     backend at the rendezvous): 503 UNAVAILABLE, nothing paid; the same request sent again with its
+#     idempotency key pays once;
 #   * no API key in the clients' output, nor in the server log, where every statement of theirs is
 #     logged (log_parameter_max_length = 0 for their role); check_invariants() empty at the end.
 #
@@ -85,6 +88,37 @@ no_key_in() { ! grep -qF -e "$platform_key" -e "$key_secret" "$@"; }
 
 row_digest_query "$db" >"$tmp/digest.sql"
 
+# hold_rendezvous SQL: another session takes the rendezvous lock, waits until a client queues on it,
+# runs SQL, and releases the lock; release_rendezvous waits for it to end (holder_status, holder_out).
+hold_rendezvous() {
+  cat >"$tmp/holder.sql" <<SQL
+SELECT pg_advisory_lock($lock) \g /dev/null
+DO \$\$
+BEGIN
+    FOR i IN 1..600 LOOP   -- at most 60 s
+        IF EXISTS (SELECT FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND objid = $lock AND NOT granted
+                   AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())) THEN
+            RETURN;
+        END IF;
+        PERFORM pg_catalog.pg_sleep(0.1);
+    END LOOP;
+    RAISE EXCEPTION 'no client waited at the rendezvous';
+END \$\$;
+$1
+SELECT pg_advisory_unlock($lock) \g /dev/null
+SQL
+  q -f "$tmp/holder.sql" >"$tmp/holder.out" 2>&1 &
+  holder=$!
+  wait_until 60 lock_held || { diag "$tmp/holder.out"; bail_out "the test session holds the rendezvous lock"; }
+}
+lock_held() { [ "$(q -c "SELECT count(*) FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND objid = $lock AND granted")" = 1 ]; }
+release_rendezvous() {
+  wait "$holder"
+  holder_status=$?
+  holder_out=$(cat "$tmp/holder.out")
+  [ "$holder_status" -eq 0 ] || diag "$tmp/holder.out"
+}
+
 for lang in python node; do
   # ---- the story ------------------------------------------------------------------------------------
   client "$lang" story --run "$lang" >"$tmp/$lang.story" 2>"$tmp/$lang.story.err"
@@ -123,33 +157,12 @@ for lang in python node; do
   # ---- the retry ------------------------------------------------------------------------------------
   # Another session holds the rendezvous lock; once the client waits for it (after its first call,
   # in its REPEATABLE READ snapshot), it commits a spend of the same escrow and lets the client go on.
-  cat >"$tmp/holder.sql" <<SQL
-SELECT pg_advisory_lock($lock) \g /dev/null
-DO \$\$
-BEGIN
-    FOR i IN 1..600 LOOP   -- at most 60 s
-        IF EXISTS (SELECT FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND objid = $lock AND NOT granted
-                   AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())) THEN
-            RETURN;
-        END IF;
-        PERFORM pg_catalog.pg_sleep(0.1);
-    END LOOP;
-    RAISE EXCEPTION 'no client waited at the rendezvous';
-END \$\$;
-SELECT status FROM kobatela.spend($escrow, 'clinic', 10, 'concurrent', '$lang-concurrent-1');
-SELECT pg_advisory_unlock($lock) \g /dev/null
-SQL
-  q -f "$tmp/holder.sql" >"$tmp/holder.out" 2>&1 &
-  holder=$!
-  lock_held() { [ "$(q -c "SELECT count(*) FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND objid = $lock AND granted")" = 1 ]; }
-  wait_until 60 lock_held || { diag "$tmp/holder.out"; bail_out "$lang: the test session holds the rendezvous lock"; }
+  hold_rendezvous "SELECT status FROM kobatela.spend($escrow, 'clinic', 10, 'concurrent', '$lang-concurrent-1');"
   KOBATELA_CLIENT_RENDEZVOUS=$lock client "$lang" spend --escrow "$escrow" --payee clinic --amount 5.00 \
     --idempotency-key "$lang-retry-1" --isolation repeatable-read >"$tmp/$lang.retry" 2>"$tmp/$lang.retry.err"
   status=$?
-  wait "$holder"
-  holder_status=$?
-  [ "$holder_status" -eq 0 ] || diag "$tmp/holder.out"
-  check_eq "$lang: the other session committed its spend of the same escrow meanwhile" "0 SENT" "$holder_status $(cat "$tmp/holder.out")"
+  release_rendezvous
+  check_eq "$lang: the other session committed its spend of the same escrow meanwhile" "0 SENT" "$holder_status $holder_out"
   [ "$status" -eq 0 ] || { diag "$tmp/$lang.retry"; diag "$tmp/$lang.retry.err"; }
   check_eq "$lang: the spend at REPEATABLE READ succeeds after 2 attempts" "0 200 SENT 2" \
     "$status $(answer "$tmp/$lang.retry" spend '"\(.status) \(.result.status) \(.attempts)"')"
@@ -162,11 +175,27 @@ SQL
     "$(q -c "SELECT paid_amount FROM kobatela.escrow_agreements WHERE id = $escrow")"
   retry_payment=$(answer "$tmp/$lang.retry" spend .result.payment_id)
   client "$lang" spend --escrow "$escrow" --payee clinic --amount 5.00 --idempotency-key "$lang-retry-1" \
-    >"$tmp/$lang.replay" 2>&1
+    >"$tmp/$lang.replay" 2>"$tmp/$lang.stderr"
   check_eq "$lang: the same spend sent again answers the same payment at once, and pays nothing more" \
     "200 $retry_payment 1 55.00" \
     "$(answer "$tmp/$lang.replay" spend '"\(.status) \(.result.payment_id) \(.attempts)"') $(q -c "SELECT paid_amount FROM kobatela.escrow_agreements WHERE id = $escrow")"
   check "$lang: the API key is in none of the retry's output" no_key_in "$tmp/$lang.retry" "$tmp/$lang.retry.err"
+
+  # ---- a connection lost in the middle of a request -------------------------------------------------
+  # This time the other session terminates the client's backend while it waits at the rendezvous.
+  hold_rendezvous "SELECT count(pg_catalog.pg_terminate_backend(pid)) FROM pg_catalog.pg_locks
+                   WHERE locktype = 'advisory' AND objid = $lock AND NOT granted;"
+  KOBATELA_CLIENT_RENDEZVOUS=$lock client "$lang" spend --escrow "$escrow" --payee clinic --amount 7.00 \
+    --idempotency-key "$lang-lost-1" >"$tmp/$lang.lost" 2>"$tmp/$lang.stderr"
+  status=$?
+  release_rendezvous
+  check_eq "$lang: the other session terminated the client's backend" "0 1" "$holder_status $holder_out"
+  check_eq "$lang: a connection lost mid-request is 503 UNAVAILABLE (exit 1), nothing paid" "1 503 UNAVAILABLE 0" \
+    "$status $(answer "$tmp/$lang.lost" spend '"\(.status) \(.code)"') $(q -c "SELECT count(*) FROM kobatela.payments WHERE idempotency_key = '$lang-lost-1'")"
+  client "$lang" spend --escrow "$escrow" --payee clinic --amount 7.00 --idempotency-key "$lang-lost-1" \
+    >"$tmp/$lang.lost.again" 2>"$tmp/$lang.stderr"
+  check_eq "$lang: the same request sent again with its key pays once" "200 SENT 1 62.00" \
+    "$(answer "$tmp/$lang.lost.again" spend '"\(.status) \(.result.status)"') $(q -c "SELECT count(*) FROM kobatela.payments WHERE idempotency_key = '$lang-lost-1'") $(q -c "SELECT paid_amount FROM kobatela.escrow_agreements WHERE id = $escrow")"
 done
 
 # The two clients answer the story the same way, ids and the number of escrows listed aside.
