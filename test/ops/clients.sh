@@ -41,6 +41,16 @@ wait_until() {
   until "$@"; do [ $SECONDS -lt $deadline ] || return 1; sleep 0.1; done
 }
 
+holder= pepper_file=
+cleanup() {
+  [ -n "$holder" ] && kill "$holder" 2>/dev/null
+  drop_db "$db"
+  q -d postgres -c "DROP ROLE IF EXISTS $app" >/dev/null 2>&1
+  rm -f "$pepper_file"
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
 recreate_db "$db" || bail_out "cannot create $db"
 pepper_file=$(q -d postgres -c "SHOW data_directory")/kobatela-ops-clients-pepper
 q -d postgres -c "COPY (SELECT 'ops-clients-pepper-do-not-log') TO PROGRAM 'umask 077 && cat > ''$pepper_file'''" >/dev/null
@@ -115,6 +125,7 @@ lock_held() { [ "$(q -c "SELECT count(*) FROM pg_catalog.pg_locks WHERE locktype
 release_rendezvous() {
   wait "$holder"
   holder_status=$?
+  holder=
   holder_out=$(cat "$tmp/holder.out")
   [ "$holder_status" -eq 0 ] || diag "$tmp/holder.out"
 }
@@ -214,7 +225,4 @@ else
   not_ok "the server log is readable ($server_log, scripts/cluster.sh's)"
 fi
 
-drop_db "$db"
-q -d postgres -c "DROP ROLE IF EXISTS $app" >/dev/null
-rm -f "$pepper_file"
 done_testing
