@@ -27,10 +27,10 @@ cleanup() {
     cat "$data/pg_hba.conf.kobatela-link" >"$hba" && rm -f "$data/pg_hba.conf.kobatela-link"
     q -d postgres -c "SELECT pg_reload_conf()" >/dev/null 2>&1
   fi
-  q -d postgres -c "COPY (SELECT 1) TO PROGRAM 'rm -f \"\$PGDATA\"/kobatela-link.pgpass'" >/dev/null 2>&1
+  q -d postgres -c "COPY (SELECT 1) TO PROGRAM 'rm -f \"\$PGDATA\"/kobatela-link.pgpass \"\$PGDATA\"/kobatela-link-pepper'" >/dev/null 2>&1
   q -d "$cron_db" -c "DROP OWNED BY kobatela_cron_link" >/dev/null 2>&1   # its grants in the cron schema
   q -d postgres -c "DROP DATABASE IF EXISTS $app WITH (FORCE)" -c "DROP ROLE IF EXISTS kobatela_link_admin" \
-    -c "DROP ROLE IF EXISTS kobatela_cron_link" >/dev/null 2>&1
+    -c "DROP ROLE IF EXISTS kobatela_cron_link" -c "DROP ROLE IF EXISTS kobatela_link_rest" >/dev/null 2>&1
   # pg_cron stays installed: dropped and created again, its job ids start over at 1, and pg_cron
   # 1.4's scheduler, which remembers the jobs it saw by id, then leaves new jobs unrun until restart.
 }
@@ -72,6 +72,59 @@ check_eq "with a password-authenticated conninfo, a non-superuser admin schedule
 check_eq "... which belong to the link's role" "kobatela_cron_link kobatela_cron_link" \
   "$(q -d "$cron_db" -c "SELECT string_agg(username, ' ') FROM cron.job WHERE jobname LIKE 'kobatela:%'")"
 check_eq "... and unschedules them" 2 "$(as_admin -c "SELECT kobatela.unschedule_maintenance()")"
+
+# The same two calls as PostgREST sends them (docs/postgrest.md, "What PostgREST runs for one
+# request"; test/sql/postgrest.sql replays them refused, without the link): a login that is no
+# superuser, NOINHERIT, switches to kobatela_anon, and the pre-request authenticates an admin key.
+pepper_file=$data/kobatela-link-pepper
+q -d postgres -c "COPY (SELECT 'link-pepper-do-not-log') TO PROGRAM 'umask 077 && cat > ''$pepper_file'''" >/dev/null
+q -d postgres -c "ALTER DATABASE $app SET kobatela.api_key_pepper_file = '$pepper_file'" >/dev/null
+q -d postgres -c "DROP ROLE IF EXISTS kobatela_link_rest" -c "CREATE ROLE kobatela_link_rest LOGIN NOINHERIT IN ROLE kobatela_anon" >/dev/null
+rest_admin_key=$(q -d "$app" -c "SELECT api_key FROM kobatela.create_api_key('link rest admin', 'admin')")
+rest_post() {  # rest_post FUNCTION BODY MAIN-STATEMENT: one POST /rpc/FUNCTION, what the statement prints
+  psql -X -qAt -v ON_ERROR_STOP=1 -U kobatela_link_rest -d "$app" -v key="$rest_admin_key" -v body="$2" 2>&1 <<SQL
+BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'POST', true),
+       set_config('request.path', '/rpc/$1', true),
+       set_config('request.headers', json_build_object('content-type', 'application/json', 'x-api-key', :'key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"() \g /dev/null
+$3
+COMMIT;
+SQL
+}
+# (each main statement is PostgREST's, in SELECT ... FROM (...) AS response to print the body)
+schedule_call=$(cat <<'SQL'
+SELECT json_array_length(body) FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT :'body'::json AS json_data) pgrst_payload,
+          LATERAL (SELECT "schedule" FROM json_to_record(pgrst_payload.json_data) AS _("schedule" text) LIMIT 1) pgrst_body,
+          LATERAL (SELECT "kobatela"."schedule_maintenance"("schedule" := pgrst_body."schedule") pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total,
+           coalesce(json_agg(_postgrest_t.pgrst_scalar), '[]') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "schedule_maintenance".* FROM "pgrst_source" AS "schedule_maintenance") _postgrest_t) AS response;
+SQL
+)
+unschedule_call=$(cat <<'SQL'
+SELECT body FROM (
+    WITH pgrst_source AS (
+        SELECT pgrst_call.pgrst_scalar FROM (SELECT "kobatela"."unschedule_maintenance"() pgrst_scalar) pgrst_call)
+    SELECT null::bigint AS total_result_set, 1 AS page_total,
+           coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null') AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "unschedule_maintenance".* FROM "pgrst_source" AS "unschedule_maintenance") _postgrest_t) AS response;
+SQL
+)
+check_eq "through PostgREST (kobatela_anon, an admin key), schedule_maintenance answers the two job ids" 2 \
+  "$(rest_post schedule_maintenance '{"schedule": "0 3 1 1 *"}' "$schedule_call")"
+check_eq "... and the jobs have that schedule" "0 3 1 1 * 0 3 1 1 *" \
+  "$(q -d "$cron_db" -c "SELECT string_agg(schedule, ' ') FROM cron.job WHERE jobname LIKE 'kobatela:%'")"
+check_eq "... and unschedule_maintenance through PostgREST removes them" 2 \
+  "$(rest_post unschedule_maintenance '{}' "$unschedule_call")"
 check "the password is in no setting (the conninfo names a passfile)" \
   test "$(q -d postgres -c "SELECT count(*) FROM pg_db_role_setting, unnest(setconfig) c WHERE c LIKE '%$link_password%'")" = 0
 q -d postgres -c "ALTER DATABASE $app RESET kobatela.cron_conninfo" >/dev/null
