@@ -103,12 +103,9 @@ check_eq "Getting started: health() is ok, with the pepper and the PSP secret co
 
 # --- 4. make installcheck --------------------------------------------------------------------------
 # The Makefile's lists, as make sees them.
-lists=$(make -s --no-print-directory -f Makefile -f - kobatela-print-lists 2>>"$log" <<'MAKE'
-kobatela-print-lists:
-	@echo "$(REGRESS)|$(REGRESS_DEV)|$(ISOLATION)"
-MAKE
-)
-IFS='|' read -r regress regress_dev isolation <<<"$lists"
+regress=$(make_var REGRESS 2>>"$log")
+regress_dev=$(make_var REGRESS_DEV 2>>"$log")
+isolation=$(make_var ISOLATION 2>>"$log")
 all_files=$(ls test/sql/*.sql | xargs -n1 basename | sed 's/\.sql$//' | sort | paste -sd' ')
 check_eq "plain installcheck and installcheck-dev together run every file of test/sql, once" "$all_files" \
   "$(printf '%s\n' $regress $regress_dev | sort | paste -sd' ')"

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# zz_package.sh — packaging: META.json for PGXN and the Debian package postgresql-15-kobatela.
+# zz_package.sh — the Debian package postgresql-15-kobatela (META.json, LICENSE, CHANGELOG.md and
+# make dist: test/ops/release_files.sh).
 #
-#   1. META.json is valid JSON and valid PGXN metadata (meta-spec 1.0.0), and its version agrees
-#      with kobatela.control's default_version and debian/changelog
+#   1. debian/changelog's version is kobatela.control's default_version
 #   2. dpkg-buildpackage builds the .deb from a copy of the working tree (tracked files and
-#      untracked ones that are not ignored, so uncommitted work is packaged too), without tests
+#      untracked ones that are not ignored, so uncommitted work is packaged too); the build runs
+#      make installcheck against the files it packages (debian/rules, override_dh_pgxs_test), in a
+#      pg_virtualenv cluster preloading pg_cron and kobatela on port 54339, and every test passes
 #   3. the .deb holds kobatela.so (no RPATH), the control file, the install scripts and the
 #      upgrade script
 #   4. dpkg -i; a fresh cluster "pkg" (port 54339) runs CREATE EXTENSION and real calls, and
-#      updates 0.1.0 to the new version; dpkg --purge removes every file; `make -s install`
-#      restores the developer install
+#      updates 0.1.0 to the new version; the package's autopkgtest (debian/tests) passes, run by
+#      autopkgtest with the null runner (the suites against the installed package, port 54339
+#      again); dpkg --purge removes every file; `make -s install` restores the developer install
 #
 # Step 4 changes the system-wide extension files, so it holds /tmp/kobatela-install.lock from
 # dpkg -i to the restoring `make install`; the EXIT trap stops the cluster, purges the package and
@@ -48,7 +51,7 @@ fi
 # What make test needs (server, pg_cron, compiler), then what the package build needs.
 scripts/ensure_deps.sh >"$logs/package-deps.log" 2>&1 || { show_tail "$logs/package-deps.log"; }
 # (dpkg-buildpackage also requires build-essential; readelf is in binutils.)
-packaging=(build-essential debhelper dpkg-dev binutils postgresql-server-dev-all)
+packaging=(build-essential debhelper dpkg-dev binutils postgresql-server-dev-all postgresql-15-cron autopkgtest)
 missing=()
 for p in "${packaging[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -58,8 +61,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   { export DEBIAN_FRONTEND=noninteractive; apt-get update -qq \
       && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >>"$logs/package-deps.log" 2>&1
 fi
-check "packaging tools installed (debhelper, pg_buildext)" \
-  bash -c 'command -v dh pg_buildext dpkg-buildpackage readelf >/dev/null'
+check "packaging tools installed (debhelper, pg_buildext, autopkgtest)" \
+  bash -c 'command -v dh pg_buildext dpkg-buildpackage readelf autopkgtest >/dev/null'
 check "debian/control is up to date with debian/control.in" pg_buildext checkcontrol
 
 rm -rf "$work"
@@ -80,7 +83,9 @@ check "the working tree is copied to build/package" test -f "$src/debian/rules" 
 
 build_log=$logs/package-build.log
 started=$SECONDS
-(cd "$src" && dpkg-buildpackage -us -uc -b) >"$build_log" 2>&1
+# The build's tests run in a pg_virtualenv cluster, which takes its port from PGPORT (make test
+# exports the test cluster's): this suite's own port, free while the package builds.
+(cd "$src" && PGPORT=$port dpkg-buildpackage -us -uc -b) >"$build_log" 2>&1
 build_status=$?
 deb=$work/${pkg}_$(sed -n '1s/^kobatela (\([^)]*\)).*/\1/p' debian/changelog)_$(dpkg --print-architecture).deb
 if [ "$build_status" -eq 0 ] && [ -f "$deb" ]; then
@@ -90,8 +95,13 @@ else
   show_tail "$build_log" 40
   done_testing; exit
 fi
-check "the package build runs no test (no unit tests, no installcheck)" \
-  bash -c '! grep -qE "test/unit|gtest|installcheck|pg_regress|pg_virtualenv" "$1"' _ "$build_log"
+check "the build runs make installcheck with pg_cron and kobatela preloaded, against the files it packages" \
+  grep -qxF 'pg_buildext -o shared_preload_libraries=pg_cron,kobatela installcheck . . postgresql-%v-kobatela' "$build_log"
+n_regress=$(wc -w <<<"$(make_var REGRESS)")
+n_isolation=$(wc -w <<<"$(make_var ISOLATION)")
+check_eq "every test of the build's installcheck passes ($n_regress pg_regress, $n_isolation isolation)" \
+  "All $n_regress tests passed.|All $n_isolation tests passed." \
+  "$(grep -oE '(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests failed)\.' "$build_log" | paste -sd'|')"
 
 # --- 3. Contents -----------------------------------------------------------------------------
 listing=$(dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's|^\./|/|')
@@ -200,6 +210,27 @@ if [ "$cluster_started" = yes ]; then
   scripts/cluster.sh stop pkg >>"$install_log" 2>&1
   cluster_started=no
 fi
+
+# The package's autopkgtest (debian/tests/installcheck: make installcheck against the installed
+# package in a pg_virtualenv cluster that preloads pg_cron and kobatela), run as a Debian archive
+# would, by autopkgtest on this machine (the null runner: the package is installed already, -B
+# builds nothing), on this suite's port.
+autopkgtest_log=$logs/package-autopkgtest.log
+rm -rf "$work/autopkgtest"
+started=$SECONDS
+autopkgtest -B --env=PGPORT="$port" --output-dir "$work/autopkgtest" "$src" -- null >"$autopkgtest_log" 2>&1
+autopkgtest_status=$?
+if [ "$autopkgtest_status" -eq 0 ]; then
+  ok "autopkgtest (null runner): debian/tests pass against the installed package ($((SECONDS - started)) s)"
+else
+  not_ok "autopkgtest (null runner): debian/tests pass against the installed package (status $autopkgtest_status, log: $autopkgtest_log)"
+  show_tail "$autopkgtest_log" 40
+fi
+check_eq "autopkgtest ran the test installcheck, and it passed" "installcheck PASS" \
+  "$(awk '{print $1, $2}' "$work/autopkgtest/summary" 2>/dev/null)"
+check_eq "it ran every pg_regress and isolation test" \
+  "All $n_regress tests passed.|All $n_isolation tests passed." \
+  "$(grep -oE '(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests failed)\.' "$autopkgtest_log" | paste -sd'|')"
 
 if dpkg --purge "$pkg" >>"$install_log" 2>&1; then
   ok "dpkg --purge $pkg"
