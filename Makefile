@@ -2,6 +2,8 @@
 #
 #   make demo    set everything up, install, start a local cluster and tell the story
 #   make test    every test: -Werror build, C++ unit tests, pg_regress, pgTAP, isolation
+#   make installcheck   pg_regress and isolation against a running server set up as the README says
+#   make dist    dist/kobatela-VERSION.zip, the source distribution for PGXN (git archive of HEAD)
 #
 # `make`, `make install` and the Debian package compile with warnings shown but never fatal, so a
 # newer compiler cannot break an install; the developers' build (`make test`, or any target with
@@ -34,15 +36,26 @@ DATA_built  = build/$(EXTENSION)--$(EXTVERSION).sql
 # Earlier versions' install scripts (frozen) and the upgrade scripts between versions.
 DATA        = $(sort $(wildcard sql/versions/$(EXTENSION)--*.sql))
 EXTRA_CLEAN = build $(OBJS:.o=.d) test/results test/regression.* test/isolation/output_iso test/isolation/results \
-              test/isolation/regression.*
+              test/isolation/regression.* test/dev
 
 # pg_regress: test/sql/*.sql against expected/*.out; isolation: test/isolation/specs/*.spec against
 # expected/isolation/*.out (test/expected and test/isolation/expected link there: 15's pg_regress has
 # no --expecteddir).
-REGRESS        = $(sort $(basename $(notdir $(wildcard test/sql/*.sql))))
-REGRESS_OPTS   = --inputdir=test --outputdir=test --load-extension=kobatela
+#
+# `make installcheck` runs against any server set up as the README says (make install;
+# shared_preload_libraries = 'pg_cron,kobatela'; restart). REGRESS_DEV are the tests that need what
+# only make test's server has: the test-only probes library (bridge: make install-probes) and
+# prepared transactions (prepared_transactions: max_prepared_transactions > 0, which
+# scripts/cluster.sh sets). `make installcheck-dev` runs them, after 00_setup whose helpers they use;
+# make test runs both targets, so every file of test/sql runs there.
+REGRESS_DEV    = bridge prepared_transactions
+REGRESS        = $(filter-out $(REGRESS_DEV),$(sort $(basename $(notdir $(wildcard test/sql/*.sql)))))
+# Where pg_regress writes results/ and regression.diffs (test/ops/installcheck_readme.sh: elsewhere).
+REGRESS_OUTPUTDIR   ?= test
+ISOLATION_OUTPUTDIR ?= test/isolation
+REGRESS_OPTS   = --inputdir=test --outputdir=$(REGRESS_OUTPUTDIR) --load-extension=kobatela
 ISOLATION      = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
-ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation --load-extension=kobatela
+ISOLATION_OPTS = --inputdir=test/isolation --outputdir=$(ISOLATION_OUTPUTDIR) --load-extension=kobatela
 
 # libpq (src/pg/remote_session.cpp reaches pg_cron's database) sits in the client include dir.
 PG_CPPFLAGS = -Isrc -I$(shell $(PG_CONFIG) --includedir 2>/dev/null) -DKOBATELA_VERSION='"$(EXTVERSION)"'
@@ -63,7 +76,7 @@ ifneq ($(PGXS),)
 override with_llvm = no
 include $(PGXS)
 else
-all install installcheck:
+all install installcheck installcheck-dev:
 	@echo "pg_config not found: run 'make test' or 'make demo' (they install the build packages)," \
 	      "or install postgresql-server-dev-15." >&2; exit 1
 endif
@@ -71,7 +84,7 @@ endif
 # The PostgreSQL majors src/pg/compat.hpp knows. Checked for every goal that builds or installs
 # (not for deps, test, demo... which install pg_config first and re-enter make).
 KOBATELA_PG_MAJORS   = 15 16 17
-KOBATELA_NO_PG_GOALS = clean distclean deps test unit demo demo-stop bench bench-audit bench-ceilings bench-scale bench-verify bench-lists package-test
+KOBATELA_NO_PG_GOALS = clean distclean dist deps test unit demo demo-stop bench bench-audit bench-ceilings bench-scale bench-verify bench-lists package-test
 ifneq ($(PGXS),)
 ifneq ($(filter-out $(KOBATELA_NO_PG_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifeq ($(filter $(MAJORVERSION),$(KOBATELA_PG_MAJORS)),)
@@ -130,6 +143,16 @@ uninstall-probes:
 
 $(OBJS) $(PROBES_OBJS): build/compile-flags
 
+# ---- tests that need make test's server ---------------------------------------------------------
+# REGRESS_DEV (above): the probes installed and max_prepared_transactions > 0. Its own output
+# directory, so that its regression.diffs does not replace installcheck's.
+.PHONY: installcheck-dev
+ifneq ($(PGXS),)
+installcheck-dev:
+	$(pg_regress_installcheck) --inputdir=test --outputdir=$(REGRESS_OUTPUTDIR)/dev --load-extension=kobatela \
+	    00_setup $(REGRESS_DEV)
+endif
+
 -include $(OBJS:.o=.d) $(PROBES_OBJS:.o=.d)
 
 # The library knows its version (KOBATELA_VERSION, from kobatela.control).
@@ -139,7 +162,18 @@ $(DATA_built): $(SQL_PARTS) $(EXTENSION).control
 	@mkdir -p build
 	cat $(SQL_PARTS) > $@
 
-.PHONY: deps test unit demo demo-stop bench bench-audit bench-ceilings bench-scale bench-verify bench-lists package-test
+.PHONY: deps test unit demo demo-stop bench bench-audit bench-ceilings bench-scale bench-verify bench-lists package-test dist
+
+# The PGXN source distribution: dist/kobatela-VERSION.zip, the committed tree (HEAD) under a top
+# directory kobatela-VERSION/, made by git archive; .gitattributes marks what stays out
+# (export-ignore). Refused when META.json's version is not kobatela.control's.
+dist:
+	@meta=$$(python3 -c 'import json; print(json.load(open("META.json"))["version"])') && \
+	  if [ "$$meta" != "$(EXTVERSION)" ]; then \
+	    echo "META.json says version $$meta, kobatela.control $(EXTVERSION): make them agree first" >&2; exit 1; fi
+	@mkdir -p dist
+	git archive --format zip --prefix $(EXTENSION)-$(EXTVERSION)/ -o dist/$(EXTENSION)-$(EXTVERSION).zip HEAD
+	@echo "dist/$(EXTENSION)-$(EXTVERSION).zip"
 deps:
 	@scripts/ensure_deps.sh
 

@@ -5,10 +5,12 @@
 #      test-only probes (test/probes/)
 #   2. C++ unit tests of the pure core        (GoogleTest, under ASan + UBSan)
 #   3. install (with the probes), start a throwaway cluster
-#   4. pg_regress: test/sql/*.sql             (API slice, bridge barrier, bad input)
+#   4. pg_regress: test/sql/*.sql             (API slice, bridge barrier, bad input): make installcheck,
+#      then make installcheck-dev (the Makefile's REGRESS_DEV: what needs the probes and prepared
+#      transactions, which plain installcheck leaves out)
 #   5. isolation: test/isolation/specs/*.spec (concurrency)
 #   6. pgTAP via pg_prove: test/pgtap/*.sql
-#   7. operations suites: test/ops/*.sh (shell, TAP lines: benchmark drivers, pg_cron, the demo, dump/restore, the event consumer, upgrade, package)
+#   7. operations suites: test/ops/*.sh (shell, TAP lines: benchmark drivers, pg_cron, the demo, dump/restore, the event consumer, upgrade, release files, installcheck on a README server, package)
 # Exit status is non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -62,11 +64,14 @@ eval "$cluster_env"
 banner "pg_regress and isolation tests"
 make -s installcheck 2>&1 | tee "$logs/installcheck.log"
 regress_status=${PIPESTATUS[0]}
+banner "pg_regress tests that need this server (make installcheck-dev: probes, prepared transactions)"
+make -s installcheck-dev 2>&1 | tee -a "$logs/installcheck.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || regress_status=1
 regress_ok=$(count_lines '\.\.\. ok' "$logs/installcheck.log")
 regress_failed=$(count_lines '\.\.\. FAILED|\.\.\. failed' "$logs/installcheck.log")
 passed=$((passed + regress_ok))
 failed=$((failed + regress_failed))
-for diffs in test/regression.diffs test/isolation/regression.diffs; do
+for diffs in test/regression.diffs test/isolation/regression.diffs test/dev/regression.diffs; do
   if [ -s "$diffs" ]; then banner "$diffs"; head -c 20000 "$diffs"; fi
 done
 if [ "$regress_status" -ne 0 ] && [ "$regress_failed" -eq 0 ]; then
@@ -86,7 +91,7 @@ passed=$((passed + ${tap_total:-0} - tap_failed))
 [ "$passed" -lt 0 ] && passed=0
 failed=$((failed + tap_failed))
 
-banner "operations suites (test/ops/*.sh: benchmark drivers, pg_cron, the demo, dump/restore, the event consumer, upgrade, package)"
+banner "operations suites (test/ops/*.sh: benchmark drivers, pg_cron, the demo, dump/restore, the event consumer, upgrade, release files, installcheck on a README server, package)"
 for suite in test/ops/*.sh; do
   [ "$(basename "$suite")" = lib.sh ] && continue
   echo "-- $suite"

@@ -39,3 +39,8 @@ done_testing() {
   echo "1..$checks"
   [ "$failures" -eq 0 ]
 }
+
+# make_var NAME: the Makefile's value of a variable (e.g. REGRESS), as make sees it.
+make_var() {
+  make -s --no-print-directory -f Makefile -f - kobatela-print-var <<<"kobatela-print-var: ; @echo \$($1)"
+}

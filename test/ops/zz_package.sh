@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# zz_package.sh — packaging: META.json for PGXN and the Debian package postgresql-15-kobatela.
+# zz_package.sh — the Debian package postgresql-15-kobatela (META.json, LICENSE, CHANGELOG.md and
+# make dist: test/ops/release_files.sh).
 #
-#   1. META.json is valid JSON and valid PGXN metadata (meta-spec 1.0.0), and its version agrees
-#      with kobatela.control's default_version and debian/changelog
+#   1. debian/changelog's version is kobatela.control's default_version
 #   2. dpkg-buildpackage builds the .deb from a copy of the working tree (tracked files and
-#      untracked ones that are not ignored, so uncommitted work is packaged too), without tests
+#      untracked ones that are not ignored, so uncommitted work is packaged too); the build runs
+#      make installcheck against the files it packages (debian/rules, override_dh_pgxs_test), in a
+#      pg_virtualenv cluster preloading pg_cron and kobatela on port 54339, and every test passes
 #   3. the .deb holds kobatela.so (no RPATH), the control file, the install scripts and the
 #      upgrade script
 #   4. dpkg -i; a fresh cluster "pkg" (port 54339) runs CREATE EXTENSION and real calls, and
-#      updates 0.1.0 to the new version; dpkg --purge removes every file; `make -s install`
-#      restores the developer install
+#      updates 0.1.0 to the new version; the package's autopkgtest (debian/tests) passes, run by
+#      autopkgtest with the null runner (the suites against the installed package, port 54339
+#      again); dpkg --purge removes every file; `make -s install` restores the developer install
 #
 # Step 4 changes the system-wide extension files, so it holds /tmp/kobatela-install.lock from
 # dpkg -i to the restoring `make install`; the EXIT trap stops the cluster, purges the package and
@@ -34,128 +37,9 @@ show_tail() { tail -n "${2:-25}" "$1" 2>/dev/null | sed 's/^/#   /'; }
 
 version=$(sed -n "s/^default_version = '\(.*\)'/\1/p" kobatela.control)
 
-# --- 1. META.json ----------------------------------------------------------------------------
-check "META.json is valid JSON" python3 -m json.tool META.json /dev/null
-
-# PGXN's own validator (PGXN::Meta::Validator, validate_pgxn_meta) is not packaged for Debian 12;
-# this implements the rules of meta-spec 1.0.0: required keys, term/tag/version/license/URL
-# syntax, prereq phases and relations, custom keys only as x_*.
-meta_errors=$(python3 - META.json <<'PY'
-import json, re, sys
-
-meta = json.load(open(sys.argv[1]))
-errors = []
-SEMVER = re.compile(r'(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-?[A-Za-z][0-9A-Za-z-]*)?\Z')
-LICENSES = set('''agpl_3 apache_1_1 apache_2_0 artistic_1 artistic_2 bsd freebsd gfdl_1_2 gfdl_1_3
-    gpl_1 gpl_2 gpl_3 lgpl_2_1 lgpl_3_0 mit mozilla_1_0 mozilla_1_1 openssl perl_5 postgresql
-    qpl_1_0 ssleay sun zlib open_source restricted unrestricted unknown'''.split())
-
-def err(path, message): errors.append('/%s: %s' % (path, message))
-def string(path, v):
-    if not isinstance(v, str) or v == '': err(path, 'must be a non-empty string')
-def strings(path, v):
-    for i, s in enumerate(v if isinstance(v, list) else [v]): string('%s[%d]' % (path, i), s)
-def version(path, v):
-    if not isinstance(v, str) or not SEMVER.match(v): err(path, '%r is not a semantic version' % (v,))
-def term(path, v):
-    if not isinstance(v, str) or len(v) < 2 or re.search(r'[\s\x00-\x1f\x7f/\\]', v):
-        err(path, '%r is not a term (2+ characters, no space, control character, / or \\)' % (v,))
-def tag(path, v):
-    if not isinstance(v, str) or not 1 <= len(v) <= 256 or re.search(r'[\x00-\x1f\x7f/\\]', v):
-        err(path, '%r is not a tag' % (v,))
-def url(path, v):
-    if not isinstance(v, str) or not re.match(r'[A-Za-z][A-Za-z0-9+.-]*://[^/?#]+', v):
-        err(path, '%r is not a URL' % (v,))
-def exversion(path, v):
-    if v == 0 or v == '0': return
-    if not isinstance(v, str) or v == '': return err(path, '%r is not a version range' % (v,))
-    for part in re.split(r',\s*', v):
-        m = re.match(r'(<=|>=|==|!=|<|>)?\s*(.*)\Z', part)
-        if m.group(2) != '0' and not SEMVER.match(m.group(2)): err(path, '%r is not a version range' % (v,))
-def custom(path, key):
-    if not re.match(r'x_', key, re.I): err(path, 'unknown key; custom keys begin with x_')
-def mapping(path, v):
-    if isinstance(v, dict): return True
-    err(path, 'must be a map'); return False
-
-for key in ('name', 'version', 'abstract', 'maintainer', 'license', 'provides', 'meta-spec'):
-    if key not in meta: err(key, 'required field missing')
-for key, v in meta.items():
-    if key == 'name': term(key, v)
-    elif key == 'version': version(key, v)
-    elif key in ('abstract', 'description', 'generated_by'): string(key, v)
-    elif key == 'maintainer': strings(key, v)
-    elif key == 'license':
-        if isinstance(v, dict):
-            for name, link in v.items(): url('license/' + name, link)
-        else:
-            for i, name in enumerate(v if isinstance(v, list) else [v]):
-                if name not in LICENSES: err('license[%d]' % i, '%r is an unknown license' % (name,))
-    elif key == 'release_status':
-        if v not in ('stable', 'testing', 'unstable'): err(key, 'must be stable, testing or unstable')
-    elif key == 'meta-spec' and mapping(key, v):
-        if 'version' not in v: err(key + '/version', 'required field missing')
-        for k, x in v.items():
-            if k == 'version':
-                if not (isinstance(x, str) and re.match(r'1\.0\.[0-9]+\Z', x)): err(key + '/version', 'must be 1.0.x')
-            elif k == 'url': url(key + '/url', x)
-            else: custom(key + '/' + k, k)
-    elif key == 'provides' and mapping(key, v):
-        if not v: err(key, 'must provide at least one extension')
-        for ext, p in v.items():
-            path = 'provides/' + ext
-            term(path, ext)
-            if not mapping(path, p): continue
-            for k in ('file', 'version'):
-                if k not in p: err(path + '/' + k, 'required field missing')
-            for k, x in p.items():
-                if k == 'version': version(path + '/version', x)
-                elif k in ('file', 'docfile', 'abstract'): string(path + '/' + k, x)
-                else: custom(path + '/' + k, k)
-    elif key == 'tags':
-        for i, t in enumerate(v if isinstance(v, list) else [v]): tag('tags[%d]' % i, t)
-    elif key == 'no_index' and mapping(key, v):
-        for k, x in v.items():
-            if k in ('file', 'directory'): strings(key + '/' + k, x)
-            else: custom(key + '/' + k, k)
-    elif key == 'prereqs' and mapping(key, v):
-        for phase, relations in v.items():
-            if phase not in ('configure', 'build', 'test', 'runtime', 'develop'): custom('prereqs/' + phase, phase)
-            if not mapping('prereqs/' + phase, relations): continue
-            for relation, terms in relations.items():
-                path = 'prereqs/%s/%s' % (phase, relation)
-                if relation not in ('requires', 'recommends', 'suggests', 'conflicts'): custom(path, relation)
-                if not mapping(path, terms): continue
-                for name, r in terms.items():
-                    term(path + '/' + name, name)
-                    exversion(path + '/' + name, r)
-    elif key == 'resources' and mapping(key, v):
-        for k, x in v.items():
-            path = 'resources/' + k
-            if k == 'homepage': url(path, x)
-            elif k == 'license':
-                for i, link in enumerate(x if isinstance(x, list) else [x]): url('%s[%d]' % (path, i), link)
-            elif k in ('bugtracker', 'repository') and mapping(path, x):
-                for kk, xx in x.items():
-                    if kk in ('web', 'url'): url(path + '/' + kk, xx)
-                    elif kk == 'mailto' and '@' not in str(xx): err(path + '/mailto', 'not an email address')
-                    elif kk == 'type' and (not isinstance(xx, str) or xx != xx.lower()): err(path + '/type', 'must be lowercase')
-                    elif kk not in ('web', 'url', 'mailto', 'type'): custom(path + '/' + kk, kk)
-            elif k not in ('bugtracker', 'repository'): custom(path, k)
-    elif key not in ('meta-spec', 'provides', 'no_index', 'prereqs', 'resources'):
-        custom(key, key)
-print('\n'.join(errors))
-PY
-)
-check_eq "META.json follows PGXN meta-spec 1.0.0" "" "$meta_errors"
-
-meta() { python3 -c 'import json, sys; m = json.load(open("META.json")); print(eval(sys.argv[1]))' "$1" 2>/dev/null; }
-check_eq "META.json version is kobatela.control's default_version" "$version" "$(meta 'm["version"]')"
-check_eq "META.json provides kobatela at that version" "$version" "$(meta 'm["provides"]["kobatela"]["version"]')"
-check_eq "META.json needs PostgreSQL 15" "15.0.0" "$(meta 'm["prereqs"]["runtime"]["requires"]["PostgreSQL"]')"
-check "META.json's provided file and docfile exist" \
-  test -f "$(meta 'm["provides"]["kobatela"]["file"]')" -a -f "$(meta 'm["provides"]["kobatela"]["docfile"]')"
-check_eq "debian/changelog is at version $version-N" "$version" \
+# --- 1. Versions -----------------------------------------------------------------------------
+# (META.json, LICENSE, CHANGELOG.md and make dist: test/ops/release_files.sh.)
+check_eq "debian/changelog is at version $version-N (kobatela.control's)" "$version" \
   "$(sed -n '1s/^kobatela (\([^-]*\)-[0-9][^)]*).*/\1/p' debian/changelog)"
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -167,7 +51,7 @@ fi
 # What make test needs (server, pg_cron, compiler), then what the package build needs.
 scripts/ensure_deps.sh >"$logs/package-deps.log" 2>&1 || { show_tail "$logs/package-deps.log"; }
 # (dpkg-buildpackage also requires build-essential; readelf is in binutils.)
-packaging=(build-essential debhelper dpkg-dev binutils postgresql-server-dev-all)
+packaging=(build-essential debhelper dpkg-dev binutils postgresql-server-dev-all postgresql-15-cron autopkgtest)
 missing=()
 for p in "${packaging[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -177,8 +61,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   { export DEBIAN_FRONTEND=noninteractive; apt-get update -qq \
       && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >>"$logs/package-deps.log" 2>&1
 fi
-check "packaging tools installed (debhelper, pg_buildext)" \
-  bash -c 'command -v dh pg_buildext dpkg-buildpackage readelf >/dev/null'
+check "packaging tools installed (debhelper, pg_buildext, autopkgtest)" \
+  bash -c 'command -v dh pg_buildext dpkg-buildpackage readelf autopkgtest >/dev/null'
 check "debian/control is up to date with debian/control.in" pg_buildext checkcontrol
 
 rm -rf "$work"
@@ -199,7 +83,9 @@ check "the working tree is copied to build/package" test -f "$src/debian/rules" 
 
 build_log=$logs/package-build.log
 started=$SECONDS
-(cd "$src" && dpkg-buildpackage -us -uc -b) >"$build_log" 2>&1
+# The build's tests run in a pg_virtualenv cluster, which takes its port from PGPORT (make test
+# exports the test cluster's): this suite's own port, free while the package builds.
+(cd "$src" && PGPORT=$port dpkg-buildpackage -us -uc -b) >"$build_log" 2>&1
 build_status=$?
 deb=$work/${pkg}_$(sed -n '1s/^kobatela (\([^)]*\)).*/\1/p' debian/changelog)_$(dpkg --print-architecture).deb
 if [ "$build_status" -eq 0 ] && [ -f "$deb" ]; then
@@ -209,8 +95,13 @@ else
   show_tail "$build_log" 40
   done_testing; exit
 fi
-check "the package build runs no test (no unit tests, no installcheck)" \
-  bash -c '! grep -qE "test/unit|gtest|installcheck|pg_regress|pg_virtualenv" "$1"' _ "$build_log"
+check "the build runs make installcheck with pg_cron and kobatela preloaded, against the files it packages" \
+  grep -qxF 'pg_buildext -o shared_preload_libraries=pg_cron,kobatela installcheck . . postgresql-%v-kobatela' "$build_log"
+n_regress=$(wc -w <<<"$(make_var REGRESS)")
+n_isolation=$(wc -w <<<"$(make_var ISOLATION)")
+check_eq "every test of the build's installcheck passes ($n_regress pg_regress, $n_isolation isolation)" \
+  "All $n_regress tests passed.|All $n_isolation tests passed." \
+  "$(grep -oE '(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests failed)\.' "$build_log" | paste -sd'|')"
 
 # --- 3. Contents -----------------------------------------------------------------------------
 listing=$(dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's|^\./|/|')
@@ -319,6 +210,27 @@ if [ "$cluster_started" = yes ]; then
   scripts/cluster.sh stop pkg >>"$install_log" 2>&1
   cluster_started=no
 fi
+
+# The package's autopkgtest (debian/tests/installcheck: make installcheck against the installed
+# package in a pg_virtualenv cluster that preloads pg_cron and kobatela), run as a Debian archive
+# would, by autopkgtest on this machine (the null runner: the package is installed already, -B
+# builds nothing), on this suite's port.
+autopkgtest_log=$logs/package-autopkgtest.log
+rm -rf "$work/autopkgtest"
+started=$SECONDS
+autopkgtest -B --env=PGPORT="$port" --output-dir "$work/autopkgtest" "$src" -- null >"$autopkgtest_log" 2>&1
+autopkgtest_status=$?
+if [ "$autopkgtest_status" -eq 0 ]; then
+  ok "autopkgtest (null runner): debian/tests pass against the installed package ($((SECONDS - started)) s)"
+else
+  not_ok "autopkgtest (null runner): debian/tests pass against the installed package (status $autopkgtest_status, log: $autopkgtest_log)"
+  show_tail "$autopkgtest_log" 40
+fi
+check_eq "autopkgtest ran the test installcheck, and it passed" "installcheck PASS" \
+  "$(awk '{print $1, $2}' "$work/autopkgtest/summary" 2>/dev/null)"
+check_eq "it ran every pg_regress and isolation test" \
+  "All $n_regress tests passed.|All $n_isolation tests passed." \
+  "$(grep -oE '(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests failed)\.' "$autopkgtest_log" | paste -sd'|')"
 
 if dpkg --purge "$pkg" >>"$install_log" 2>&1; then
   ok "dpkg --purge $pkg"

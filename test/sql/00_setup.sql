@@ -1,6 +1,14 @@
 -- Helpers shared by the pg_regress files that follow (they run in order, in one database).
 CREATE SCHEMA t;
 
+-- The files start with no secret configured, whatever the server has (a server set up as the
+-- README's Getting started names its secret files): this database's own setting, which every later
+-- file's session starts with and RESET returns to.
+SELECT current_database() AS regress_db \gset
+ALTER DATABASE :"regress_db" SET kobatela.api_key_pepper_file = '';
+ALTER DATABASE :"regress_db" SET kobatela.psp_webhook_secret_file = '';
+ALTER DATABASE :"regress_db" SET kobatela.psp_webhook_secret_previous_file = '';
+
 -- Runs a statement and tells how it ended: 'SQLSTATE MESSAGE: DETAIL', or 'no error'.
 CREATE FUNCTION t.err(statement text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
