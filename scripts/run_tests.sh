@@ -8,7 +8,7 @@
 #   4. pg_regress: test/sql/*.sql             (API slice, bridge barrier, bad input)
 #   5. isolation: test/isolation/specs/*.spec (concurrency)
 #   6. pgTAP via pg_prove: test/pgtap/*.sql
-#   7. operations suites: test/ops/*.sh (shell, TAP lines: benchmark drivers, pg_cron, the demo, dump/restore, the event consumer, upgrade, package)
+#   7. operations suites: test/ops/*.sh (shell, TAP lines: benchmark drivers, pg_cron, the demo, dump/restore, the event consumer, PgBouncer, upgrade, package)
 # Exit status is non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -86,7 +86,7 @@ passed=$((passed + ${tap_total:-0} - tap_failed))
 [ "$passed" -lt 0 ] && passed=0
 failed=$((failed + tap_failed))
 
-banner "operations suites (test/ops/*.sh: benchmark drivers, pg_cron, the demo, dump/restore, the event consumer, upgrade, package)"
+banner "operations suites (test/ops/*.sh: benchmark drivers, pg_cron, the demo, dump/restore, the event consumer, PgBouncer, upgrade, package)"
 for suite in test/ops/*.sh; do
   [ "$(basename "$suite")" = lib.sh ] && continue
   echo "-- $suite"
