@@ -10,6 +10,7 @@ packages=(
   postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl   # pgTAP and pg_prove
   python3-psycopg                                  # examples/event_consumer.py, the payout worker and the fake PSP (psycopg 3) and their tests
   unzip                                            # test/ops/release_files.sh looks inside make dist's zip
+  pgbouncer                                        # test/ops/pgbouncer.sh starts its own, in transaction mode
 )
 
 # node-postgres for examples/clients/node_client.js and its test: its own script, because Debian's
@@ -30,4 +31,26 @@ fi
 echo "Installing Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+others=()
+for p in "${missing[@]}"; do [ "$p" = pgbouncer ] || others+=("$p"); done
+[ ${#others[@]} -eq 0 ] || apt-get install -y -qq --no-install-recommends "${others[@]}" >/dev/null
+[ ${#others[@]} -eq ${#missing[@]} ] && exit 0
+
+# pgbouncer: the package starts a system-wide PgBouncer (port 6432, /etc/pgbouncer) when it is
+# installed, through invoke-rc.d or systemd. The tests start their own and want none running: the
+# start is denied while the package installs (policy-rc.d exit 101, as container images do; one
+# that is already there is left as it is), and the service is disabled, so that no boot starts it.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\n# kobatela ensure_deps.sh: no service starts while pgbouncer installs\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
+apt-get install -y -qq --no-install-recommends pgbouncer >/dev/null
+if [ -d /run/systemd/system ]; then
+  systemctl disable --now pgbouncer.service >/dev/null 2>&1 || true
+else
+  /etc/init.d/pgbouncer stop >/dev/null 2>&1 || true   # in case a policy let it start
+  if command -v systemctl >/dev/null; then systemctl disable pgbouncer.service >/dev/null 2>&1 || true; fi
+fi
+update-rc.d pgbouncer disable >/dev/null 2>&1 || true

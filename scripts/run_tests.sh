@@ -10,7 +10,7 @@
 #      transactions, which plain installcheck leaves out)
 #   5. isolation: test/isolation/specs/*.spec (concurrency)
 #   6. pgTAP via pg_prove: test/pgtap/*.sql
-#   7. operations suites: test/ops/*.sh (shell, TAP lines: benchmark drivers, pg_cron, the demo, dump/restore, the event consumer, upgrade, release files, installcheck on a README server, package)
+#   7. operations suites: test/ops/*.sh (shell, TAP lines: benchmark drivers, clients, pg_cron, the demo, dump/restore, the event consumer, PgBouncer, PostgREST's configuration, a hot standby, upgrade, release files, installcheck on a README server, package)
 # Exit status is non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -91,7 +91,7 @@ passed=$((passed + ${tap_total:-0} - tap_failed))
 [ "$passed" -lt 0 ] && passed=0
 failed=$((failed + tap_failed))
 
-banner "operations suites (test/ops/*.sh: benchmark drivers, pg_cron, the demo, dump/restore, the event consumer, upgrade, release files, installcheck on a README server, package)"
+banner "operations suites (test/ops/*.sh: benchmark drivers, clients, pg_cron, the demo, dump/restore, the event consumer, PgBouncer, PostgREST's configuration, a hot standby, upgrade, release files, installcheck on a README server, package)"
 for suite in test/ops/*.sh; do
   [ "$(basename "$suite")" = lib.sh ] && continue
   echo "-- $suite"
