@@ -191,6 +191,9 @@ refused_on_standby "authenticate then a write in the same transaction" "$sender_
 # Kobatela call (its own 25006).
 qs -c "BEGIN READ WRITE" -c "SELECT 1" >"$tmp/out" 2>&1
 check "BEGIN READ WRITE is refused by PostgreSQL itself on the standby" grep -q 'cannot set transaction read-write mode during recovery' "$tmp/out"
+# The feed's notifications are the primary's: a consumer on a standby polls events_since.
+qs -c "LISTEN kobatela_events" >"$tmp/out" 2>&1
+check "LISTEN kobatela_events is refused on the standby (a consumer there polls)" grep -q 'cannot execute LISTEN during recovery' "$tmp/out"
 check_eq "the standby still has what the primary has: nothing was written there" \
   "$payments_on_primary|$(q -c "SELECT count(*) FROM kobatela.users")" \
   "$(qs -F '|' -c "SELECT (SELECT count(*) FROM kobatela.payments), (SELECT count(*) FROM kobatela.users)")"
