@@ -10,7 +10,7 @@
 #     writes to the primary), never PostgreSQL's "cannot execute INSERT in a read-only transaction";
 #   * a write on the primary is read on the standby once the standby has replayed the write's LSN.
 #
-# The standby is stopped and removed at the end. Runs against the cluster in PGHOST/PGPORT/PGUSER
+# The standby is stopped and removed at the end (the database ops_standby too, when every check passed). Runs against the cluster in PGHOST/PGPORT/PGUSER
 # (a superuser); the standby listens on KOBATELA_STANDBY_PORT (54346 by default). Prints TAP lines.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,10 +33,11 @@ stop_standby() {
     as_owner "$pg_bin/pg_ctl" -D "$standby_dir/data" -m immediate -w stop >/dev/null 2>&1 || true
   fi
 }
+# The standby always goes; the database stays for inspection when a check failed.
 cleanup() {
   stop_standby
   rm -rf "$standby_dir" "$tmp"
-  drop_db "$db"
+  if [ "$failures" -eq 0 ]; then drop_db "$db"; fi
 }
 trap cleanup EXIT
 
