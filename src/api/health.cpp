@@ -10,6 +10,7 @@
 #include "pg/spi.hpp"
 #include "store/cron_link.hpp"
 #include "store/health_store.hpp"
+#include "store/replication_store.hpp"
 
 #include <memory>
 
@@ -80,6 +81,7 @@ KOBA_FUNCTION_UNGATED(kobatela_health) {
         .add_bool("psp_secret_configured", configured(pg::settings::psp_webhook_secret()) &&
                                                pg::settings::psp_webhook_secret_previous().usable())
         .add_bool("api_key_pepper_configured", configured(pg::settings::api_key_pepper()));
+    core::add_replication(json, store::replication_facts(spi));  // "role", and a standby's replay
     // pg_cron's state needs a ready Kobatela (and may need a connection): not asked otherwise.
     if (!problem) json.add_raw("pg_cron", cron_json(spi));
     return pg::own_jsonb_datum(json.str());

@@ -64,6 +64,10 @@ namespace koba::core {
     X(MERCHANT_NOT_FOUND, 404, "PT404", "Merchant not found.")                                     \
     X(CATEGORY_NOT_FOUND, 404, "PT404", "Spend category not found.")                               \
     X(PURCHASE_NOT_FOUND, 404, "PT404", "Purchase not found.")                                     \
+    /* 405: the call writes, and this server or transaction only reads (core/read_only.hpp). */  \
+    /* PostgreSQL's own SQLSTATE for it (read_only_sql_transaction), which PostgREST answers 405. */ \
+    X(READ_ONLY, 405, "25006",                                                                     \
+      "This call writes, and the transaction is read-only: writes go to the primary, in a read-write transaction.") \
     /* 409: the request conflicts with the current state */                                        \
     X(USER_EXISTS, 409, "PT409", "A user with this username or e-mail already exists.")            \
     X(IDEMPOTENCY_CONFLICT, 409, "PT409",                                                          \

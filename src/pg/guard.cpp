@@ -1,6 +1,7 @@
 #include "pg/guard.hpp"
 
 #include "core/errors.hpp"
+#include "core/read_only.hpp"
 
 #include <new>
 
@@ -79,6 +80,15 @@ namespace {
 CallEndHook g_call_end_hook = nullptr;
 int g_call_depth = 0;  // API calls running (entry points that are not triggers), nested
 
+// PostgreSQL refused a write because the transaction is read-only (SQLSTATE 25006: a hot standby,
+// or a READ ONLY transaction on the primary). The call fails all the same, as the catalogued
+// READ_ONLY that says where writes go (core/read_only.hpp): the error still ends the transaction,
+// only its words change. RecoveryInProgress() reads shared memory and cannot raise.
+void set_read_only(PendingError* pending) noexcept {
+    const core::ReadOnlyTexts texts = core::read_only_texts(core::read_only_cause(RecoveryInProgress()));
+    pending->set(core::ErrorCode::READ_ONLY, texts.detail, texts.hint);
+}
+
 // Runs `body` behind the barrier: every C++ exception (and PostgreSQL error turned into one) is
 // caught here and kept as plain data in *pending; true when the body returned normally.
 template <typename Body>
@@ -87,7 +97,10 @@ bool run_guarded(Body&& body, const char* name, PendingError* pending) noexcept 
         body();
         return true;
     } catch (const PgError& e) {
-        pending->postgres = e.data();
+        if (e.data()->sqlerrcode == ERRCODE_READ_ONLY_SQL_TRANSACTION)
+            set_read_only(pending);
+        else
+            pending->postgres = e.data();
     } catch (const core::Error& e) {
         pending->set(e.code(), e.detail(), e.hint());
     } catch (const std::bad_alloc&) {

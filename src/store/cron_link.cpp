@@ -1,6 +1,7 @@
 #include "store/cron_link.hpp"
 
 #include "core/errors.hpp"
+#include "core/read_only.hpp"
 #include "pg/guard.hpp"
 #include "pg/settings.hpp"
 #include "pg/subtransaction.hpp"
@@ -46,8 +47,11 @@ constexpr const char* kLinkHint =
     "kobatela.cron_timeout_s; docs/pg_cron.md, section Who may schedule.";
 
 // pg_cron's errors as Kobatela's: a rejected schedule (class 22, data exception) is bad input;
+// a write refused on a hot standby (or in a READ ONLY transaction) is READ_ONLY, as everywhere;
 // anything else means pg_cron cannot serve.
 [[noreturn]] void raise_cron_error(const std::string& sqlstate, const std::string& message) {
+    if (core::is_read_only_sqlstate(sqlstate))
+        throw core::read_only_error(core::read_only_cause(pg::pg_call([] { return RecoveryInProgress(); })));
     if (sqlstate.rfind("22", 0) == 0) throw Error(ErrorCode::INVALID_ARGUMENT, "pg_cron: " + message);
     throw Error(ErrorCode::PG_CRON_UNAVAILABLE, "pg_cron: " + message, kLinkHint);
 }

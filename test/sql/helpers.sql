@@ -60,6 +60,6 @@ SELECT t.err($$SET kobatela.no_such_setting = 1$$);
 
 -- The catalogue is well formed; every code maps to its HTTP status.
 SELECT count(*) > 50 AS many_codes, count(DISTINCT code) = count(*) AS unique_codes,
-       bool_and(sqlstate = 'PT' || http_status OR code = 'OUT_OF_MEMORY') AS sqlstate_is_http
+       bool_and(sqlstate = 'PT' || http_status OR code IN ('OUT_OF_MEMORY', 'READ_ONLY')) AS sqlstate_is_http
 FROM kobatela.error_catalogue();
-SELECT * FROM kobatela.error_catalogue() WHERE code IN ('USER_NOT_FOUND', 'IDEMPOTENCY_CONFLICT', 'OUT_OF_MEMORY') ORDER BY code;
+SELECT * FROM kobatela.error_catalogue() WHERE code IN ('USER_NOT_FOUND', 'IDEMPOTENCY_CONFLICT', 'OUT_OF_MEMORY', 'READ_ONLY') ORDER BY code;

@@ -623,7 +623,8 @@ SELECT body ->> 'status' AS status FROM (
 ABORT;
 SELECT :'LAST_ERROR_SQLSTATE' AS code, :'LAST_ERROR_MESSAGE' AS message, substr(:'LAST_ERROR_SQLSTATE', 3)::int AS http_status;
 -- GET on a function that writes: the transaction is READ ONLY, so PostgreSQL refuses the write
--- (25006, which PostgREST answers 405). Writes go through POST.
+-- (25006, which PostgREST answers 405), and Kobatela raises it as READ_ONLY with a hint. Writes go
+-- through POST.
 -- GET /rpc/create_user?username=rest_eve&email=rest_eve@example.com
 SELECT json_build_object('username', 'rest_eve', 'email', 'rest_eve@example.com')::text AS body \gset
 BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
