@@ -9,6 +9,7 @@ packages=(
   postgresql-15-cron                               # pg_cron (preloaded by the throwaway clusters)
   postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl   # pgTAP and pg_prove
   python3-psycopg                                  # examples/event_consumer.py, the payout worker and the fake PSP (psycopg 3) and their tests
+  python3-yaml                                     # test/ops/monitoring.sh reads the exporter configurations (examples/monitoring/)
 )
 
 missing=()

@@ -67,11 +67,11 @@ cp -p "$hba" "$data/pg_hba.conf.kobatela-link"
 q -d postgres -c "SELECT pg_reload_conf()" >/dev/null
 sleep 0.5
 q -d postgres -c "ALTER DATABASE $app SET kobatela.cron_conninfo = 'host=$socket_dir port=$port dbname=$cron_db user=kobatela_cron_link passfile=kobatela-link.pgpass'" >/dev/null
-check_eq "with a password-authenticated conninfo, a non-superuser admin schedules the two jobs" 2 \
+check_eq "with a password-authenticated conninfo, a non-superuser admin schedules the three jobs" 3 \
   "$(as_admin -c "SELECT count(*) FROM kobatela.schedule_maintenance()")"
-check_eq "... which belong to the link's role" "kobatela_cron_link kobatela_cron_link" \
+check_eq "... which belong to the link's role" "kobatela_cron_link kobatela_cron_link kobatela_cron_link" \
   "$(q -d "$cron_db" -c "SELECT string_agg(username, ' ') FROM cron.job WHERE jobname LIKE 'kobatela:%'")"
-check_eq "... and unschedules them" 2 "$(as_admin -c "SELECT kobatela.unschedule_maintenance()")"
+check_eq "... and unschedules them" 3 "$(as_admin -c "SELECT kobatela.unschedule_maintenance()")"
 check "the password is in no setting (the conninfo names a passfile)" \
   test "$(q -d postgres -c "SELECT count(*) FROM pg_db_role_setting, unnest(setconfig) c WHERE c LIKE '%$link_password%'")" = 0
 q -d postgres -c "ALTER DATABASE $app RESET kobatela.cron_conninfo" >/dev/null
