@@ -368,7 +368,8 @@ COMMIT;
 \echo '    superusers only (an admin key would need kobatela.cron_conninfo, docs/pg_cron.md):'
 SELECT * FROM kobatela.schedule_maintenance('*/5 * * * *') AS job_id;
 
-\echo '19. Health, with both jobs:'
+\echo '19. Health, with the jobs (the two of the story and the purge of pg_cron''s run history), and'
+\echo '    for the DBA, a superuser, the figures that need an operator (docs/operations.md, Monitoring):'
 SELECT jsonb_pretty(kobatela.health()) AS health;
 
 \echo '20. The books prove it: every movement of money is a posting of the view kobatela.ledger, and the'

@@ -11,6 +11,7 @@ packages=(
   python3-psycopg                                  # examples/event_consumer.py, the payout worker and the fake PSP (psycopg 3) and their tests
   unzip                                            # test/ops/release_files.sh looks inside make dist's zip
   pgbouncer                                        # test/ops/pgbouncer.sh starts its own, in transaction mode
+  python3-yaml                                     # test/ops/monitoring.sh reads the exporter configurations (examples/monitoring/)
 )
 
 # node-postgres for examples/clients/node_client.js and its test: its own script, because Debian's

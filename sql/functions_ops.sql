@@ -25,14 +25,28 @@ CREATE FUNCTION kobatela.health()
     LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
     AS 'MODULE_PATHNAME', 'kobatela_health';
 COMMENT ON FUNCTION kobatela.health() IS
-    'Version, database, pg_cron jobs and whether the PSP secret is configured (never the secret).';
+    'Status (ok, warning, error) and its problems, version, database, preloads, secrets configured (never a secret), settings, pg_cron jobs; for admin and support also payments, webhooks, alerts and the payout queue.';
+
+-- Monitoring (0.9.0): health()'s figures as Prometheus counters and gauges (docs/operations.md,
+-- "Monitoring"). The view is what exporters read; the function builds its rows in C++.
+CREATE FUNCTION kobatela.metric_rows(OUT name text, OUT labels jsonb, OUT value numeric)
+    RETURNS SETOF record
+    LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
+    AS 'MODULE_PATHNAME', 'kobatela_metric_rows';
+COMMENT ON FUNCTION kobatela.metric_rows() IS
+    'Support and admin: one row per counter or gauge (name, labels, value), as the view kobatela.metrics shows them.';
+
+CREATE VIEW kobatela.metrics WITH (security_invoker = true) AS
+    SELECT m.name, m.labels, m.value FROM kobatela.metric_rows() AS m;
+COMMENT ON VIEW kobatela.metrics IS
+    'Support and admin: Kobatela''s counters and gauges for Prometheus exporters (postgres_exporter, sql_exporter): name, labels (jsonb), value.';
 
 CREATE FUNCTION kobatela.schedule_maintenance(schedule text DEFAULT '*/5 * * * *')
     RETURNS SETOF bigint
     LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, kobatela, pg_temp
     AS 'MODULE_PATHNAME', 'kobatela_schedule_maintenance';
 COMMENT ON FUNCTION kobatela.schedule_maintenance(text) IS
-    'Admin: registers (or re-schedules) the mandate-expiry and escrow-deadline jobs with pg_cron, once per database; the job ids.';
+    'Admin: registers (or re-schedules) the mandate-expiry and escrow-deadline jobs, and the daily purge of pg_cron''s run history, with pg_cron, once per database; the job ids.';
 
 CREATE FUNCTION kobatela.unschedule_maintenance()
     RETURNS integer

@@ -121,6 +121,7 @@ BEGIN
         ('kobatela.audit_chain_tips()', 'audit'),
         ('kobatela.audit_history(text, bigint)', 'audit'),
         ('kobatela.check_invariants()', 'audit'),
+        ('kobatela.metric_rows()', 'audit'),   -- the monitoring figures (0.9.0): the view kobatela.metrics
         -- keys and maintenance (admin)
         ('kobatela.create_api_key(text, kobatela.api_scope, bigint, timestamptz)', 'admin'),
         ('kobatela.get_api_key(bigint)', 'admin'),
@@ -193,6 +194,10 @@ GRANT SELECT ON kobatela.audit_entries TO kobatela_admin, kobatela_support, koba
 -- the caller's rights, through the policies below).
 REVOKE ALL ON kobatela.ledger FROM PUBLIC;
 GRANT SELECT ON kobatela.ledger TO kobatela_admin, kobatela_support, kobatela_anon;
+-- The monitoring figures (0.9.0, sql/functions_ops.sql): as the ledger, for support and admin
+-- (metric_rows checks the scope; kobatela_anon for PostgREST's requests with such a key).
+REVOKE ALL ON kobatela.metrics FROM PUBLIC;
+GRANT SELECT ON kobatela.metrics TO kobatela_admin, kobatela_support, kobatela_anon;
 
 -- Row-level security on every table, forced (also for the table owner), with one read policy.
 -- `who` says which scopes see rows: 'all' (every scope; a bound sender key only rows where its

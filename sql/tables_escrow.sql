@@ -329,6 +329,10 @@ CREATE INDEX payments_created_at_idx       ON kobatela.payments USING brin (crea
 -- uses (WHERE x = $1 implies x IS NOT NULL, so lookups use them).
 CREATE INDEX payments_milestone_id_idx     ON kobatela.payments (milestone_id) WHERE milestone_id IS NOT NULL;
 CREATE INDEX payments_payee_id_idx         ON kobatela.payments (payee_id) WHERE payee_id IS NOT NULL;
+-- (0.9.0) The payments SENT and not yet settled, by when they became SENT (health() and the
+-- metrics: how many, how long). Partial: a payment enters it when it is sent and leaves it when
+-- the PSP settles or fails it, so it holds only the payments in flight.
+CREATE INDEX payments_sent_updated_at_idx  ON kobatela.payments (updated_at) INCLUDE (escrow_id) WHERE status = 'SENT';
 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.payments
     FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();
@@ -424,6 +428,10 @@ CREATE TABLE kobatela.payout_transmissions (
 -- ABANDONED rows, nearly all of them, leave the index.
 CREATE INDEX payout_transmissions_due_idx ON kobatela.payout_transmissions (next_attempt_at, payment_id)
     WHERE state IN ('QUEUED', 'CLAIMED');
+-- (0.9.0) The hand-offs given up, by when (health() and the metrics). Partial: only ABANDONED
+-- rows, which are rare; the state change that abandons one already rewrites its index entries.
+CREATE INDEX payout_transmissions_abandoned_idx ON kobatela.payout_transmissions (updated_at)
+    WHERE state = 'ABANDONED';
 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON kobatela.payout_transmissions
     FOR EACH ROW EXECUTE FUNCTION kobatela.touch_updated_at();

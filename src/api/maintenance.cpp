@@ -1,7 +1,9 @@
 // The maintenance jobs pg_cron runs for Kobatela: expire_mandates() and
-// release_overdue_escrows(), registered once per database that has Kobatela (see cron_link.hpp
-// for how the cron database is reached). Both jobs are safe to run twice at once, so a manual run
-// beside the scheduled one, or a job that overruns its minute, never expires or releases twice.
+// release_overdue_escrows() in Kobatela's database, and the purge of pg_cron's run history in the
+// cron database, registered once per database that has Kobatela (see cron_link.hpp for how the
+// cron database is reached). Both business jobs are safe to run twice at once, so a manual run
+// beside the scheduled one, or a job that overruns its minute, never expires or releases twice;
+// the purge is a DELETE by age, which a second run finds done.
 #include "store/cron_link.hpp"
 #include "context/identity.hpp"
 #include "core/cron_jobs.hpp"
@@ -9,11 +11,13 @@
 #include "core/text_rules.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
+#include "pg/settings.hpp"
 #include "pg/spi.hpp"
 
 using namespace koba;
 
-// schedule_maintenance(schedule text DEFAULT '*/5 * * * *') RETURNS SETOF bigint: the job ids.
+// schedule_maintenance(schedule text DEFAULT '*/5 * * * *') RETURNS SETOF bigint: the job ids
+// (the business jobs on `schedule`, the purge daily, keeping kobatela.cron_history_retention_days).
 // pg_cron keys named jobs by (name, owner), so running it again changes the schedule of the same
 // jobs instead of adding new ones. The jobs belong to the extension's owner (a superuser), which
 // is what makes them run with the admin scope.
@@ -25,7 +29,7 @@ KOBA_FUNCTION(kobatela_schedule_maintenance) {
     pg::Spi spi;
     store::CronLink cron(spi);
     for (const core::MaintenanceJob& job : core::kMaintenanceJobs) {
-        const store::CronLink::Rows rows = cron.schedule(job, schedule);
+        const store::CronLink::Rows rows = cron.schedule(job, schedule, pg::settings::cron_history_retention_days());
         const std::optional<int64_t> id = rows.size() == 1 && rows[0][0] ? core::parse_row_id(*rows[0][0]) : std::nullopt;
         if (!id) throw core::Error(core::ErrorCode::INTERNAL_ERROR, "pg_cron returned no job id.");
         pg::append_int8_to_set(fcinfo, *id);

@@ -44,6 +44,10 @@ Datum text_array_datum(const std::vector<std::string>& values) {
     return pg_call([&] { return PointerGetDatum(construct_array(data, count, TEXTOID, -1, false, TYPALIGN_INT)); });
 }
 
+Datum whole_numeric_datum(int64_t value) {
+    return pg_call([&] { return NumericGetDatum(int64_to_numeric(value)); });
+}
+
 Datum numeric_datum(int64_t cents) {
     const std::string text = core::format_cents(cents);
     const char* cstr = text.c_str();

@@ -25,6 +25,8 @@ std::string bytea_value(Datum value);
 Datum text_array_datum(const std::vector<std::string>& values);  // text[], 1-D
 
 Datum numeric_datum(int64_t cents);
+// A whole number as numeric (a count, seconds), not cents.
+Datum whole_numeric_datum(int64_t value);
 // The numeric's text as PostgreSQL prints it (e.g. "12.50", "NaN", "1E+20" never: numeric_out
 // prints plain digits); parse with core::parse_amount.
 std::string numeric_text(Datum value);

@@ -23,6 +23,10 @@ char* g_cron_conninfo = nullptr;
 int g_cron_timeout_s = 10;
 int g_payout_lease_s = 60;
 int g_payout_max_attempts = 5;
+int g_unsettled_payment_alert_s = 86400;
+int g_payout_queue_alert_s = 900;
+int g_health_window_s = 86400;
+int g_cron_history_retention_days = 7;
 
 std::string_view view(const char* value) { return value == nullptr ? std::string_view() : value; }
 
@@ -166,6 +170,22 @@ void define() {
     DefineCustomIntVariable("kobatela.payout_max_attempts",
                             "Attempts to transmit a payout to the PSP before it is given up (its payment fails).",
                             nullptr, &g_payout_max_attempts, 5, 1, 100, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("kobatela.unsettled_payment_alert_s",
+                            "How long a payment may stay SENT, not settled by the PSP, before health() reports it, in seconds.",
+                            nullptr, &g_unsettled_payment_alert_s, 86400, 60, 31536000, PGC_SUSET, GUC_UNIT_S, nullptr,
+                            nullptr, nullptr);
+    DefineCustomIntVariable("kobatela.payout_queue_alert_s",
+                            "How long a payout may wait QUEUED for a worker before health() reports it, in seconds.",
+                            nullptr, &g_payout_queue_alert_s, 900, 10, 604800, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr,
+                            nullptr);
+    DefineCustomIntVariable("kobatela.health_window_s",
+                            "The recent window of health()'s webhook, alert and abandoned-payout counts, in seconds.",
+                            nullptr, &g_health_window_s, 86400, 60, 2592000, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr,
+                            nullptr);
+    DefineCustomIntVariable("kobatela.cron_history_retention_days",
+                            "Days of pg_cron's run history (cron.job_run_details) the purge job keeps; read when "
+                            "schedule_maintenance() runs.",
+                            nullptr, &g_cron_history_retention_days, 7, 1, 3650, PGC_SUSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("kobatela");
 }
 
@@ -188,5 +208,9 @@ std::string_view cron_conninfo() { return view(g_cron_conninfo); }
 int cron_timeout_s() { return g_cron_timeout_s; }
 int payout_lease_s() { return g_payout_lease_s; }
 int payout_max_attempts() { return g_payout_max_attempts; }
+int unsettled_payment_alert_s() { return g_unsettled_payment_alert_s; }
+int payout_queue_alert_s() { return g_payout_queue_alert_s; }
+int health_window_s() { return g_health_window_s; }
+int cron_history_retention_days() { return g_cron_history_retention_days; }
 
 }  // namespace koba::pg::settings

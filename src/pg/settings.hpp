@@ -46,4 +46,13 @@ int cron_timeout_s();
 int payout_lease_s();
 int payout_max_attempts();
 
+// Monitoring (health(), the view kobatela.metrics; docs/operations.md "Monitoring"): how long a
+// payment may stay SENT, and a payout QUEUED, before it is a problem (seconds); the window of the
+// recent counts (webhooks, alerts, abandoned payouts; seconds); how many days of pg_cron's run
+// history the purge job keeps.
+int unsettled_payment_alert_s();
+int payout_queue_alert_s();
+int health_window_s();
+int cron_history_retention_days();
+
 }  // namespace koba::pg::settings

@@ -2,6 +2,7 @@
 
 #include "core/errors.hpp"
 #include "core/read_only.hpp"
+#include "core/text_rules.hpp"
 #include "pg/guard.hpp"
 #include "pg/settings.hpp"
 #include "pg/subtransaction.hpp"
@@ -23,11 +24,16 @@ constexpr const char* kEnableHint =
 pg::Statement g_schedule{"SELECT cron.schedule_in_database($1::text, $2::text, $3::text, $4::text)",
                          {TEXTOID, TEXTOID, TEXTOID, TEXTOID}};
 pg::Statement g_unschedule{"SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname = $1::text", {TEXTOID}};
+// The last run: pg_cron 1.4 indexes cron.job_run_details by runid only, so this reads the job's
+// runs, which the purge job bounds (kobatela.cron_history_retention_days).
 pg::Statement g_job_state{
     "SELECT j.jobid, j.schedule, j.active, r.status, "
-    "       to_char(r.start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+    "       to_char(r.start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+    "       to_char(r.end_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+    "       CASE WHEN r.start_time IS NOT NULL "
+    "            THEN greatest(floor(extract(epoch FROM now() - r.start_time)), 0)::int8 END "
     "FROM cron.job j LEFT JOIN LATERAL ("
-    "    SELECT status, start_time FROM cron.job_run_details d WHERE d.jobid = j.jobid "
+    "    SELECT status, start_time, end_time FROM cron.job_run_details d WHERE d.jobid = j.jobid "
     "    ORDER BY start_time DESC NULLS LAST LIMIT 1) r ON true "
     "WHERE j.jobname = $1::text",
     {TEXTOID}};
@@ -118,13 +124,31 @@ std::string CronLink::job_name(const core::MaintenanceJob& job) const {
     return core::cron_job_name(job, database_, database_oid_);
 }
 
-CronLink::Rows CronLink::schedule(const core::MaintenanceJob& job, const std::string& schedule) {
-    return run(g_schedule, {job_name(job), schedule, std::string(job.command), database_});
+CronLink::Rows CronLink::schedule(const core::MaintenanceJob& job, const std::string& schedule, int retention_days) {
+    const std::string& runs_in = job.database == core::JobDatabase::Cron ? cron_database_ : database_;
+    return run(g_schedule, {job_name(job), std::string(core::cron_job_schedule(job, schedule)),
+                            core::cron_job_command(job, retention_days), runs_in});
 }
 
 CronLink::Rows CronLink::unschedule(const core::MaintenanceJob& job) { return run(g_unschedule, {job_name(job)}); }
 
-CronLink::Rows CronLink::job_state(const core::MaintenanceJob& job) { return run(g_job_state, {job_name(job)}); }
+core::CronJobState CronLink::job_state(const core::MaintenanceJob& job) {
+    core::CronJobState state;
+    state.name = job_name(job);
+    const Rows rows = run(g_job_state, {state.name});
+    state.scheduled = !rows.empty();
+    if (rows.empty()) return state;
+    const pg::RemoteSession::Row& row = rows[0];
+    state.jobid = core::parse_row_id(row[0].value_or("")).value_or(0);
+    state.schedule = row[1];
+    state.active = row[2] == std::optional<std::string>("t");
+    state.last_status = row[3];
+    state.last_start = row[4];
+    state.last_end = row[5];
+    // (whole seconds, at least 0: parse_row_id reads 1 and up)
+    if (row[6]) state.last_start_age_s = *row[6] == "0" ? std::optional<int64_t>(0) : core::parse_row_id(*row[6]);
+    return state;
+}
 
 CronLink::Rows CronLink::run(pg::Statement& statement, const std::vector<std::string>& params) {
     if (remote_) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "core/cron_jobs.hpp"
+#include "core/ops_figures.hpp"
 #include "pg/remote_session.hpp"
 #include "pg/spi.hpp"
 
@@ -30,9 +31,12 @@ public:
     std::string job_name(const core::MaintenanceJob& job) const;
 
     // pg_cron's calls Kobatela makes, each with text arguments; rows as text.
-    Rows schedule(const core::MaintenanceJob& job, const std::string& schedule);  // one row: jobid
-    Rows unschedule(const core::MaintenanceJob& job);                             // a row per job removed
-    Rows job_state(const core::MaintenanceJob& job);  // jobid, schedule, active, last status, last start
+    // One row: the job id. `schedule` is schedule_maintenance's (a job with its own keeps it);
+    // `retention_days` goes into the purge job's command.
+    Rows schedule(const core::MaintenanceJob& job, const std::string& schedule, int retention_days);
+    Rows unschedule(const core::MaintenanceJob& job);  // a row per job removed
+    // The job as pg_cron has it, with its last run.
+    core::CronJobState job_state(const core::MaintenanceJob& job);
 
 private:
     Rows run(pg::Statement& statement, const std::vector<std::string>& params);

@@ -67,11 +67,11 @@ cp -p "$hba" "$data/pg_hba.conf.kobatela-link"
 q -d postgres -c "SELECT pg_reload_conf()" >/dev/null
 sleep 0.5
 q -d postgres -c "ALTER DATABASE $app SET kobatela.cron_conninfo = 'host=$socket_dir port=$port dbname=$cron_db user=kobatela_cron_link passfile=kobatela-link.pgpass'" >/dev/null
-check_eq "with a password-authenticated conninfo, a non-superuser admin schedules the two jobs" 2 \
+check_eq "with a password-authenticated conninfo, a non-superuser admin schedules the three jobs" 3 \
   "$(as_admin -c "SELECT count(*) FROM kobatela.schedule_maintenance()")"
-check_eq "... which belong to the link's role" "kobatela_cron_link kobatela_cron_link" \
+check_eq "... which belong to the link's role" "kobatela_cron_link kobatela_cron_link kobatela_cron_link" \
   "$(q -d "$cron_db" -c "SELECT string_agg(username, ' ') FROM cron.job WHERE jobname LIKE 'kobatela:%'")"
-check_eq "... and unschedules them" 2 "$(as_admin -c "SELECT kobatela.unschedule_maintenance()")"
+check_eq "... and unschedules them" 3 "$(as_admin -c "SELECT kobatela.unschedule_maintenance()")"
 
 # The same two calls as PostgREST sends them (docs/postgrest.md, "What PostgREST runs for one
 # request"; test/sql/postgrest.sql replays them refused, without the link): a login that is no
@@ -119,11 +119,11 @@ SELECT body FROM (
     FROM (SELECT "unschedule_maintenance".* FROM "pgrst_source" AS "unschedule_maintenance") _postgrest_t) AS response;
 SQL
 )
-check_eq "through PostgREST (kobatela_anon, an admin key), schedule_maintenance answers the two job ids" 2 \
+check_eq "through PostgREST (kobatela_anon, an admin key), schedule_maintenance answers the three job ids" 3 \
   "$(rest_post schedule_maintenance '{"schedule": "0 3 1 1 *"}' "$schedule_call")"
-check_eq "... and the jobs have that schedule" "0 3 1 1 * 0 3 1 1 *" \
-  "$(q -d "$cron_db" -c "SELECT string_agg(schedule, ' ') FROM cron.job WHERE jobname LIKE 'kobatela:%'")"
-check_eq "... and unschedule_maintenance through PostgREST removes them" 2 \
+check_eq "... and the two business jobs have that schedule (the purge of pg_cron's history its own)" "0 3 1 1 * 0 3 1 1 *" \
+  "$(q -d "$cron_db" -c "SELECT string_agg(schedule, ' ') FROM cron.job WHERE jobname LIKE 'kobatela:%' AND jobname NOT LIKE 'kobatela:purge-cron-history:%'")"
+check_eq "... and unschedule_maintenance through PostgREST removes them" 3 \
   "$(rest_post unschedule_maintenance '{}' "$unschedule_call")"
 check "the password is in no setting (the conninfo names a passfile)" \
   test "$(q -d postgres -c "SELECT count(*) FROM pg_db_role_setting, unnest(setconfig) c WHERE c LIKE '%$link_password%'")" = 0

@@ -28,7 +28,7 @@ check "it ends with the psql line to connect" grep -q "psql -h /var/tmp/kobatela
 
 # The cluster is left running, as the README says: what the story did is there.
 demo_q() { PGHOST=/var/tmp/kobatela-ops-demo PGPORT=54343 PGUSER=postgres q -d kobatela_demo -c "$1"; }
-check_eq "the cluster is still running: health() ok, with both maintenance jobs scheduled" "ok|2" \
+check_eq "the cluster is still running: health() ok, with its three maintenance jobs scheduled" "ok|3" \
   "$(demo_q "SELECT h ->> 'status', jsonb_array_length(h -> 'pg_cron' -> 'jobs') FROM kobatela.health() h")"
 check_eq "the audit chain verifies" "t" "$(demo_q "SELECT kobatela.verify_audit_chain()")"
 check_eq "the books hold: check_invariants() finds nothing, every currency of the ledger sums to zero" "0|0" \

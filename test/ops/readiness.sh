@@ -46,7 +46,9 @@ check_eq "health() says error, with both versions" "error 0.3.0" \
 q -d "$db" -c "ALTER EXTENSION kobatela UPDATE" >/dev/null
 check_eq "after ALTER EXTENSION kobatela UPDATE, calls are served" "vm" \
   "$(q -d "$db" -c "SELECT username FROM kobatela.create_user('vm', 'vm@example.com')")"
-check_eq "... and health() says ok" "ok" "$(q -d "$db" -c "SELECT kobatela.health() ->> 'status'")"
+# (0.9.0: "warning" may follow, for what needs an operator here, e.g. secrets not configured)
+check_eq "... and health() no longer says error, nor the problem" "t" \
+  "$(q -d "$db" -c "SELECT h ->> 'status' IN ('ok', 'warning') AND NOT h ? 'problem' FROM kobatela.health() h")"
 q -d postgres -c "DROP DATABASE $db" >/dev/null
 
 # ---- a secret set up as the docs say stays out of the log ----------------------------------------

@@ -62,6 +62,7 @@ INSERT INTO expected_execute VALUES
     ('kobatela.audit_chain_tips()', 'aud'),
     ('kobatela.audit_history(text, bigint)', 'aud'),
     ('kobatela.check_invariants()', 'aud'),
+    ('kobatela.metric_rows()', 'aud'),   -- the view kobatela.metrics (0.9.0)
     ('kobatela.create_api_key(text, kobatela.api_scope, bigint, timestamptz)', 'ad'),
     ('kobatela.get_api_key(bigint)', 'ad'),
     ('kobatela.list_api_keys(bigint, integer, text)', 'ad'),

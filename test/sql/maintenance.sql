@@ -54,6 +54,12 @@ SELECT t.as_key(:'mt_support_key', 'SELECT kobatela.unschedule_maintenance()') A
 SELECT t.err('SELECT kobatela.schedule_maintenance()') AS schedule_without_extension;
 SELECT t.err('SELECT kobatela.unschedule_maintenance()') AS unschedule_without_extension;
 SELECT h -> 'pg_cron' AS cron, h ->> 'version' AS version, h ->> 'status' AS status FROM kobatela.health() AS h;
+-- The purge of pg_cron's run history (0.9.0), the third job, keeps the days this setting says (7
+-- by default, 1 to 3650; read when schedule_maintenance runs). test/ops/pg_cron.sh schedules and
+-- runs it.
+SHOW kobatela.cron_history_retention_days;
+SELECT t.err('SET kobatela.cron_history_retention_days = 0') AS no_history;
+SELECT t.err('SET kobatela.cron_history_retention_days = 3651') AS too_long;
 -- Bad input: a NULL or over-long schedule is refused before pg_cron is reached.
 SELECT t.err('SELECT kobatela.schedule_maintenance(NULL)') AS null_schedule;
 SELECT t.err(format('SELECT kobatela.schedule_maintenance(%L)', repeat('*', 101))) AS long_schedule;

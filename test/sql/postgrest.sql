@@ -2349,6 +2349,58 @@ SELECT body, response_status FROM (
 ) AS response;
 SELECT t_rest.record() \g /dev/null
 COMMIT;
+-- GET /rpc/metric_rows (support): the monitoring figures, one object per counter or gauge.
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/metric_rows', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'support_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT jsonb_array_length(body) > 20 AS many_metrics, body -> 0 ? 'name' AS named, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM "kobatela"."metric_rows"() pgrst_call)
+    SELECT null::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, coalesce(json_agg(_postgrest_t), '[]')::jsonb AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "record".* FROM "pgrst_source" AS "record") _postgrest_t
+) AS response;
+SELECT t_rest.record() \g /dev/null
+COMMIT;
+-- GET /metrics?name=eq.kobatela_health_status (support): the view over the same rows.
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/metrics', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'support_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT body ->> 'name' AS name, body -> 'labels' AS labels FROM (
+    WITH pgrst_source AS (
+        SELECT "kobatela"."metrics".* FROM "kobatela"."metrics" WHERE "kobatela"."metrics"."name" = 'kobatela_health_status')
+    SELECT null::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, coalesce(json_agg(_postgrest_t), '[]')::jsonb -> 0 AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "metrics".* FROM "pgrst_source" AS "metrics") _postgrest_t
+) AS response;
+COMMIT;
+-- GET /rpc/metric_rows with a sender's key: 403 INSUFFICIENT_SCOPE (support and admin only).
+BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;
+SELECT set_config('search_path', '"kobatela", "public"', true), set_config('role', 'kobatela_anon', true),
+       set_config('request.jwt.claims', '{"role":"kobatela_anon"}', true), set_config('request.method', 'GET', true),
+       set_config('request.path', '/rpc/metric_rows', true),
+       set_config('request.headers', json_build_object('accept', 'application/json', 'x-api-key', :'dave_key')::text, true),
+       set_config('request.cookies', '{}', true) \g /dev/null
+SELECT "kobatela"."pre_request"();
+SELECT jsonb_array_length(body) > 20 AS many_metrics, body -> 0 ? 'name' AS named, response_status FROM (
+    WITH pgrst_source AS (
+        SELECT "pgrst_call".* FROM "kobatela"."metric_rows"() pgrst_call)
+    SELECT null::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, coalesce(json_agg(_postgrest_t), '[]')::jsonb AS body,
+           nullif(current_setting('response.headers', true), '') AS response_headers,
+           nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted
+    FROM (SELECT "record".* FROM "pgrst_source" AS "record") _postgrest_t
+) AS response;
+ROLLBACK;
 -- Operations (admin): the overdue sweep, pg_cron's jobs, and the currencies.
 -- POST /rpc/release_overdue_escrows {}
 BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;

@@ -22,7 +22,7 @@ SELECT note FROM t.p2pc_notes;
 
 -- Kobatela only read: nothing to refuse either; ROLLBACK PREPARED undoes the transaction's row.
 BEGIN;
-SELECT kobatela.health() ->> 'status' AS status;
+SELECT kobatela.health() ->> 'status' <> 'error' AS serving;
 INSERT INTO t.p2pc_notes VALUES ('rolled back after prepare');
 PREPARE TRANSACTION 'p2pc_read_only';
 ROLLBACK PREPARED 'p2pc_read_only';

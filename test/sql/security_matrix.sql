@@ -90,6 +90,7 @@ INSERT INTO t.matrix_calls VALUES
     ('audit_chain_tips',   'SELECT kobatela.audit_chain_tips()'),
     ('audit_history',      'SELECT kobatela.audit_history(''users'', 1)'),
     ('check_invariants',   'SELECT kobatela.check_invariants()'),
+    ('metric_rows',        'SELECT count(*) FROM kobatela.metrics'),   -- 0.9.0: the view over it
     ('error_catalogue',    'SELECT kobatela.error_catalogue()'),
     ('geo_distance_m',     'SELECT kobatela.geo_distance_m(0, 0, 0, 1)'),
     ('within_geofence',    'SELECT kobatela.within_geofence(0, 0, 0, 0, 10)'),

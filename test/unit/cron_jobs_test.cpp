@@ -35,3 +35,20 @@ TEST(CronJobs, ConninfoValuesAreQuotedAndEscaped) {
     EXPECT_EQ(conninfo_value("a'b\\c"), "'a\\'b\\\\c'");
     EXPECT_EQ(conninfo_value(""), "''");
 }
+
+TEST(CronJobs, ThePurgeRunsInTheCronDatabaseDailyAndKeepsTheRetention) {
+    const MaintenanceJob& purge = kMaintenanceJobs[2];
+    EXPECT_EQ(cron_job_name(purge, "shop", 1), "kobatela:purge-cron-history:shop");
+    EXPECT_EQ(purge.database, JobDatabase::Cron);
+    EXPECT_EQ(cron_job_command(purge, 7), "DELETE FROM cron.job_run_details WHERE end_time < now() - interval '7 days'");
+    EXPECT_EQ(cron_job_command(purge, 30), "DELETE FROM cron.job_run_details WHERE end_time < now() - interval '30 days'");
+    EXPECT_EQ(cron_job_schedule(purge, "* * * * *"), "17 3 * * *");
+}
+
+TEST(CronJobs, TheBusinessJobsRunInKobatelasDatabaseOnTheRequestedSchedule) {
+    for (const MaintenanceJob& job : {kMaintenanceJobs[0], kMaintenanceJobs[1]}) {
+        EXPECT_EQ(job.database, JobDatabase::Kobatela);
+        EXPECT_EQ(cron_job_schedule(job, "*/5 * * * *"), "*/5 * * * *");
+        EXPECT_EQ(cron_job_command(job, 7), std::string(job.command));  // no retention in them
+    }
+}
