@@ -24,6 +24,11 @@ Error read_only_error(ReadOnlyCause cause) {
     return Error(ErrorCode::READ_ONLY, texts.detail, texts.hint);
 }
 
+std::optional<Error> refuse_write_elsewhere(bool transaction_read_only, bool in_recovery) {
+    if (!transaction_read_only && !in_recovery) return std::nullopt;
+    return read_only_error(read_only_cause(in_recovery));
+}
+
 bool is_read_only_sqlstate(std::string_view sqlstate) noexcept { return sqlstate == "25006"; }
 
 }  // namespace koba::core

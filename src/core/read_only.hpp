@@ -11,6 +11,7 @@
 
 #include "core/errors.hpp"
 
+#include <optional>
 #include <string_view>
 
 namespace koba::core {
@@ -32,6 +33,12 @@ ReadOnlyTexts read_only_texts(ReadOnlyCause cause) noexcept;
 
 // The catalogued error for `cause` (for code that throws rather than the bridge).
 Error read_only_error(ReadOnlyCause cause);
+
+// A write Kobatela makes through another connection on behalf of the caller's transaction (pg_cron's
+// jobs, when pg_cron lives in another database: that connection commits on its own) follows the
+// caller's transaction: when that transaction is read-only, the write is refused as a local one
+// would be, before anything is sent. Returns the error to raise, or nothing.
+std::optional<Error> refuse_write_elsewhere(bool transaction_read_only, bool in_recovery);
 
 // True for SQLSTATE 25006, PostgreSQL's read_only_sql_transaction: a write refused because the
 // transaction (or the whole server, in recovery) is read-only.

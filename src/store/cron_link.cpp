@@ -125,12 +125,24 @@ std::string CronLink::job_name(const core::MaintenanceJob& job) const {
 }
 
 CronLink::Rows CronLink::schedule(const core::MaintenanceJob& job, const std::string& schedule, int retention_days) {
+    refuse_remote_write_if_read_only();
     const std::string& runs_in = job.database == core::JobDatabase::Cron ? cron_database_ : database_;
     return run(g_schedule, {job_name(job), std::string(core::cron_job_schedule(job, schedule)),
                             core::cron_job_command(job, retention_days), runs_in});
 }
 
-CronLink::Rows CronLink::unschedule(const core::MaintenanceJob& job) { return run(g_unschedule, {job_name(job)}); }
+CronLink::Rows CronLink::unschedule(const core::MaintenanceJob& job) {
+    refuse_remote_write_if_read_only();
+    return run(g_unschedule, {job_name(job)});
+}
+
+// Through SPI PostgreSQL refuses the write itself; the link's own connection is read-write, so a
+// READ ONLY transaction (or a standby) is checked here, before anything is sent.
+void CronLink::refuse_remote_write_if_read_only() const {
+    if (!remote_) return;
+    const bool in_recovery = pg::pg_call([] { return RecoveryInProgress(); });
+    if (const std::optional<Error> refused = core::refuse_write_elsewhere(XactReadOnly, in_recovery)) throw *refused;
+}
 
 core::CronJobState CronLink::job_state(const core::MaintenanceJob& job) {
     core::CronJobState state;

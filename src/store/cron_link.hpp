@@ -39,6 +39,7 @@ public:
     core::CronJobState job_state(const core::MaintenanceJob& job);
 
 private:
+    void refuse_remote_write_if_read_only() const;
     Rows run(pg::Statement& statement, const std::vector<std::string>& params);
 
     pg::Spi& spi_;

@@ -72,6 +72,16 @@ check_eq "with a password-authenticated conninfo, a non-superuser admin schedule
 check_eq "... which belong to the link's role" "kobatela_cron_link kobatela_cron_link kobatela_cron_link" \
   "$(q -d "$cron_db" -c "SELECT string_agg(username, ' ') FROM cron.job WHERE jobname LIKE 'kobatela:%'")"
 check_eq "... and unschedules them" 3 "$(as_admin -c "SELECT kobatela.unschedule_maintenance()")"
+# The link's connection commits on its own: in a READ ONLY transaction (PostgREST's GET) the
+# call is refused as a local write would be, before anything reaches pg_cron.
+out=$(as_admin -c "BEGIN READ ONLY" -c "SELECT kobatela.schedule_maintenance()" -c "ROLLBACK")
+check "in a READ ONLY transaction, schedule_maintenance through the link is READ_ONLY" grep -q 'READ_ONLY' <<<"$out"
+check_eq "... and no job was registered" 0 "$(q -d "$cron_db" -c "SELECT count(*) FROM cron.job WHERE jobname LIKE 'kobatela:%'")"
+as_admin -c "SELECT count(*) FROM kobatela.schedule_maintenance()" >/dev/null
+out=$(as_admin -c "BEGIN READ ONLY" -c "SELECT kobatela.unschedule_maintenance()" -c "ROLLBACK")
+check "... and so is unschedule_maintenance, which removes nothing" grep -q 'READ_ONLY' <<<"$out"
+check_eq "... (the three jobs are still there)" 3 "$(q -d "$cron_db" -c "SELECT count(*) FROM cron.job WHERE jobname LIKE 'kobatela:%'")"
+as_admin -c "SELECT kobatela.unschedule_maintenance()" >/dev/null
 
 # The same two calls as PostgREST sends them (docs/postgrest.md, "What PostgREST runs for one
 # request"; test/sql/postgrest.sql replays them refused, without the link): a login that is no

@@ -41,3 +41,14 @@ TEST(ReadOnly, RecognisesOnlyReadOnlySqlTransaction) {
     EXPECT_FALSE(is_read_only_sqlstate(""));
     EXPECT_FALSE(is_read_only_sqlstate("250060"));
 }
+
+TEST(ReadOnly, AWriteThroughAnotherConnectionFollowsTheCallersTransaction) {
+    EXPECT_FALSE(refuse_write_elsewhere(false, false).has_value());
+    const std::optional<Error> in_read_only = refuse_write_elsewhere(true, false);
+    ASSERT_TRUE(in_read_only.has_value());
+    EXPECT_EQ(in_read_only->code(), ErrorCode::READ_ONLY);
+    EXPECT_STREQ(in_read_only->hint(), read_only_texts(ReadOnlyCause::ReadOnlyTransaction).hint);
+    const std::optional<Error> on_standby = refuse_write_elsewhere(true, true);
+    ASSERT_TRUE(on_standby.has_value());
+    EXPECT_STREQ(on_standby->detail(), read_only_texts(ReadOnlyCause::Standby).detail);
+}
