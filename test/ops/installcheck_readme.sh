@@ -94,12 +94,17 @@ q -d postgres -c "ALTER SYSTEM SET kobatela.api_key_pepper_file = '$dir/data/kob
 check "Getting started: createdb shop, CREATE EXTENSION kobatela" \
   q -d postgres -c 'CREATE DATABASE shop' -c '\c shop' -c 'CREATE EXTENSION kobatela'
 configured=
+# pg_cron is preloaded, as the README's line for scheduled jobs says, but not created yet (its own
+# section comes later, and make installcheck expects it so): the one problem health() reports.
 for _ in $(seq 50); do   # pg_reload_conf() is asynchronous: a new session once the server has it
-  configured=$(q -d shop -c "SELECT concat_ws(' ', h ->> 'status', h ->> 'api_key_pepper_configured', h ->> 'psp_secret_configured') FROM kobatela.health() h" 2>&1)
-  [ "$configured" = "ok true true" ] && break
+  configured=$(q -d shop -c "SELECT concat_ws(' ', h ->> 'status', h ->> 'api_key_pepper_configured', h ->> 'psp_secret_configured',
+                                   jsonb_array_length(h -> 'problems'), (h -> 'problems' ->> 0) LIKE 'pg_cron %')
+                             FROM kobatela.health() h" 2>&1)
+  [ "$configured" = "warning true true 1 t" ] && break
   sleep 0.1
 done
-check_eq "Getting started: health() is ok, with the pepper and the PSP secret configured" "ok true true" "$configured"
+check_eq "Getting started: health() has the pepper and the PSP secret configured; its one problem is pg_cron, not created yet" \
+  "warning true true 1 t" "$configured"
 
 # --- 4. make installcheck --------------------------------------------------------------------------
 # The Makefile's lists, as make sees them.

@@ -20,6 +20,9 @@ CREATE EXTENSION kobatela;
 \o /dev/null
 \i :setup
 \o
+-- (00_setup made this database start with no secret configured: from the next session on.)
+\c kobatela_observability
+SET client_min_messages = warning;
 \set ECHO all
 GRANT USAGE ON SCHEMA t TO kobatela_anon;
 GRANT EXECUTE ON FUNCTION t.as_key(text, text) TO kobatela_anon;
