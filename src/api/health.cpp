@@ -8,7 +8,6 @@
 #include "core/json_writer.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi.hpp"
-#include "store/replication_store.hpp"
 
 using namespace koba;
 
@@ -83,16 +82,12 @@ std::string settings_json(const api::HealthReport& report) {
 
 // The business figures: payments, webhooks, alerts, the payout queue.
 std::string payments_json(const core::OpsFigures& ops) {
-    int64_t count = 0, overdue = 0;
-    std::optional<int64_t> oldest;
-    for (const core::UnsettledPayments& u : ops.unsettled) {
-        count += u.count;
-        overdue += u.overdue;
-        if (u.oldest_age_s) oldest = std::max(oldest.value_or(0), *u.oldest_age_s);
-    }
+    const core::UnsettledTotals unsettled = core::unsettled_totals(ops);
     JsonObject out;
-    out.add_int("unsettled", count).add_int("unsettled_overdue", overdue).add_int("alert_after_s", ops.unsettled_alert_s);
-    add_int_or_null(out, "oldest_unsettled_s", oldest);
+    out.add_int("unsettled", unsettled.count)
+        .add_int("unsettled_overdue", unsettled.overdue)
+        .add_int("alert_after_s", ops.unsettled_alert_s);
+    add_int_or_null(out, "oldest_unsettled_s", unsettled.oldest_age_s);
     return out.str();
 }
 
@@ -147,7 +142,7 @@ KOBA_FUNCTION_UNGATED(kobatela_health) {
         .add("database", report.facts.database)
         .add_bool("psp_secret_configured", report.psp_secret_configured)
         .add_bool("api_key_pepper_configured", report.api_key_pepper_configured);
-    core::add_replication(json, store::replication_facts(spi));  // "role", and a standby's replay
+    core::add_replication(json, report.replication);  // "role", and a standby's replay
     if (report.cron) json.add_raw("pg_cron", cron_json(*report.cron));
     // Monitoring (0.9.0): the problems behind the status, the preloads, the settings, and for the
     // admin and support scopes the business figures.

@@ -9,6 +9,7 @@
 #include "pg/settings.hpp"
 #include "store/cron_link.hpp"
 #include "store/ops_store.hpp"
+#include "store/replication_store.hpp"
 
 namespace koba::api {
 
@@ -65,6 +66,7 @@ HealthReport gather_health_report(pg::Spi& spi, bool with_ops) {
     HealthReport report;
     report.readiness_problem = context::readiness_problem();
     report.facts = store::database_facts(spi);
+    report.replication = store::replication_facts(spi);
     const std::string preloads = preload_list();
     report.kobatela_preloaded = core::preload_list_has(preloads, "kobatela");
     report.pg_cron_preloaded = core::preload_list_has(preloads, "pg_cron");

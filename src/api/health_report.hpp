@@ -5,6 +5,7 @@
 
 #include "core/health_rules.hpp"
 #include "core/ops_figures.hpp"
+#include "core/replication.hpp"
 #include "pg/spi.hpp"
 #include "store/health_store.hpp"
 
@@ -17,6 +18,7 @@ namespace koba::api {
 struct HealthReport {
     std::optional<std::string> readiness_problem;
     store::DatabaseFacts facts;
+    core::ReplicationFacts replication;  // primary or standby, and a standby's replay
     bool kobatela_preloaded = false;  // named in shared_preload_libraries
     bool pg_cron_preloaded = false;
     bool psp_secret_configured = false;

@@ -38,16 +38,12 @@ void cron_problems(const CronFigures& cron, std::vector<std::string>& out) {
 }
 
 void ops_problems(const OpsFigures& ops, std::vector<std::string>& out) {
-    int64_t overdue = 0;
-    std::optional<int64_t> oldest;
-    for (const UnsettledPayments& u : ops.unsettled) {
-        overdue += u.overdue;
-        if (u.oldest_age_s) oldest = std::max(oldest.value_or(0), *u.oldest_age_s);
-    }
+    const UnsettledTotals unsettled = unsettled_totals(ops);
     const std::string window = " in the last " + s(ops.window_s) + " s";
-    if (overdue > 0)
-        out.push_back(counted(overdue, "payment") + " SENT and not settled for more than " + s(ops.unsettled_alert_s) +
-                      " s (kobatela.unsettled_payment_alert_s); the oldest for " + s(oldest.value_or(0)) + " s.");
+    if (unsettled.overdue > 0)
+        out.push_back(counted(unsettled.overdue, "payment") + " SENT and not settled for more than " +
+                      s(ops.unsettled_alert_s) + " s (kobatela.unsettled_payment_alert_s); the oldest for " +
+                      s(unsettled.oldest_age_s.value_or(0)) + " s.");
     if (ops.webhooks_unmatched > 0)
         out.push_back(counted(ops.webhooks_unmatched, "PSP webhook event") + window + " named no payment.");
     for (const CountByLabel& a : ops.alerts_by_type)
@@ -88,6 +84,16 @@ int64_t contradicting_webhooks(const OpsFigures& ops) noexcept { return alerts_o
 
 int64_t webhooks_in_error(const OpsFigures& ops) noexcept {
     return ops.webhooks_unmatched + contradicting_webhooks(ops);
+}
+
+UnsettledTotals unsettled_totals(const OpsFigures& ops) noexcept {
+    UnsettledTotals totals;
+    for (const UnsettledPayments& u : ops.unsettled) {
+        totals.count += u.count;
+        totals.overdue += u.overdue;
+        if (u.oldest_age_s) totals.oldest_age_s = std::max(totals.oldest_age_s.value_or(0), *u.oldest_age_s);
+    }
+    return totals;
 }
 
 HealthAssessment assess_health(const HealthInput& input) {

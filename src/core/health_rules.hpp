@@ -42,6 +42,16 @@ bool is_operator_alert(std::string_view type) noexcept;
 int64_t contradicting_webhooks(const OpsFigures& ops) noexcept;
 int64_t webhooks_in_error(const OpsFigures& ops) noexcept;
 
+// The unsettled payments of every currency together: how many, how many past the threshold, and
+// the longest any has been SENT (none when there is none). health(), its rule and the metrics read
+// these three.
+struct UnsettledTotals {
+    int64_t count = 0;
+    int64_t overdue = 0;
+    std::optional<int64_t> oldest_age_s;
+};
+UnsettledTotals unsettled_totals(const OpsFigures& ops) noexcept;
+
 struct HealthInput {
     std::optional<std::string> readiness_problem;  // Kobatela cannot serve
     bool pg_cron_preloaded = false;

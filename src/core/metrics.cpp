@@ -62,15 +62,11 @@ std::vector<MetricRow> metric_rows(const MetricsInput& input) {
     add_estimates(rows, input, "escrow_agreements", "kobatela_escrows_estimate");
     add_estimates(rows, input, "payments", "kobatela_payments_estimate");
 
-    int64_t overdue = 0;
-    int64_t oldest = 0;
-    for (const UnsettledPayments& u : ops.unsettled) {
+    for (const UnsettledPayments& u : ops.unsettled)
         rows.add("kobatela_unsettled_payments", "currency", u.currency, u.count);
-        overdue += u.overdue;
-        oldest = std::max(oldest, u.oldest_age_s.value_or(0));
-    }
-    rows.add("kobatela_unsettled_overdue_payments", overdue);
-    rows.add("kobatela_oldest_unsettled_payment_seconds", oldest);
+    const UnsettledTotals unsettled = unsettled_totals(ops);
+    rows.add("kobatela_unsettled_overdue_payments", unsettled.overdue);
+    rows.add("kobatela_oldest_unsettled_payment_seconds", unsettled.oldest_age_s.value_or(0));
 
     rows.add("kobatela_payout_queue", "state", "QUEUED", ops.queued);
     rows.add("kobatela_payout_queue", "state", "CLAIMED", ops.claimed);

@@ -177,3 +177,14 @@ TEST(HealthRules, WithoutTheFiguresOnlyWhatTheCallerMaySee) {
     in.cron.reset();  // not asked (Kobatela cannot serve): no pg_cron problem either
     EXPECT_EQ(assess_health(in).status, HealthStatus::Ok);
 }
+
+TEST(HealthRules, UnsettledTotalsAddTheCurrenciesUp) {
+    OpsFigures ops;
+    EXPECT_EQ(unsettled_totals(ops).count, 0);
+    EXPECT_FALSE(unsettled_totals(ops).oldest_age_s.has_value());
+    ops.unsettled = {{"USD", 2, 0, 120}, {"EUR", 3, 1, 90000}, {"XOF", 1, 0, std::nullopt}};
+    const UnsettledTotals totals = unsettled_totals(ops);
+    EXPECT_EQ(totals.count, 6);
+    EXPECT_EQ(totals.overdue, 1);
+    EXPECT_EQ(totals.oldest_age_s, std::optional<int64_t>(90000));
+}
